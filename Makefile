@@ -1,0 +1,108 @@
+# ddns-direct: Kea hooks library that sends DNS dynamic updates straight from the DHCP server.
+# `make` builds the library and the probe; `make test` runs every suite; `make demo` shows it work.
+
+BUILD    ?= build
+CC       ?= cc
+CXX      ?= c++
+HOOKS_DIR ?= $(shell ls -d /usr/lib/*/kea/hooks 2>/dev/null | head -n1)
+
+WARN      = -Wall -Wextra -Wshadow -Wno-unused-parameter -Werror
+CPPFLAGS += -Iinclude -Iplugin -D_GNU_SOURCE -MMD -MP
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) -fPIC -fvisibility=hidden -pthread
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++14 $(WARN) -fPIC -fvisibility=hidden -pthread -I/usr/include/kea
+LDLIBS_ENGINE = -lldns -pthread
+LDLIBS_KEA    = -lkea-dhcpsrv -lkea-dhcp++ -lkea-hooks -lkea-log -lkea-asiolink -lkea-cc \
+                -lkea-exceptions -lkea-util
+
+ENGINE_SRC := $(sort $(wildcard plugin/util/*.c plugin/config/*.c plugin/queue/*.c \
+                plugin/transport/*.c plugin/update/*.c plugin/discovery/*.c plugin/engine/*.c))
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
+SHIM_SRC   := $(wildcard plugin/shim/*.cc)
+SHIM_OBJ   := $(SHIM_SRC:%.cc=$(BUILD)/%.o)
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_HELP  := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+UNIT_HELP_OBJ := $(UNIT_HELP:%.c=$(BUILD)/%.o)
+
+LIB       := $(BUILD)/libdhcp_ddns_direct.so
+ENGINE_A  := $(BUILD)/libddns_engine.a
+
+# Debian packages the build, the tests and the demo need (see README).
+DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev ldnsutils libcmocka-dev \
+               kea-dhcp4-server kea-dhcp6-server kea-admin kea-dhcp-ddns-server \
+               bind9 bind9-utils bind9-dnsutils knot knot-dnsutils iproute2 util-linux \
+               clang-format valgrind
+
+.PHONY: all deps test unit integration demo install format format-check clean valgrind asan
+
+all: $(LIB) $(ENGINE_A)
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then echo "run as root (or install them yourself)"; exit 1; fi; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
+
+$(ENGINE_A): $(ENGINE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIB): $(SHIM_OBJ) $(ENGINE_OBJ)
+	$(CXX) -shared -o $@ $^ $(LDFLAGS) $(LDLIBS_KEA) $(LDLIBS_ENGINE) -Wl,--no-undefined
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(UNIT_HELP_OBJ) $(ENGINE_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lcmocka $(LDLIBS_ENGINE)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+integration: $(LIB)
+	@set -e; for t in tests/integration/test_*.sh; do echo "== $$t"; bash $$t $(LIB); done
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+
+demo: deps
+	$(MAKE) all
+	bash tests/demo/demo.sh $(LIB)
+
+valgrind: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \
+		valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect $$t; done
+
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" unit
+
+install: $(LIB)
+	install -D -m 0644 $(LIB) $(DESTDIR)$(HOOKS_DIR)/libdhcp_ddns_direct.so
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' '*.cc' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf $(BUILD) build-asan
+
+-include $(ENGINE_OBJ:.o=.d) $(SHIM_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)

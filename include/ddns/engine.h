@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * The update engine's API as the Kea shim (or any other host) uses it. The engine owns a worker
+ * thread that turns lease events into DNS UPDATE messages; submitting an event only copies it into
+ * a queue, so the caller never waits on DNS.
+ */
+#ifndef DDNS_ENGINE_H
+#define DDNS_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ddns/error.h"
+#include "ddns/lease.h"
+#include "ddns/log.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ddns_engine ddns_engine;
+
+/* How the engine talks to DNS servers; tests supply a fake one. Defined in transport/transport.h. */
+struct ddns_transport;
+
+struct ddns_engine_opts {
+	const struct ddns_transport *transport; /* NULL: real UDP/TCP sockets; borrowed */
+	const char *resolv_conf;                /* NULL: "/etc/resolv.conf" */
+	int timeout_ms;                         /* per exchange; 0: 2000 */
+	int retry_min_ms;                       /* first retry delay; 0: 1000 */
+	int retry_max_ms;                       /* retry delay cap; 0: 60000 */
+};
+
+struct ddns_engine_stats {
+	uint64_t events;     /* events accepted by ddns_engine_submit */
+	uint64_t updates;    /* UPDATE messages sent (each target tried counts) */
+	uint64_t succeeded;  /* record changes applied */
+	uint64_t failed;     /* record changes given up on a final answer */
+	uint64_t retries;    /* record changes scheduled for another attempt */
+	uint64_t pending;    /* record changes waiting (queued or for a retry) */
+	uint64_t skipped;    /* changes not needed: zone excluded, nothing published */
+	uint64_t invalid;    /* events refused because of a bad name */
+};
+
+/*
+ * Creates an engine from the plugin parameters (JSON text of an object) and starts its worker.
+ * opts may be NULL. On success stores the engine in *out and returns DDNS_OK. On failure returns
+ * DDNS_ECONFIG (err holds one sentence naming the bad parameter, never a secret), DDNS_ENOMEM, or
+ * an errno code when the thread cannot start. Thread: any; one engine per host is the norm.
+ */
+int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts,
+		    ddns_engine **out, char *err, size_t errlen);
+
+/*
+ * Copies ev into the engine's queue and wakes the worker. Never blocks on DNS. Returns DDNS_OK, or
+ * DDNS_ESHUTDOWN once the engine is stopping, or DDNS_ENOMEM. Thread: any, concurrently.
+ */
+int ddns_engine_submit(ddns_engine *engine, const struct ddns_lease_event *ev);
+
+/*
+ * Waits until nothing is queued or being processed and no retry is due within timeout_ms, or the
+ * timeout passes. Returns DDNS_OK when idle, DDNS_ETIMEOUT otherwise. For tests and shutdown.
+ */
+int ddns_engine_wait_idle(ddns_engine *engine, int timeout_ms);
+
+/* Copies the counters. Thread: any. */
+void ddns_engine_get_stats(ddns_engine *engine, struct ddns_engine_stats *out);
+
+/* Stops intake, joins the worker and frees everything; NULL is ignored. Work still pending is
+ * logged with its count. Thread: not the worker. */
+void ddns_engine_free(ddns_engine *engine);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

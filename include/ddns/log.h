@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * Where the engine's log lines go. The engine formats one line per event worth reporting and hands
+ * it to a sink: the Kea shim forwards it to Kea's logger, tests capture it, the probe prints it.
+ */
+#ifndef DDNS_LOG_H
+#define DDNS_LOG_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum ddns_log_level {
+	DDNS_LOG_DEBUG = 0,
+	DDNS_LOG_INFO,
+	DDNS_LOG_WARN,
+	DDNS_LOG_ERROR,
+};
+
+/* A sink receives a complete line without a trailing newline; it must not keep the pointer. It may
+ * be called from the engine's worker thread as well as the thread that created the engine. */
+typedef void (*ddns_log_fn)(void *ctx, enum ddns_log_level level, const char *line);
+
+/* Installs the process-wide sink; NULL restores the default (stderr). Call it before creating an
+ * engine, not while one is running. */
+void ddns_log_set_sink(ddns_log_fn fn, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Parameter validation; see config.h. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "ddns/error.h"
+#include "util/json.h"
+#include "util/name.h"
+
+struct parser {
+	char *err;
+	size_t errlen;
+	struct ddns_config *cfg;
+};
+
+static int reject(struct parser *p, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int reject(struct parser *p, const char *path, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(p->err, p->errlen, "parameter '%s': %s", path, why);
+	return DDNS_ECONFIG;
+}
+
+static int expect(struct parser *p, const char *path, const struct json *v, enum json_type type)
+{
+	if (v->type != type)
+		return reject(p, path, "expected %s, got %s", json_type_name(type),
+			      json_type_name(v->type));
+	return DDNS_OK;
+}
+
+/* Refuses members not in allowed (NULL-terminated) so that a typo is never silently ignored. */
+static int check_members(struct parser *p, const char *path, const struct json *obj,
+			 const char *const *allowed)
+{
+	for (size_t i = 0; i < obj->count; i++) {
+		const char *const *a = allowed;
+		while (*a != NULL && strcmp(*a, obj->keys[i]) != 0)
+			a++;
+		if (*a == NULL) {
+			char full[256];
+			if (path[0] != '\0')
+				snprintf(full, sizeof(full), "%s.%s", path, obj->keys[i]);
+			else
+				snprintf(full, sizeof(full), "%s", obj->keys[i]);
+			return reject(p, full, "unknown parameter");
+		}
+	}
+	return DDNS_OK;
+}
+
+static int dup_name(struct parser *p, const char *path, const struct json *v,
+		    enum name_policy policy, char **out)
+{
+	char name[DDNS_NAME_MAX];
+	const char *why;
+	int rc = expect(p, path, v, JSON_STRING);
+	if (rc != DDNS_OK)
+		return rc;
+	if (ddns_name_normalize(v->string, policy, true, name, &why) != 0)
+		return reject(p, path, "'%s' is not a valid domain name: %s", v->string, why);
+	*out = strdup(name);
+	return *out != NULL ? DDNS_OK : DDNS_ENOMEM;
+}
+
+static int parse_addr_list(struct parser *p, const char *path, const struct json *v,
+			   struct ddns_addr **out, size_t *n)
+{
+	int rc = expect(p, path, v, JSON_ARRAY);
+	if (rc != DDNS_OK)
+		return rc;
+	if (v->count == 0)
+		return reject(p, path, "must list at least one address");
+	*out = calloc(v->count, sizeof(**out));
+	if (*out == NULL)
+		return DDNS_ENOMEM;
+	*n = v->count;
+	for (size_t i = 0; i < v->count; i++) {
+		char item[256];
+		snprintf(item, sizeof(item), "%s[%zu]", path, i);
+		rc = expect(p, item, v->values[i], JSON_STRING);
+		if (rc != DDNS_OK)
+			return rc;
+		if (ddns_addr_parse(v->values[i]->string, 53, &(*out)[i]) != 0)
+			return reject(p, item,
+				      "'%s' is not an address (IPv4, IPv4:port, IPv6 or [IPv6]:port)",
+				      v->values[i]->string);
+	}
+	return DDNS_OK;
+}
+
+static const struct {
+	const char *config_name;
+	const char *ldns_name;
+} algorithms[] = {
+	{"hmac-md5", "hmac-md5.sig-alg.reg.int."},
+	{"hmac-md5.sig-alg.reg.int", "hmac-md5.sig-alg.reg.int."},
+	{"hmac-sha1", "hmac-sha1."},
+	{"hmac-sha224", "hmac-sha224."},
+	{"hmac-sha256", "hmac-sha256."},
+	{"hmac-sha384", "hmac-sha384."},
+	{"hmac-sha512", "hmac-sha512."},
+};
+
+/* Strict RFC 4648 base64: what BIND and ldns accept as a key secret. */
+static bool valid_base64(const char *b64)
+{
+	size_t len = strlen(b64);
+	if (len == 0 || len % 4 != 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)b64[i];
+		if (c == '=') {
+			/* Padding only at the very end, at most two. */
+			if (i < len - 2 || (i == len - 2 && b64[len - 1] != '='))
+				return false;
+		} else if (!(isalnum(c) || c == '+' || c == '/')) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Reads a secret file: either a BIND key file (the quoted string after "secret") or a bare base64
+ * secret, surrounding white space ignored.
+ */
+static int read_secret_file(struct parser *p, const char *path, const char *file, char **out)
+{
+	FILE *f = fopen(file, "r");
+	if (f == NULL)
+		return reject(p, path, "cannot read '%s': %s", file, strerror(errno));
+	char buf[4096];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	bool too_long = !feof(f);
+	fclose(f);
+	buf[n] = '\0';
+	if (too_long) {
+		explicit_bzero(buf, sizeof(buf));
+		return reject(p, path, "'%s' is larger than a key file can be", file);
+	}
+	char *start = buf, *end;
+	char *kw = strstr(buf, "secret");
+	if (kw != NULL) {
+		start = strchr(kw, '"');
+		end = start != NULL ? strchr(start + 1, '"') : NULL;
+		if (start == NULL || end == NULL) {
+			explicit_bzero(buf, sizeof(buf));
+			return reject(p, path, "'%s' has a 'secret' without a quoted value", file);
+		}
+		start++;
+	} else {
+		while (isspace((unsigned char)*start))
+			start++;
+		end = start + strlen(start);
+		while (end > start && isspace((unsigned char)end[-1]))
+			end--;
+	}
+	*end = '\0';
+	*out = strdup(start);
+	explicit_bzero(buf, sizeof(buf));
+	return *out != NULL ? DDNS_OK : DDNS_ENOMEM;
+}
+
+static int parse_key(struct parser *p, const char *path, const struct json *v,
+		     struct ddns_tsig_key *key)
+{
+	static const char *const members[] = {"name", "algorithm", "secret", "secret-file", NULL};
+	char sub[256];
+	int rc = expect(p, path, v, JSON_OBJECT);
+	if (rc == DDNS_OK)
+		rc = check_members(p, path, v, members);
+	if (rc != DDNS_OK)
+		return rc;
+
+	const struct json *name = json_get(v, "name");
+	snprintf(sub, sizeof(sub), "%s.name", path);
+	if (name == NULL)
+		return reject(p, sub, "missing");
+	rc = dup_name(p, sub, name, NAME_SERVICE, &key->name);
+	if (rc != DDNS_OK)
+		return rc;
+	if (strcmp(key->name, ".") == 0)
+		return reject(p, sub, "the root name is not a key name");
+
+	const struct json *alg = json_get(v, "algorithm");
+	snprintf(sub, sizeof(sub), "%s.algorithm", path);
+	if (alg == NULL)
+		return reject(p, sub, "missing");
+	rc = expect(p, sub, alg, JSON_STRING);
+	if (rc != DDNS_OK)
+		return rc;
+	for (size_t i = 0; i < sizeof(algorithms) / sizeof(algorithms[0]); i++)
+		if (strcasecmp(alg->string, algorithms[i].config_name) == 0)
+			key->algorithm = algorithms[i].ldns_name;
+	if (key->algorithm == NULL)
+		return reject(p, sub,
+			      "unknown algorithm '%s' (use hmac-md5, hmac-sha1, hmac-sha224, "
+			      "hmac-sha256, hmac-sha384 or hmac-sha512)",
+			      alg->string);
+
+	const struct json *secret = json_get(v, "secret");
+	const struct json *file = json_get(v, "secret-file");
+	if ((secret == NULL) == (file == NULL)) {
+		snprintf(sub, sizeof(sub), "%s", path);
+		return reject(p, sub, "exactly one of 'secret' and 'secret-file' is required");
+	}
+	if (secret != NULL) {
+		snprintf(sub, sizeof(sub), "%s.secret", path);
+		rc = expect(p, sub, secret, JSON_STRING);
+		if (rc != DDNS_OK)
+			return rc;
+		key->secret = strdup(secret->string);
+		if (key->secret == NULL)
+			return DDNS_ENOMEM;
+	} else {
+		snprintf(sub, sizeof(sub), "%s.secret-file", path);
+		rc = expect(p, sub, file, JSON_STRING);
+		if (rc == DDNS_OK)
+			rc = read_secret_file(p, sub, file->string, &key->secret);
+		if (rc != DDNS_OK)
+			return rc;
+	}
+	if (!valid_base64(key->secret))
+		return reject(p, sub, "secret is not valid base64");
+	return DDNS_OK;
+}
+
+static const struct ddns_tsig_key *find_key(const struct ddns_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_keys; i++)
+		if (strcmp(cfg->keys[i].name, name) == 0)
+			return &cfg->keys[i];
+	return NULL;
+}
+
+static int key_ref(struct parser *p, const char *path, const struct json *v,
+		   const struct ddns_tsig_key **out)
+{
+	char name[DDNS_NAME_MAX];
+	const char *why;
+	int rc = expect(p, path, v, JSON_STRING);
+	if (rc != DDNS_OK)
+		return rc;
+	if (ddns_name_normalize(v->string, NAME_SERVICE, false, name, &why) != 0 ||
+	    (*out = find_key(p->cfg, name)) == NULL)
+		return reject(p, path, "no tsig-keys entry named '%s'", v->string);
+	return DDNS_OK;
+}
+
+static int parse_bool(struct parser *p, const char *path, const struct json *v, bool *out)
+{
+	int rc = expect(p, path, v, JSON_BOOL);
+	if (rc == DDNS_OK)
+		*out = v->boolean;
+	return rc;
+}
+
+static int parse_zone(struct parser *p, const char *path, const struct json *v,
+		      struct ddns_zone_cfg *zone)
+{
+	static const char *const members[] = {"name", "servers", "key", "update", NULL};
+	char sub[256];
+	int rc = expect(p, path, v, JSON_OBJECT);
+	if (rc == DDNS_OK)
+		rc = check_members(p, path, v, members);
+	if (rc != DDNS_OK)
+		return rc;
+	const struct json *name = json_get(v, "name");
+	snprintf(sub, sizeof(sub), "%s.name", path);
+	if (name == NULL)
+		return reject(p, sub, "missing");
+	rc = dup_name(p, sub, name, NAME_SERVICE, &zone->name);
+	if (rc != DDNS_OK)
+		return rc;
+	for (const struct ddns_zone_cfg *z = p->cfg->zones; z < zone; z++)
+		if (strcmp(z->name, zone->name) == 0)
+			return reject(p, sub, "zone '%s' is listed twice", zone->name);
+
+	const struct json *servers = json_get(v, "servers");
+	if (servers != NULL) {
+		snprintf(sub, sizeof(sub), "%s.servers", path);
+		rc = parse_addr_list(p, sub, servers, &zone->servers, &zone->n_servers);
+		if (rc != DDNS_OK)
+			return rc;
+	}
+	const struct json *key = json_get(v, "key");
+	zone->key = p->cfg->default_key;
+	if (key != NULL) {
+		snprintf(sub, sizeof(sub), "%s.key", path);
+		rc = key_ref(p, sub, key, &zone->key);
+		if (rc != DDNS_OK)
+			return rc;
+	}
+	zone->update = true;
+	const struct json *update = json_get(v, "update");
+	if (update != NULL) {
+		snprintf(sub, sizeof(sub), "%s.update", path);
+		rc = parse_bool(p, sub, update, &zone->update);
+	}
+	return rc;
+}
+
+/* Default resolvers: the nameserver lines of resolv.conf. */
+static int read_resolv_conf(struct parser *p, const char *file)
+{
+	FILE *f = fopen(file, "r");
+	if (f == NULL)
+		return reject(p, "resolvers", "not set, and '%s' cannot be read: %s", file,
+			      strerror(errno));
+	char line[512];
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char addr[256];
+		if (sscanf(line, " nameserver %255s", addr) != 1)
+			continue;
+		struct ddns_addr *grown =
+			realloc(p->cfg->resolvers, (p->cfg->n_resolvers + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			fclose(f);
+			return DDNS_ENOMEM;
+		}
+		p->cfg->resolvers = grown;
+		/* A scoped IPv6 address (fe80::1%eth0) or garbage is skipped, as the resolver does. */
+		if (ddns_addr_parse(addr, 53, &grown[p->cfg->n_resolvers]) == 0)
+			p->cfg->n_resolvers++;
+	}
+	fclose(f);
+	if (p->cfg->n_resolvers == 0)
+		return reject(p, "resolvers", "not set, and '%s' lists no usable nameserver", file);
+	return DDNS_OK;
+}
+
+static int parse_ttl(struct parser *p, const struct json *v)
+{
+	int rc = expect(p, "ttl", v, JSON_NUMBER);
+	if (rc != DDNS_OK)
+		return rc;
+	if (!v->integral || v->integer < 0 || v->integer > 2147483647)
+		return reject(p, "ttl", "must be a whole number of seconds from 0 to 2147483647");
+	p->cfg->ttl = (uint32_t)v->integer;
+	return DDNS_OK;
+}
+
+static int parse_root(struct parser *p, const struct json *root, const char *resolv_conf)
+{
+	static const char *const members[] = {"resolvers", "tsig-keys", "default-key", "zones",
+					      "forward",   "reverse",   "ttl",         "state-dir",
+					      NULL};
+	struct ddns_config *cfg = p->cfg;
+	const struct json *v;
+	int rc = expect(p, "parameters", root, JSON_OBJECT);
+	if (rc == DDNS_OK)
+		rc = check_members(p, "", root, members);
+	if (rc != DDNS_OK)
+		return rc;
+
+	if ((v = json_get(root, "resolvers")) != NULL)
+		rc = parse_addr_list(p, "resolvers", v, &cfg->resolvers, &cfg->n_resolvers);
+	else
+		rc = read_resolv_conf(p, resolv_conf);
+	if (rc != DDNS_OK)
+		return rc;
+
+	if ((v = json_get(root, "tsig-keys")) != NULL) {
+		rc = expect(p, "tsig-keys", v, JSON_ARRAY);
+		if (rc != DDNS_OK)
+			return rc;
+		cfg->keys = calloc(v->count + 1, sizeof(*cfg->keys));
+		if (cfg->keys == NULL)
+			return DDNS_ENOMEM;
+		for (size_t i = 0; i < v->count; i++) {
+			char path[64];
+			snprintf(path, sizeof(path), "tsig-keys[%zu]", i);
+			cfg->n_keys = i + 1;
+			rc = parse_key(p, path, v->values[i], &cfg->keys[i]);
+			if (rc != DDNS_OK)
+				return rc;
+			if (find_key(cfg, cfg->keys[i].name) != &cfg->keys[i])
+				return reject(p, path, "key '%s' is defined twice",
+					      cfg->keys[i].name);
+		}
+	}
+	if ((v = json_get(root, "default-key")) != NULL) {
+		rc = key_ref(p, "default-key", v, &cfg->default_key);
+		if (rc != DDNS_OK)
+			return rc;
+	}
+	if ((v = json_get(root, "zones")) != NULL) {
+		rc = expect(p, "zones", v, JSON_ARRAY);
+		if (rc != DDNS_OK)
+			return rc;
+		cfg->zones = calloc(v->count + 1, sizeof(*cfg->zones));
+		if (cfg->zones == NULL)
+			return DDNS_ENOMEM;
+		for (size_t i = 0; i < v->count; i++) {
+			char path[64];
+			snprintf(path, sizeof(path), "zones[%zu]", i);
+			cfg->n_zones = i + 1;
+			rc = parse_zone(p, path, v->values[i], &cfg->zones[i]);
+			if (rc != DDNS_OK)
+				return rc;
+		}
+	}
+	cfg->forward = cfg->reverse = true;
+	if ((v = json_get(root, "forward")) != NULL &&
+	    (rc = parse_bool(p, "forward", v, &cfg->forward)) != DDNS_OK)
+		return rc;
+	if ((v = json_get(root, "reverse")) != NULL &&
+	    (rc = parse_bool(p, "reverse", v, &cfg->reverse)) != DDNS_OK)
+		return rc;
+	if ((v = json_get(root, "ttl")) != NULL && (rc = parse_ttl(p, v)) != DDNS_OK)
+		return rc;
+	const char *state_dir = "/var/lib/kea/ddns-direct";
+	if ((v = json_get(root, "state-dir")) != NULL) {
+		rc = expect(p, "state-dir", v, JSON_STRING);
+		if (rc != DDNS_OK)
+			return rc;
+		if (v->string[0] != '/')
+			return reject(p, "state-dir", "must be an absolute path");
+		state_dir = v->string;
+	}
+	cfg->state_dir = strdup(state_dir);
+	return cfg->state_dir != NULL ? DDNS_OK : DDNS_ENOMEM;
+}
+
+int ddns_config_parse(const char *json, const char *resolv_conf, struct ddns_config **out,
+		      char *err, size_t errlen)
+{
+	struct json *root = NULL;
+	struct parser p = {err, errlen, calloc(1, sizeof(struct ddns_config))};
+	if (p.cfg == NULL)
+		return DDNS_ENOMEM;
+	if (json_parse(json, strlen(json), &root, err, errlen) != 0) {
+		ddns_config_free(p.cfg);
+		return DDNS_ECONFIG;
+	}
+	int rc = parse_root(&p, root, resolv_conf);
+	json_free(root);
+	if (rc != DDNS_OK) {
+		if (rc == DDNS_ENOMEM)
+			snprintf(err, errlen, "out of memory while reading the parameters");
+		ddns_config_free(p.cfg);
+		return rc;
+	}
+	*out = p.cfg;
+	return DDNS_OK;
+}
+
+void ddns_config_free(struct ddns_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < cfg->n_keys; i++) {
+		free(cfg->keys[i].name);
+		if (cfg->keys[i].secret != NULL)
+			explicit_bzero(cfg->keys[i].secret, strlen(cfg->keys[i].secret));
+		free(cfg->keys[i].secret);
+	}
+	for (size_t i = 0; i < cfg->n_zones; i++) {
+		free(cfg->zones[i].name);
+		free(cfg->zones[i].servers);
+	}
+	free(cfg->keys);
+	free(cfg->zones);
+	free(cfg->resolvers);
+	free(cfg->state_dir);
+	free(cfg);
+}
+
+const struct ddns_zone_cfg *ddns_config_zone_for(const struct ddns_config *cfg, const char *name)
+{
+	const struct ddns_zone_cfg *best = NULL;
+	for (size_t i = 0; i < cfg->n_zones; i++) {
+		const struct ddns_zone_cfg *z = &cfg->zones[i];
+		if (ddns_name_in_zone(name, z->name) &&
+		    (best == NULL || ddns_name_labels(z->name) > ddns_name_labels(best->name)))
+			best = z;
+	}
+	return best;
+}
+
+const struct ddns_tsig_key *ddns_config_key_for(const struct ddns_config *cfg,
+						const struct ddns_zone_cfg *entry)
+{
+	return entry != NULL ? entry->key : cfg->default_key;
+}
+
+uint32_t ddns_config_ttl(const struct ddns_config *cfg, uint32_t lifetime)
+{
+	if (cfg->ttl != 0)
+		return cfg->ttl;
+	uint32_t ttl = lifetime / 3;
+	if (ttl < DDNS_TTL_FLOOR)
+		ttl = DDNS_TTL_FLOOR;
+	return ttl > 2147483647u ? 2147483647u : ttl;
+}

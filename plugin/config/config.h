@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * The plugin's parameters (the "parameters" map of its hooks-libraries entry), validated once at
+ * load into one immutable object. Every rejection names the parameter path and the problem, and
+ * never includes a secret.
+ */
+#ifndef DDNS_CONFIG_H
+#define DDNS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/addr.h"
+
+struct ddns_tsig_key {
+	char *name;            /* normalised key name, e.g. "ddns-key." */
+	const char *algorithm; /* ldns algorithm name, e.g. "hmac-sha256." (static string) */
+	char *secret;          /* base64 secret, validated; wiped on free */
+};
+
+struct ddns_zone_cfg {
+	char *name;                       /* normalised zone name */
+	struct ddns_addr *servers;        /* pinned update targets, in order; NULL when none */
+	size_t n_servers;                 /* number of pinned targets */
+	const struct ddns_tsig_key *key;  /* key for this zone, borrowed from the config; NULL: unsigned */
+	bool update;                      /* false: names in this zone are never updated */
+};
+
+struct ddns_config {
+	struct ddns_addr *resolvers;        /* recursive servers for every lookup */
+	size_t n_resolvers;                 /* at least one */
+	struct ddns_tsig_key *keys;         /* all keys defined in tsig-keys */
+	size_t n_keys;                      /* number of keys */
+	const struct ddns_tsig_key *default_key; /* for zones without "key"; NULL: unsigned */
+	struct ddns_zone_cfg *zones;        /* per-zone settings */
+	size_t n_zones;                     /* number of zone entries */
+	bool forward;                       /* publish forward (A) records */
+	bool reverse;                       /* publish reverse (PTR) records */
+	uint32_t ttl;                       /* 0: derived from the lease lifetime */
+	char *state_dir;                    /* directory for the plugin's own state */
+};
+
+/*
+ * Parses the parameters JSON text (an object). resolv_conf is the file read for default resolvers
+ * when "resolvers" is absent (normally "/etc/resolv.conf"). On success stores a new config (free
+ * with ddns_config_free) and returns DDNS_OK; on failure returns DDNS_ECONFIG (or DDNS_ENOMEM) and
+ * writes one sentence into err, of the form "parameter 'zones[1].key': no tsig-keys entry named
+ * 'k9'". Thread: any.
+ */
+int ddns_config_parse(const char *json, const char *resolv_conf, struct ddns_config **out,
+		      char *err, size_t errlen);
+
+/* Frees the config and wipes its secrets; NULL is ignored. */
+void ddns_config_free(struct ddns_config *cfg);
+
+/* The zone entry with the longest suffix match for a normalised name, or NULL. Borrowed. */
+const struct ddns_zone_cfg *ddns_config_zone_for(const struct ddns_config *cfg, const char *name);
+
+/* The key to sign updates to zone (normalised), given the matching entry (may be NULL). */
+const struct ddns_tsig_key *ddns_config_key_for(const struct ddns_config *cfg,
+						const struct ddns_zone_cfg *entry);
+
+/*
+ * TTL for records of a lease with this lifetime: the fixed "ttl" when set, else a third of the
+ * lifetime (RFC 4702 section 5) with a floor of DDNS_TTL_FLOOR seconds, capped at 2^31-1.
+ */
+#define DDNS_TTL_FLOOR 60
+uint32_t ddns_config_ttl(const struct ddns_config *cfg, uint32_t lifetime);
+
+#endif

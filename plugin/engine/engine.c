@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * The engine: lease events in, record changes out. The worker thread turns each event into record
+ * changes (forward and reverse, add or remove), asks the locator where each change must go, sends
+ * it, and keeps the change for a later retry when no target accepted it. Changes to one owner name
+ * are applied in the order their events arrived, even across retries.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include "config/config.h"
+#include "ddns/engine.h"
+#include "discovery/locate.h"
+#include "engine/published.h"
+#include "queue/queue.h"
+#include "transport/exchange.h"
+#include "update/update.h"
+#include "util/log.h"
+
+struct job {
+	struct job *next;          /* next pending job, in arrival order */
+	struct ddns_change change; /* what to apply */
+	bool best_effort;          /* a removal the plugin has no record of: no retry */
+	int attempts;              /* attempts made so far */
+	int64_t due_ms;            /* when the next attempt may run */
+};
+
+struct ddns_engine {
+	struct ddns_config *cfg;                /* owned */
+	struct ddns_queue *queue;               /* owned; producers: the host's threads */
+	struct ddns_locator *locator;           /* owned; worker only */
+	struct ddns_published_map *published;   /* owned; worker only */
+	const struct ddns_transport *transport; /* borrowed */
+	int timeout_ms;                         /* per exchange */
+	int retry_min_ms;                       /* first retry delay */
+	int retry_max_ms;                       /* retry delay cap */
+	pthread_t worker;                       /* the worker thread */
+	atomic_bool stopping;                   /* set by ddns_engine_free */
+
+	struct job *pending;       /* jobs waiting for a retry or for an earlier job; worker only */
+
+	pthread_mutex_t lock;      /* guards the fields below */
+	pthread_cond_t idle;       /* broadcast when the worker finishes a round */
+	struct ddns_engine_stats stats;
+	uint64_t events_done;      /* events the worker has turned into jobs */
+	bool working;              /* the worker is running jobs */
+	size_t n_pending;          /* jobs in the pending list */
+	int64_t next_due_ms;       /* earliest due time in the pending list, or -1 */
+};
+
+#define STAT_ADD(engine, field, n)                                                                \
+	do {                                                                                       \
+		pthread_mutex_lock(&(engine)->lock);                                               \
+		(engine)->stats.field += (n);                                                      \
+		pthread_mutex_unlock(&(engine)->lock);                                             \
+	} while (0)
+
+enum job_result { JOB_DONE, JOB_RETRY };
+
+static bool is_prerequisite_failure(int err)
+{
+	return err == DDNS_EYXDOMAIN || err == DDNS_EYXRRSET || err == DDNS_ENXDOMAIN ||
+	       err == DDNS_ENXRRSET;
+}
+
+static void describe_failure(int err, const struct ddns_exchange_info *info,
+			     const struct ddns_tsig_key *key, char *out, size_t len)
+{
+	if (err == DDNS_ETSIG && info->tsig_error != 0)
+		snprintf(out, len, "%s: reply has TSIG error %s for key %s", ddns_strerror(err),
+			 ddns_tsig_error_name(info->tsig_error), key->name);
+	else if (err == DDNS_ETSIG)
+		snprintf(out, len, "%s: reply is unsigned or fails verification with key %s",
+			 ddns_strerror(err), key->name);
+	else
+		snprintf(out, len, "%s", ddns_strerror(err));
+}
+
+/* Sends the change to each target in turn until one gives a final answer. */
+static enum job_result run_job(ddns_engine *e, struct job *job)
+{
+	struct ddns_target_set ts;
+	char what[2 * DDNS_NAME_MAX + 32];
+	ddns_change_describe(&job->change, what, sizeof(what));
+	job->attempts++;
+
+	int rc = ddns_locate(e->locator, job->change.owner, &ts);
+	if (rc == DDNS_EEXCLUDED) {
+		log_info("%s: skipped, its zone is configured with \"update\": false", what);
+		STAT_ADD(e, skipped, 1);
+		return JOB_DONE;
+	}
+	if (rc != DDNS_OK) {
+		log_warn("%s: cannot find where to send it: %s", what, ddns_strerror(rc));
+		return JOB_RETRY;
+	}
+	ldns_pkt *query = ddns_update_build(ts.zone, &job->change);
+	if (query == NULL) {
+		log_error("%s: cannot build the UPDATE message (out of memory)", what);
+		return JOB_RETRY;
+	}
+	enum job_result result = JOB_RETRY;
+	for (size_t i = 0; i < ts.n_targets; i++) {
+		const struct ddns_target *t = &ts.targets[i];
+		struct ddns_exchange_info info;
+		ldns_pkt *reply = NULL;
+		int64_t started = ddns_now_ms();
+		rc = ddns_exchange(e->transport, &t->addr, query, ts.key, e->timeout_ms, &reply,
+				   &info);
+		ldns_pkt_free(reply);
+		if (rc == DDNS_OK)
+			rc = ddns_rcode_error(info.rcode);
+		STAT_ADD(e, updates, 1);
+		long ms = (long)(ddns_now_ms() - started);
+		if (rc == DDNS_OK) {
+			log_info("%s: zone %s, server %s (%s)%s: success in %ld ms", what, ts.zone,
+				 t->name, t->addr.text, info.tcp ? " over TCP" : "", ms);
+			STAT_ADD(e, succeeded, 1);
+			result = JOB_DONE;
+			break;
+		}
+		char why[256];
+		describe_failure(rc, &info, ts.key, why, sizeof(why));
+		if (is_prerequisite_failure(rc)) {
+			log_error("%s: zone %s, server %s (%s): %s; not retried", what, ts.zone,
+				  t->name, t->addr.text, why);
+			STAT_ADD(e, failed, 1);
+			result = JOB_DONE;
+			break;
+		}
+		log_warn("%s: zone %s, server %s (%s) failed after %ld ms: %s", what, ts.zone,
+			 t->name, t->addr.text, ms, why);
+	}
+	ldns_pkt_free(query);
+	return result;
+}
+
+static int64_t retry_delay(const ddns_engine *e, int attempts)
+{
+	int64_t delay = e->retry_min_ms;
+	for (int i = 1; i < attempts && delay < e->retry_max_ms; i++)
+		delay *= 2;
+	if (delay > e->retry_max_ms)
+		delay = e->retry_max_ms;
+	/* Jitter in [75 %, 100 %] so that a burst that failed together does not retry together. */
+	uint16_t r = 0;
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = 0;
+	return delay - delay * (r % 251) / 1000;
+}
+
+static void append_pending(ddns_engine *e, struct job *job)
+{
+	struct job **tail = &e->pending;
+	while (*tail != NULL)
+		tail = &(*tail)->next;
+	job->next = NULL;
+	*tail = job;
+}
+
+static bool owner_waiting(const ddns_engine *e, const struct job *before, const char *owner)
+{
+	for (const struct job *j = e->pending; j != NULL && j != before; j = j->next)
+		if (strcmp(j->change.owner, owner) == 0)
+			return true;
+	return false;
+}
+
+/* Runs a job now unless an earlier change to its owner is still waiting. */
+static void submit_job(ddns_engine *e, const struct ddns_change *change, bool best_effort)
+{
+	struct job *job = calloc(1, sizeof(*job));
+	if (job == NULL) {
+		log_error("out of memory: dropping %s change for %s", best_effort ? "a" : "the",
+			  change->owner);
+		STAT_ADD(e, failed, 1);
+		return;
+	}
+	job->change = *change;
+	job->best_effort = best_effort;
+	if (owner_waiting(e, NULL, change->owner)) {
+		append_pending(e, job);
+		return;
+	}
+	if (run_job(e, job) == JOB_DONE) {
+		free(job);
+		return;
+	}
+	if (job->best_effort) {
+		log_warn("%s: given up, the plugin had no record of publishing it", change->owner);
+		STAT_ADD(e, failed, 1);
+		free(job);
+		return;
+	}
+	job->due_ms = ddns_now_ms() + retry_delay(e, job->attempts);
+	STAT_ADD(e, retries, 1);
+	append_pending(e, job);
+}
+
+/* One pass over the pending list, running every job that is due and not behind its owner. */
+static void run_pending(ddns_engine *e)
+{
+	int64_t now = ddns_now_ms();
+	struct job **slot = &e->pending;
+	while (*slot != NULL && !atomic_load(&e->stopping)) {
+		struct job *job = *slot;
+		if (job->due_ms > now || owner_waiting(e, job, job->change.owner)) {
+			slot = &job->next;
+			continue;
+		}
+		if (run_job(e, job) == JOB_DONE) {
+			*slot = job->next;
+			free(job);
+			continue;
+		}
+		job->due_ms = ddns_now_ms() + retry_delay(e, job->attempts);
+		STAT_ADD(e, retries, 1);
+		slot = &job->next;
+	}
+}
+
+static void change_init(struct ddns_change *c, enum ddns_change_op op, ldns_rr_type type,
+			const char *owner, const char *rdata, uint32_t ttl)
+{
+	c->op = op;
+	c->type = type;
+	c->ttl = ttl;
+	snprintf(c->owner, sizeof(c->owner), "%s", owner);
+	snprintf(c->rdata, sizeof(c->rdata), "%s", rdata);
+}
+
+static void submit_records(ddns_engine *e, enum ddns_change_op op, const struct ddns_lease_event *ev,
+			   const struct ddns_published *p, bool best_effort)
+{
+	char addr[INET6_ADDRSTRLEN], rev[DDNS_NAME_MAX];
+	struct ddns_change change;
+	uint32_t ttl = ddns_config_ttl(e->cfg, ev->lifetime);
+	inet_ntop(ev->family, ev->address, addr, sizeof(addr));
+	if (p->forward) {
+		change_init(&change, op, ev->family == AF_INET ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA,
+			    p->fqdn, addr, ttl);
+		submit_job(e, &change, best_effort);
+	}
+	if (p->reverse) {
+		ddns_reverse_name(ev->family, ev->address, rev);
+		change_init(&change, op, LDNS_RR_TYPE_PTR, rev, p->fqdn, ttl);
+		submit_job(e, &change, best_effort);
+	}
+}
+
+static const char *kind_name(enum ddns_lease_kind kind)
+{
+	static const char *const names[] = {"granted", "released", "declined", "expired"};
+	return names[kind];
+}
+
+static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev)
+{
+	char addr[INET6_ADDRSTRLEN];
+	struct ddns_published want = {{0}, false, false};
+	const char *why = NULL;
+	const struct ddns_published *had = ddns_published_get(e->published, ev->family, ev->address);
+	inet_ntop(ev->family, ev->address, addr, sizeof(addr));
+
+	if (ev->fqdn[0] != '\0' &&
+	    ddns_name_normalize(ev->fqdn, NAME_HOST, false, want.fqdn, &why) != 0) {
+		log_error("lease %s %s: name '%.*s' refused: %s", addr, kind_name(ev->kind), 255,
+			  ev->fqdn, why);
+		STAT_ADD(e, invalid, 1);
+		if (ev->kind == DDNS_LEASE_GRANTED && had == NULL)
+			return;
+		want.fqdn[0] = '\0';
+	}
+
+	if (ev->kind == DDNS_LEASE_GRANTED && want.fqdn[0] != '\0') {
+		want.forward = ev->forward && e->cfg->forward;
+		want.reverse = ev->reverse && e->cfg->reverse;
+	}
+	if (had != NULL && want.forward == had->forward && want.reverse == had->reverse &&
+	    strcmp(want.fqdn, had->fqdn) == 0) {
+		log_debug("lease %s %s: %s already published", addr, kind_name(ev->kind), want.fqdn);
+		STAT_ADD(e, skipped, 1);
+		return;
+	}
+
+	if (had != NULL) {
+		struct ddns_published old = *had;
+		ddns_published_remove(e->published, ev->family, ev->address);
+		submit_records(e, DDNS_CHANGE_REMOVE, ev, &old, false);
+	} else if (ev->kind != DDNS_LEASE_GRANTED && want.fqdn[0] != '\0') {
+		/* Nothing recorded (for example, published before a restart): remove what the lease
+		 * names, which deletes exactly that record and nothing else if it is there. */
+		struct ddns_published guess = want;
+		guess.forward = e->cfg->forward;
+		guess.reverse = e->cfg->reverse;
+		submit_records(e, DDNS_CHANGE_REMOVE, ev, &guess, true);
+		return;
+	}
+	if (!want.forward && !want.reverse) {
+		if (had == NULL)
+			STAT_ADD(e, skipped, 1);
+		return;
+	}
+	if (ddns_published_set(e->published, ev->family, ev->address, &want) != DDNS_OK)
+		log_error("lease %s: out of memory recording what is published; its removal will "
+			  "use the lease's name", addr);
+	submit_records(e, DDNS_CHANGE_ADD, ev, &want, false);
+}
+
+static void publish_state(ddns_engine *e, bool working)
+{
+	size_t n = 0;
+	int64_t next = -1;
+	for (const struct job *j = e->pending; j != NULL; j = j->next) {
+		n++;
+		if (next < 0 || j->due_ms < next)
+			next = j->due_ms;
+	}
+	pthread_mutex_lock(&e->lock);
+	e->working = working;
+	e->n_pending = n;
+	e->next_due_ms = next;
+	if (!working)
+		pthread_cond_broadcast(&e->idle);
+	pthread_mutex_unlock(&e->lock);
+}
+
+static void *worker_main(void *arg)
+{
+	ddns_engine *e = arg;
+	while (!atomic_load(&e->stopping)) {
+		struct ddns_lease_event ev;
+		int64_t deadline;
+		pthread_mutex_lock(&e->lock);
+		deadline = e->next_due_ms;
+		pthread_mutex_unlock(&e->lock);
+		int rc = ddns_queue_pop(e->queue, &ev, deadline);
+		if (rc == DDNS_ESHUTDOWN)
+			break;
+		publish_state(e, true);
+		if (rc == DDNS_OK) {
+			handle_event(e, &ev);
+			pthread_mutex_lock(&e->lock);
+			e->events_done++;
+			pthread_mutex_unlock(&e->lock);
+		}
+		run_pending(e);
+		publish_state(e, false);
+	}
+	return NULL;
+}
+
+static int opt_or(int value, int fallback)
+{
+	return value > 0 ? value : fallback;
+}
+
+int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts,
+		    ddns_engine **out, char *err, size_t errlen)
+{
+	static const struct ddns_engine_opts defaults = {0};
+	if (opts == NULL)
+		opts = &defaults;
+	ddns_engine *e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return DDNS_ENOMEM;
+	int rc = ddns_config_parse(params_json,
+				   opts->resolv_conf != NULL ? opts->resolv_conf : "/etc/resolv.conf",
+				   &e->cfg, err, errlen);
+	if (rc != DDNS_OK) {
+		free(e);
+		return rc;
+	}
+	e->transport = opts->transport != NULL ? opts->transport : &ddns_socket_transport;
+	e->timeout_ms = opt_or(opts->timeout_ms, 2000);
+	e->retry_min_ms = opt_or(opts->retry_min_ms, 1000);
+	e->retry_max_ms = opt_or(opts->retry_max_ms, 60000);
+	e->next_due_ms = -1;
+	e->queue = ddns_queue_new();
+	e->published = ddns_published_new();
+	e->locator = ddns_locator_new(e->cfg, e->transport, e->timeout_ms);
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&e->idle, &attr);
+	pthread_condattr_destroy(&attr);
+	if (e->queue == NULL || e->published == NULL || e->locator == NULL) {
+		snprintf(err, errlen, "out of memory while starting the engine");
+		rc = DDNS_ENOMEM;
+	} else if ((rc = pthread_create(&e->worker, NULL, worker_main, e)) != 0) {
+		snprintf(err, errlen, "cannot start the worker thread: %s", strerror(rc));
+		rc = -rc;
+	}
+	if (rc != DDNS_OK) {
+		ddns_locator_free(e->locator);
+		ddns_published_free(e->published);
+		ddns_queue_free(e->queue);
+		ddns_config_free(e->cfg);
+		pthread_cond_destroy(&e->idle);
+		pthread_mutex_destroy(&e->lock);
+		free(e);
+		return rc;
+	}
+	*out = e;
+	return DDNS_OK;
+}
+
+int ddns_engine_submit(ddns_engine *e, const struct ddns_lease_event *ev)
+{
+	/* Count first so that wait_idle never sees the event in the queue but not in the count. */
+	pthread_mutex_lock(&e->lock);
+	e->stats.events++;
+	pthread_mutex_unlock(&e->lock);
+	int rc = ddns_queue_push(e->queue, ev);
+	if (rc != DDNS_OK) {
+		pthread_mutex_lock(&e->lock);
+		e->stats.events--;
+		pthread_mutex_unlock(&e->lock);
+	}
+	return rc;
+}
+
+int ddns_engine_wait_idle(ddns_engine *e, int timeout_ms)
+{
+	int64_t deadline = ddns_now_ms() + timeout_ms;
+	struct timespec ts = {deadline / 1000, (deadline % 1000) * 1000000};
+	int rc = DDNS_OK;
+	pthread_mutex_lock(&e->lock);
+	while (e->working || e->events_done != e->stats.events ||
+	       (e->n_pending > 0 && e->next_due_ms <= deadline)) {
+		if (pthread_cond_timedwait(&e->idle, &e->lock, &ts) != 0) {
+			rc = DDNS_ETIMEOUT;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&e->lock);
+	return rc;
+}
+
+void ddns_engine_get_stats(ddns_engine *e, struct ddns_engine_stats *out)
+{
+	pthread_mutex_lock(&e->lock);
+	*out = e->stats;
+	out->pending = e->n_pending + (e->stats.events - e->events_done);
+	pthread_mutex_unlock(&e->lock);
+}
+
+void ddns_engine_free(ddns_engine *e)
+{
+	if (e == NULL)
+		return;
+	atomic_store(&e->stopping, true);
+	ddns_queue_close(e->queue);
+	pthread_join(e->worker, NULL);
+	size_t queued = ddns_queue_length(e->queue);
+	size_t waiting = 0;
+	while (e->pending != NULL) {
+		struct job *next = e->pending->next;
+		free(e->pending);
+		e->pending = next;
+		waiting++;
+	}
+	if (queued > 0 || waiting > 0)
+		log_warn("stopping with %zu lease events not yet processed and %zu record changes "
+			 "waiting for a retry; they are not kept across a restart",
+			 queued, waiting);
+	ddns_locator_free(e->locator);
+	ddns_published_free(e->published);
+	ddns_queue_free(e->queue);
+	ddns_config_free(e->cfg);
+	pthread_cond_destroy(&e->idle);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}

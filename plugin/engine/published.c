@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Chained hash table keyed by address; see published.h. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ddns/error.h"
+#include "engine/published.h"
+
+struct entry {
+	struct entry *next;
+	uint8_t key[17]; /* family tag, then the address padded with zeros */
+	struct ddns_published value;
+};
+
+struct ddns_published_map {
+	struct entry **buckets;
+	size_t n_buckets; /* power of two */
+	size_t count;
+};
+
+static void make_key(int family, const uint8_t *address, uint8_t key[17])
+{
+	memset(key, 0, 17);
+	key[0] = family == AF_INET ? 4 : 6;
+	memcpy(key + 1, address, family == AF_INET ? 4 : 16);
+}
+
+static size_t hash(const uint8_t key[17])
+{
+	/* FNV-1a: addresses from one pool differ in few bytes, and FNV spreads those well. */
+	uint64_t h = 1469598103934665603ull;
+	for (int i = 0; i < 17; i++) {
+		h ^= key[i];
+		h *= 1099511628211ull;
+	}
+	return (size_t)h;
+}
+
+struct ddns_published_map *ddns_published_new(void)
+{
+	struct ddns_published_map *map = calloc(1, sizeof(*map));
+	if (map == NULL)
+		return NULL;
+	map->n_buckets = 1024;
+	map->buckets = calloc(map->n_buckets, sizeof(*map->buckets));
+	if (map->buckets == NULL) {
+		free(map);
+		return NULL;
+	}
+	return map;
+}
+
+void ddns_published_free(struct ddns_published_map *map)
+{
+	if (map == NULL)
+		return;
+	for (size_t i = 0; i < map->n_buckets; i++) {
+		struct entry *e = map->buckets[i];
+		while (e != NULL) {
+			struct entry *next = e->next;
+			free(e);
+			e = next;
+		}
+	}
+	free(map->buckets);
+	free(map);
+}
+
+static struct entry **find(const struct ddns_published_map *map, const uint8_t key[17])
+{
+	struct entry **slot = &map->buckets[hash(key) & (map->n_buckets - 1)];
+	while (*slot != NULL && memcmp((*slot)->key, key, 17) != 0)
+		slot = &(*slot)->next;
+	return slot;
+}
+
+const struct ddns_published *ddns_published_get(const struct ddns_published_map *map, int family,
+						const uint8_t *address)
+{
+	uint8_t key[17];
+	make_key(family, address, key);
+	struct entry *e = *find(map, key);
+	return e != NULL ? &e->value : NULL;
+}
+
+static void grow(struct ddns_published_map *map)
+{
+	size_t n = map->n_buckets * 2;
+	struct entry **buckets = calloc(n, sizeof(*buckets));
+	if (buckets == NULL)
+		return; /* keep the longer chains; still correct */
+	for (size_t i = 0; i < map->n_buckets; i++) {
+		struct entry *e = map->buckets[i];
+		while (e != NULL) {
+			struct entry *next = e->next;
+			size_t b = hash(e->key) & (n - 1);
+			e->next = buckets[b];
+			buckets[b] = e;
+			e = next;
+		}
+	}
+	free(map->buckets);
+	map->buckets = buckets;
+	map->n_buckets = n;
+}
+
+int ddns_published_set(struct ddns_published_map *map, int family, const uint8_t *address,
+		       const struct ddns_published *value)
+{
+	uint8_t key[17];
+	make_key(family, address, key);
+	struct entry **slot = find(map, key);
+	if (*slot != NULL) {
+		(*slot)->value = *value;
+		return DDNS_OK;
+	}
+	struct entry *e = malloc(sizeof(*e));
+	if (e == NULL)
+		return DDNS_ENOMEM;
+	memcpy(e->key, key, sizeof(key));
+	e->value = *value;
+	e->next = NULL;
+	*slot = e;
+	if (++map->count > map->n_buckets)
+		grow(map);
+	return DDNS_OK;
+}
+
+void ddns_published_remove(struct ddns_published_map *map, int family, const uint8_t *address)
+{
+	uint8_t key[17];
+	make_key(family, address, key);
+	struct entry **slot = find(map, key);
+	if (*slot == NULL)
+		return;
+	struct entry *e = *slot;
+	*slot = e->next;
+	free(e);
+	map->count--;
+}
+
+size_t ddns_published_count(const struct ddns_published_map *map)
+{
+	return map->count;
+}

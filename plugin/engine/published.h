@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * What the plugin has published for each leased address: the name and which of the forward and
+ * reverse records it added. Kea forgets this (the plugin tells Kea not to do DDNS itself, and Kea
+ * clears names on expiry), so removals are driven from here. Owned by the engine's worker thread.
+ */
+#ifndef DDNS_PUBLISHED_H
+#define DDNS_PUBLISHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/name.h"
+
+struct ddns_published {
+	char fqdn[DDNS_NAME_MAX]; /* normalised name the records were published under */
+	bool forward;             /* an A/AAAA record was published */
+	bool reverse;             /* a PTR record was published */
+};
+
+struct ddns_published_map;
+
+/* Returns a new empty map, or NULL when out of memory. */
+struct ddns_published_map *ddns_published_new(void);
+
+/* Frees the map; NULL is ignored. */
+void ddns_published_free(struct ddns_published_map *map);
+
+/* The entry for an address (4 bytes for AF_INET, 16 for AF_INET6), or NULL. Borrowed until the
+ * next change to the map. */
+const struct ddns_published *ddns_published_get(const struct ddns_published_map *map, int family,
+						const uint8_t *address);
+
+/* Stores a copy of entry for the address, replacing any. Returns DDNS_OK or DDNS_ENOMEM. */
+int ddns_published_set(struct ddns_published_map *map, int family, const uint8_t *address,
+		       const struct ddns_published *entry);
+
+/* Forgets the address; absent addresses are ignored. */
+void ddns_published_remove(struct ddns_published_map *map, int family, const uint8_t *address);
+
+/* Number of addresses held. */
+size_t ddns_published_count(const struct ddns_published_map *map);
+
+#endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * The hand-off from Kea's threads to the engine's worker: a FIFO of lease events. Pushing copies
+ * the event and signals the worker; it holds the lock only for the copy, never across I/O.
+ */
+#ifndef DDNS_QUEUE_H
+#define DDNS_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ddns/lease.h"
+
+struct ddns_queue;
+
+/* Returns a new empty queue or NULL when out of memory. */
+struct ddns_queue *ddns_queue_new(void);
+
+/* Frees the queue and any events still in it; NULL is ignored. No thread may be using it. */
+void ddns_queue_free(struct ddns_queue *q);
+
+/* Copies ev to the tail. Returns DDNS_OK, DDNS_ESHUTDOWN after close, DDNS_ENOMEM. Thread: any. */
+int ddns_queue_push(struct ddns_queue *q, const struct ddns_lease_event *ev);
+
+/*
+ * Moves the head into *ev. Waits until an event arrives, the queue is closed, or the monotonic
+ * clock (milliseconds, see ddns_now_ms) reaches deadline_ms (< 0: no deadline). Returns DDNS_OK,
+ * DDNS_ETIMEOUT, or DDNS_ESHUTDOWN when closed and empty. Thread: the single consumer.
+ */
+int ddns_queue_pop(struct ddns_queue *q, struct ddns_lease_event *ev, int64_t deadline_ms);
+
+/* Wakes the consumer without an event (for example to recheck its state). Thread: any. */
+void ddns_queue_wake(struct ddns_queue *q);
+
+/* Refuses further pushes and wakes the consumer. Thread: any. */
+void ddns_queue_close(struct ddns_queue *q);
+
+/* Number of events waiting. Thread: any. */
+size_t ddns_queue_length(struct ddns_queue *q);
+
+/* Monotonic clock in milliseconds, the time base of deadlines. */
+int64_t ddns_now_ms(void);
+
+#endif

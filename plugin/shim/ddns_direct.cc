@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MPL-2.0
+//
+// The Kea side of ddns-direct: the only code that includes Kea headers. It parses nothing and
+// decides nothing. load() hands the parameters as JSON text to the C engine; each lease callout
+// copies what it needs into a plain ddns_lease_event and submits it, then returns. Kea's own DDNS
+// requests are switched off per packet in ddns4_update, after recording Kea's decision in the
+// callout context for leases4_committed. No exception leaves a callout.
+
+#include <cstring>
+#include <string>
+
+#include <hooks/hooks.h>
+#include <dhcpsrv/lease.h>
+#include <log/logger.h>
+#include <log/macros.h>
+#include <log/message_initializer.h>
+#include <sys/socket.h>
+
+extern "C" {
+#include "ddns/engine.h"
+}
+
+using namespace isc::hooks;
+using isc::dhcp::Lease4;
+using isc::dhcp::Lease4Collection;
+using isc::dhcp::Lease4CollectionPtr;
+using isc::dhcp::Lease4Ptr;
+
+namespace {
+
+// Kea's message catalogue for this library: the engine's lines arrive fully formatted.
+const isc::log::MessageID DDNS_DIRECT_DEBUG = "DDNS_DIRECT_DEBUG";
+const isc::log::MessageID DDNS_DIRECT_INFO = "DDNS_DIRECT_INFO";
+const isc::log::MessageID DDNS_DIRECT_WARN = "DDNS_DIRECT_WARN";
+const isc::log::MessageID DDNS_DIRECT_ERROR = "DDNS_DIRECT_ERROR";
+const isc::log::MessageID DDNS_DIRECT_CONFIG_ERROR = "DDNS_DIRECT_CONFIG_ERROR";
+const isc::log::MessageID DDNS_DIRECT_CALLOUT_ERROR = "DDNS_DIRECT_CALLOUT_ERROR";
+const isc::log::MessageID DDNS_DIRECT_LOADED = "DDNS_DIRECT_LOADED";
+const isc::log::MessageID DDNS_DIRECT_SUBMIT_FAILED = "DDNS_DIRECT_SUBMIT_FAILED";
+
+const char *catalogue[] = {
+	"DDNS_DIRECT_DEBUG", "%1",
+	"DDNS_DIRECT_INFO", "%1",
+	"DDNS_DIRECT_WARN", "%1",
+	"DDNS_DIRECT_ERROR", "%1",
+	"DDNS_DIRECT_CONFIG_ERROR", "ddns-direct configuration rejected: %1",
+	"DDNS_DIRECT_CALLOUT_ERROR", "ddns-direct callout %1 failed: %2",
+	"DDNS_DIRECT_LOADED", "ddns-direct loaded: DNS updates are sent by this server, not by D2",
+	"DDNS_DIRECT_SUBMIT_FAILED", "ddns-direct could not queue the %1 event for %2: %3",
+	NULL};
+const isc::log::MessageInitializer catalogue_init(catalogue);
+
+isc::log::Logger logger("ddns-direct");
+
+// Debug level for the engine's DEBUG lines (Kea's DBGLVL_TRACE_BASIC).
+const int DEBUG_LEVEL = 40;
+
+ddns_engine *engine = nullptr;
+
+// Context keys carrying Kea's forward/reverse decision from ddns4_update to leases4_committed.
+const char *const CTX_FWD = "ddns-direct-fwd";
+const char *const CTX_REV = "ddns-direct-rev";
+
+void log_sink(void *, enum ddns_log_level level, const char *line)
+{
+	switch (level) {
+	case DDNS_LOG_DEBUG:
+		LOG_DEBUG(logger, DEBUG_LEVEL, DDNS_DIRECT_DEBUG).arg(line);
+		break;
+	case DDNS_LOG_INFO:
+		LOG_INFO(logger, DDNS_DIRECT_INFO).arg(line);
+		break;
+	case DDNS_LOG_WARN:
+		LOG_WARN(logger, DDNS_DIRECT_WARN).arg(line);
+		break;
+	default:
+		LOG_ERROR(logger, DDNS_DIRECT_ERROR).arg(line);
+		break;
+	}
+}
+
+const char *kind_name(enum ddns_lease_kind kind)
+{
+	switch (kind) {
+	case DDNS_LEASE_GRANTED:
+		return "granted";
+	case DDNS_LEASE_RELEASED:
+		return "released";
+	case DDNS_LEASE_DECLINED:
+		return "declined";
+	default:
+		return "expired";
+	}
+}
+
+void copy_identity(ddns_lease_event &ev, const std::vector<uint8_t> &bytes, enum ddns_id_type type,
+		   int prefix)
+{
+	size_t room = sizeof(ev.id) - (prefix >= 0 ? 1 : 0);
+	size_t n = bytes.size() < room ? bytes.size() : room;
+	size_t at = 0;
+	if (prefix >= 0)
+		ev.id[at++] = static_cast<uint8_t>(prefix);
+	if (n > 0)
+		std::memcpy(ev.id + at, bytes.data(), n);
+	ev.id_len = static_cast<uint16_t>(at + n);
+	ev.id_type = type;
+}
+
+void submit_lease4(const Lease4Ptr &lease, enum ddns_lease_kind kind, bool fwd, bool rev)
+{
+	if (!lease || engine == nullptr)
+		return;
+	ddns_lease_event ev;
+	std::memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.family = AF_INET;
+	std::vector<uint8_t> addr = lease->addr_.toBytes();
+	std::memcpy(ev.address, addr.data(), addr.size() < 16 ? addr.size() : 16);
+	std::snprintf(ev.fqdn, sizeof(ev.fqdn), "%s", lease->hostname_.c_str());
+	ev.forward = fwd;
+	ev.reverse = rev;
+	ev.lifetime = lease->valid_lft_;
+	ev.id_type = DDNS_ID_NONE;
+	if (lease->client_id_ && !lease->client_id_->getClientId().empty())
+		copy_identity(ev, lease->client_id_->getClientId(), DDNS_ID_CLIENT_ID, -1);
+	else if (lease->hwaddr_)
+		copy_identity(ev, lease->hwaddr_->hwaddr_, DDNS_ID_HWADDR, lease->hwaddr_->htype_);
+	int rc = ddns_engine_submit(engine, &ev);
+	if (rc != DDNS_OK) {
+		LOG_ERROR(logger, DDNS_DIRECT_SUBMIT_FAILED)
+			.arg(kind_name(kind))
+			.arg(lease->addr_.toText())
+			.arg(ddns_strerror(rc));
+	}
+}
+
+bool context_flag(CalloutHandle &handle, const char *name, bool &value)
+{
+	try {
+		handle.getContext(name, value);
+		return true;
+	} catch (const NoSuchCalloutContext &) {
+		return false;
+	}
+}
+
+} // namespace
+
+extern "C" {
+
+__attribute__((visibility("default"))) int version()
+{
+	return KEA_HOOKS_VERSION;
+}
+
+// The engine's entry point is thread-safe and callouts keep no shared state of their own.
+__attribute__((visibility("default"))) int multi_threading_compatible()
+{
+	return 1;
+}
+
+__attribute__((visibility("default"))) int load(LibraryHandle &handle)
+{
+	try {
+		isc::data::ConstElementPtr params = handle.getParameters();
+		std::string json = params ? params->str() : std::string("{}");
+		char err[512] = "";
+		ddns_log_set_sink(log_sink, nullptr);
+		int rc = ddns_engine_new(json.c_str(), nullptr, &engine, err, sizeof(err));
+		if (rc != DDNS_OK) {
+			LOG_ERROR(logger, DDNS_DIRECT_CONFIG_ERROR)
+				.arg(err[0] != '\0' ? err : ddns_strerror(rc));
+			engine = nullptr;
+			return 1;
+		}
+		LOG_INFO(logger, DDNS_DIRECT_LOADED);
+		return 0;
+	} catch (const std::exception &ex) {
+		LOG_ERROR(logger, DDNS_DIRECT_CONFIG_ERROR).arg(ex.what());
+		return 1;
+	}
+}
+
+__attribute__((visibility("default"))) int unload()
+{
+	ddns_engine_free(engine);
+	engine = nullptr;
+	ddns_log_set_sink(nullptr, nullptr);
+	return 0;
+}
+
+// Records Kea's decision and tells Kea not to send its own requests to D2.
+__attribute__((visibility("default"))) int ddns4_update(CalloutHandle &handle)
+{
+	try {
+		bool fwd = false, rev = false;
+		handle.getArgument("fwd-update", fwd);
+		handle.getArgument("rev-update", rev);
+		handle.setContext(CTX_FWD, fwd);
+		handle.setContext(CTX_REV, rev);
+		handle.setArgument("fwd-update", false);
+		handle.setArgument("rev-update", false);
+	} catch (const std::exception &ex) {
+		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR).arg("ddns4_update").arg(ex.what());
+	}
+	return 0;
+}
+
+__attribute__((visibility("default"))) int leases4_committed(CalloutHandle &handle)
+{
+	try {
+		Lease4CollectionPtr leases, deleted;
+		handle.getArgument("leases4", leases);
+		handle.getArgument("deleted_leases4", deleted);
+		bool fwd = false, rev = false;
+		// No ddns4_update for this packet means Kea decided on no DDNS at all.
+		bool decided = context_flag(handle, CTX_FWD, fwd) && context_flag(handle, CTX_REV, rev);
+		if (deleted) {
+			for (const Lease4Ptr &lease : *deleted)
+				submit_lease4(lease, DDNS_LEASE_RELEASED, false, false);
+		}
+		if (leases && decided) {
+			for (const Lease4Ptr &lease : *leases)
+				submit_lease4(lease, DDNS_LEASE_GRANTED, fwd, rev);
+		}
+	} catch (const std::exception &ex) {
+		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR).arg("leases4_committed").arg(ex.what());
+	}
+	return 0;
+}
+
+static int lease4_ended(CalloutHandle &handle, const char *callout, enum ddns_lease_kind kind)
+{
+	try {
+		Lease4Ptr lease;
+		handle.getArgument("lease4", lease);
+		submit_lease4(lease, kind, false, false);
+	} catch (const std::exception &ex) {
+		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR).arg(callout).arg(ex.what());
+	}
+	return 0;
+}
+
+__attribute__((visibility("default"))) int lease4_release(CalloutHandle &handle)
+{
+	return lease4_ended(handle, "lease4_release", DDNS_LEASE_RELEASED);
+}
+
+__attribute__((visibility("default"))) int lease4_decline(CalloutHandle &handle)
+{
+	return lease4_ended(handle, "lease4_decline", DDNS_LEASE_DECLINED);
+}
+
+// Kea clears the lease's name right after this callout, so it is read here.
+__attribute__((visibility("default"))) int lease4_expire(CalloutHandle &handle)
+{
+	return lease4_ended(handle, "lease4_expire", DDNS_LEASE_EXPIRED);
+}
+
+} // extern "C"

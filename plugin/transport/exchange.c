@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Request/reply matching, TSIG and UDP-to-TCP fallback; see exchange.h. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "ddns/error.h"
+#include "transport/exchange.h"
+#include "util/log.h"
+
+/* RFC 8945 recommends 300 s of allowed clock skew. */
+#define TSIG_FUDGE 300
+
+int ddns_rcode_error(int rcode)
+{
+	switch (rcode) {
+	case LDNS_RCODE_NOERROR:
+		return DDNS_OK;
+	case LDNS_RCODE_FORMERR:
+		return DDNS_EFORMERR;
+	case LDNS_RCODE_SERVFAIL:
+		return DDNS_ESERVFAIL;
+	case LDNS_RCODE_NXDOMAIN:
+		return DDNS_ENXDOMAIN;
+	case LDNS_RCODE_NOTIMPL:
+		return DDNS_ENOTIMP;
+	case LDNS_RCODE_REFUSED:
+		return DDNS_EREFUSED;
+	case LDNS_RCODE_YXDOMAIN:
+		return DDNS_EYXDOMAIN;
+	case LDNS_RCODE_YXRRSET:
+		return DDNS_EYXRRSET;
+	case LDNS_RCODE_NXRRSET:
+		return DDNS_ENXRRSET;
+	case LDNS_RCODE_NOTAUTH:
+		return DDNS_ENOTAUTH;
+	case LDNS_RCODE_NOTZONE:
+		return DDNS_ENOTZONE;
+	default:
+		return DDNS_ERCODE;
+	}
+}
+
+const char *ddns_tsig_error_name(int tsig_error)
+{
+	switch (tsig_error) {
+	case 0:
+		return "none";
+	case 16:
+		return "BADSIG";
+	case 17:
+		return "BADKEY";
+	case 18:
+		return "BADTIME";
+	case 19:
+		return "BADMODE";
+	case 20:
+		return "BADNAME";
+	case 21:
+		return "BADALG";
+	case 22:
+		return "BADTRUNC";
+	default:
+		return "unknown";
+	}
+}
+
+static uint16_t random_id(void)
+{
+	uint16_t id;
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id)) {
+		/* getrandom on a 2-byte buffer cannot be short once the pool is ready; be safe. */
+		id = (uint16_t)random();
+	}
+	return id;
+}
+
+static int sign(ldns_pkt *query, const struct ddns_tsig_key *key)
+{
+	ldns_rr *old = ldns_pkt_tsig(query);
+	if (old != NULL) {
+		ldns_pkt_set_tsig(query, NULL);
+		ldns_rr_free(old);
+	}
+	if (key == NULL)
+		return DDNS_OK;
+	ldns_status st = ldns_pkt_tsig_sign(query, key->name, key->secret, TSIG_FUDGE,
+					    key->algorithm, NULL);
+	return st == LDNS_STATUS_OK ? DDNS_OK : DDNS_ETSIG;
+}
+
+static bool same_question(const ldns_pkt *query, const ldns_pkt *reply)
+{
+	const ldns_rr_list *q = ldns_pkt_question(query);
+	const ldns_rr_list *r = ldns_pkt_question(reply);
+	if (ldns_rr_list_rr_count(r) != 1 || ldns_rr_list_rr_count(q) != 1)
+		return false;
+	const ldns_rr *qr = ldns_rr_list_rr(q, 0), *rr = ldns_rr_list_rr(r, 0);
+	return ldns_rr_get_type(qr) == ldns_rr_get_type(rr) &&
+	       ldns_rr_get_class(qr) == ldns_rr_get_class(rr) &&
+	       ldns_dname_compare(ldns_rr_owner(qr), ldns_rr_owner(rr)) == 0;
+}
+
+/* Checks that reply answers query; a FORMERR may come without the question. */
+static bool matches(const ldns_pkt *query, const ldns_pkt *reply)
+{
+	if (!ldns_pkt_qr(reply) || ldns_pkt_id(reply) != ldns_pkt_id(query) ||
+	    ldns_pkt_get_opcode(reply) != ldns_pkt_get_opcode(query))
+		return false;
+	if (ldns_pkt_qdcount(reply) == 0 && ldns_pkt_get_rcode(reply) == LDNS_RCODE_FORMERR)
+		return true;
+	return same_question(query, reply);
+}
+
+static int check_tsig(const ldns_pkt *query, ldns_pkt *reply, const uint8_t *wire, size_t len,
+		      const struct ddns_tsig_key *key, struct ddns_exchange_info *info)
+{
+	const ldns_rr *tsig = ldns_pkt_tsig(reply);
+	if (tsig == NULL) {
+		/* Without a TSIG the RCODE is unauthenticated, so it cannot be believed. */
+		return DDNS_ETSIG;
+	}
+	if (ldns_rr_rd_count(tsig) > 5)
+		info->tsig_error = ldns_rdf2native_int16(ldns_rr_rdf(tsig, 5));
+	if (info->tsig_error != 0)
+		return DDNS_ETSIG;
+	const ldns_rdf *query_mac = ldns_rr_rdf(ldns_pkt_tsig(query), 3);
+	if (!ldns_pkt_tsig_verify(reply, wire, len, key->name, key->secret, query_mac))
+		return DDNS_ETSIG;
+	return DDNS_OK;
+}
+
+int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr *server,
+		  ldns_pkt *query, const struct ddns_tsig_key *key, int timeout_ms,
+		  ldns_pkt **reply, struct ddns_exchange_info *info)
+{
+	uint8_t *wire = NULL;
+	size_t wire_len;
+	int rc;
+
+	*reply = NULL;
+	info->rcode = -1;
+	info->tsig_error = 0;
+	info->tcp = false;
+
+	ldns_pkt_set_id(query, random_id());
+	rc = sign(query, key);
+	if (rc != DDNS_OK)
+		return rc;
+	if (ldns_pkt2wire(&wire, query, &wire_len) != LDNS_STATUS_OK)
+		return DDNS_ENOMEM;
+
+	uint8_t *buf = malloc(DDNS_MSG_MAX);
+	if (buf == NULL) {
+		free(wire);
+		return DDNS_ENOMEM;
+	}
+	for (;;) {
+		size_t len = 0;
+		rc = transport->exchange(transport->ctx, server, info->tcp, wire, wire_len, buf,
+					 &len, timeout_ms);
+		if (rc == DDNS_ETIMEOUT && !info->tcp) {
+			/* A lost or filtered UDP datagram: the same server may still answer TCP. */
+			info->tcp = true;
+			continue;
+		}
+		if (rc != DDNS_OK)
+			break;
+		ldns_pkt *parsed = NULL;
+		if (ldns_wire2pkt(&parsed, buf, len) != LDNS_STATUS_OK || !matches(query, parsed)) {
+			ldns_pkt_free(parsed);
+			rc = DDNS_EMALFORMED;
+			break;
+		}
+		if (ldns_pkt_tc(parsed)) {
+			ldns_pkt_free(parsed);
+			if (info->tcp) {
+				rc = DDNS_ETRUNCATED;
+				break;
+			}
+			info->tcp = true;
+			continue;
+		}
+		if (key != NULL && (rc = check_tsig(query, parsed, buf, len, key, info)) != DDNS_OK) {
+			info->rcode = ldns_pkt_get_rcode(parsed);
+			ldns_pkt_free(parsed);
+			break;
+		}
+		info->rcode = ldns_pkt_get_rcode(parsed);
+		*reply = parsed;
+		break;
+	}
+	free(buf);
+	free(wire);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * One DNS request and its reply, done right: a random ID, TSIG signing when a key is given, UDP
+ * first with TCP when the reply is truncated or UDP times out, and a reply accepted only if it
+ * matches the request (ID, opcode, question) and, for a signed request, carries a valid TSIG.
+ * RCODEs are mapped to ddns_error_t here and nowhere else.
+ */
+#ifndef DDNS_EXCHANGE_H
+#define DDNS_EXCHANGE_H
+
+#include <stdbool.h>
+
+#include <ldns/ldns.h>
+
+#include "config/config.h"
+#include "transport/transport.h"
+
+struct ddns_exchange_info {
+	int rcode;       /* RCODE of the accepted reply, -1 when there was none */
+	int tsig_error;  /* TSIG error field of the reply (16 BADSIG, 17 BADKEY, 18 BADTIME), or 0 */
+	bool tcp;        /* the accepted reply (or last attempt) went over TCP */
+};
+
+/*
+ * Sends query to server and waits for its reply. The query's ID is replaced by a random one and,
+ * when key is not NULL, the query is (re-)signed, so the same query may be sent to several
+ * servers in turn. On DDNS_OK, *reply holds the parsed reply (caller frees with ldns_pkt_free) and
+ * info->rcode its RCODE, whatever it is. Otherwise *reply is NULL and the return value says why:
+ * DDNS_ETIMEOUT, DDNS_ENETWORK, DDNS_EMALFORMED (no parseable matching reply), DDNS_ETSIG (TSIG
+ * error in the reply, or a reply to a signed request that is unsigned or fails verification),
+ * DDNS_ETRUNCATED, DDNS_ENOMEM. Thread: any; query must not be shared between threads.
+ */
+int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr *server,
+		  ldns_pkt *query, const struct ddns_tsig_key *key, int timeout_ms,
+		  ldns_pkt **reply, struct ddns_exchange_info *info);
+
+/* Maps a reply RCODE to DDNS_OK or the matching error code. */
+int ddns_rcode_error(int rcode);
+
+/* Name of a TSIG error value for log lines ("BADSIG", ...). */
+const char *ddns_tsig_error_name(int tsig_error);
+
+#endif

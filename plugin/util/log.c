@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* The process-wide log sink and the formatter in front of it. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "util/log.h"
+
+static void stderr_sink(void *ctx, enum ddns_log_level level, const char *line)
+{
+	static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+	(void)ctx;
+	fprintf(stderr, "ddns-direct %s %s\n", names[level], line);
+}
+
+static ddns_log_fn sink = stderr_sink;
+static void *sink_ctx;
+
+void ddns_log_set_sink(ddns_log_fn fn, void *ctx)
+{
+	sink = fn != NULL ? fn : stderr_sink;
+	sink_ctx = fn != NULL ? ctx : NULL;
+}
+
+void ddns_log(enum ddns_log_level level, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	sink(sink_ctx, level, line);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * Domain names as text, the way the engine keeps them: absolute (trailing dot), lower case, checked
+ * label by label. Every name from a client, a lease or the configuration passes through here before
+ * it reaches a DNS message, so the policy lives in one place.
+ */
+#ifndef DDNS_UTIL_NAME_H
+#define DDNS_UTIL_NAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Longest presentation form we keep: 255 octets on the wire is at most 253 characters + root dot. */
+#define DDNS_NAME_MAX 256
+
+enum name_policy {
+	NAME_HOST,    /* letters, digits, hyphen; no leading or trailing hyphen (RFC 952/1123) */
+	NAME_SERVICE, /* as NAME_HOST, and underscores (zone, key and server names) */
+};
+
+/*
+ * Checks and normalises a name into out (DDNS_NAME_MAX bytes): lower case, trailing dot added.
+ * "." is accepted only when allow_root is true. Returns 0, or -1 with a reason in *why (static
+ * string): empty label, label over 63 octets, name over 255 octets, forbidden character.
+ */
+int ddns_name_normalize(const char *in, enum name_policy policy, bool allow_root, char *out,
+			const char **why);
+
+/* True when name equals zone or lies below it; both normalised. */
+bool ddns_name_in_zone(const char *name, const char *zone);
+
+/* Number of labels of a normalised name ("." has 0). */
+size_t ddns_name_labels(const char *name);
+
+#endif

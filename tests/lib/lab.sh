@@ -1,0 +1,186 @@
+# SPDX-License-Identifier: MPL-2.0
+# Helpers for tests that run real servers (named, kea-dhcp4, perfdhcp) on loopback addresses in a
+# private network namespace. Source it, then call lab_enter "$@" first: it re-runs the calling
+# script inside a new network and mount namespace, so that the 127.0.0.x addresses and every socket
+# the test opens are private to it. Every process started with lab_spawn is stopped by PID at exit.
+
+set -euo pipefail
+
+LAB_PIDS=()
+LAB_DIR=""
+
+lab_log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+lab_fail() { lab_log "FAIL: $*"; exit 1; }
+
+# Re-executes the caller inside fresh namespaces (once) and sets up lo and a scratch directory.
+lab_enter() {
+	if [ "${LAB_INSIDE:-}" != 1 ]; then
+		[ "$(id -u)" = 0 ] || lab_fail "lab tests need root (network namespaces)"
+		LAB_INSIDE=1 exec unshare --net --mount --propagation private bash "$0" "$@"
+	fi
+	ip link set lo up
+	LAB_DIR=$(mktemp -d /tmp/ddns-lab.XXXXXX)
+	# Tools that read /etc/resolv.conf must see only the lab's resolver.
+	echo "nameserver 127.0.0.53" >"$LAB_DIR/resolv.conf"
+	mount --bind "$LAB_DIR/resolv.conf" /etc/resolv.conf
+	trap lab_cleanup EXIT
+}
+
+lab_cleanup() {
+	local rc=$?
+	local pid
+	for pid in "${LAB_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${LAB_PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ $rc -ne 0 ] && [ -n "$LAB_DIR" ]; then
+		lab_log "test failed (exit $rc); logs in $LAB_DIR:"
+		for f in "$LAB_DIR"/*.log; do
+			[ -f "$f" ] || continue
+			echo "----- $f (last 40 lines)" >&2
+			tail -n 40 "$f" >&2
+		done
+	elif [ -n "$LAB_DIR" ] && [ "${LAB_KEEP:-}" != 1 ]; then
+		rm -rf "$LAB_DIR"
+	fi
+	exit $rc
+}
+
+lab_addr() { ip addr add "$1/32" dev lo; }
+
+# lab_spawn NAME CMD...: starts CMD in the background with output in $LAB_DIR/NAME.log and records
+# its PID (the command itself, not a subshell) in LAB_PIDS and in the variable PID_<NAME>.
+lab_spawn() {
+	local name=$1
+	shift
+	"$@" >"$LAB_DIR/$name.log" 2>&1 &
+	local pid=$!
+	LAB_PIDS+=("$pid")
+	printf -v "PID_${name//-/_}" '%s' "$pid"
+}
+
+# lab_stop PID: stops one process started by lab_spawn and waits for it.
+lab_stop() {
+	kill -TERM "$1" 2>/dev/null || true
+	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# lab_wait SECONDS CMD...: polls CMD every 0.1 s until it succeeds; fails after SECONDS.
+lab_wait() {
+	local limit=$1
+	shift
+	local end=$((SECONDS + limit))
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.1
+	done
+}
+
+lab_tsig_secret() { head -c 32 /dev/urandom | base64; }
+
+# named_start NAME ADDR CONF_BODY: writes $LAB_DIR/NAME/named.conf (options plus CONF_BODY) and
+# starts named on ADDR; returns once it answers on that address.
+named_start() {
+	local name=$1 addr=$2 body=$3
+	local dir="$LAB_DIR/$name"
+	mkdir -p "$dir"
+	cat >"$dir/named.conf" <<CONF
+options {
+	directory "$dir";
+	listen-on port 53 { $addr; };
+	listen-on-v6 { none; };
+	pid-file "$dir/named.pid";
+	recursion no;
+	notify no;
+	dnssec-validation no;
+	allow-transfer { any; };
+	max-journal-size unlimited;
+};
+controls { };
+$body
+CONF
+	lab_spawn "$name" named -f -n 1 -c "$dir/named.conf"
+	local pid_var="PID_${name//-/_}"
+	lab_wait 20 dig @"$addr" +time=1 +tries=1 version.bind CH TXT ||
+		lab_fail "named $name on $addr did not start"
+	kill -0 "${!pid_var}" || lab_fail "named $name exited"
+}
+
+# zone_file FILE ORIGIN NS_NAME NS_ADDR: a minimal primary zone with SOA and NS (and glue when the
+# NS is inside the zone).
+zone_file() {
+	local file=$1 origin=$2 ns=$3 ns_addr=${4:-}
+	{
+		echo "\$TTL 300"
+		echo "$origin IN SOA $ns hostmaster.$origin 1 3600 600 86400 60"
+		echo "$origin IN NS $ns"
+		if [ -n "$ns_addr" ]; then echo "$ns IN A $ns_addr"; fi
+	} >"$file"
+}
+
+# axfr SERVER ZONE: the zone's records, one per line, without comments and SOA/NS lines.
+axfr() {
+	dig @"$1" +nocmd +nostats +nocomments +noquestion AXFR "$2" | awk '$4 != "SOA" && $4 != "NS" && NF'
+}
+
+# count_type SERVER ZONE TYPE: number of TYPE records in the zone.
+count_type() { axfr "$1" "$2" | awk -v t="$3" '$4 == t' | wc -l; }
+
+# kea4_start NAME CONFIG_FILE: starts kea-dhcp4 (client port 1068, see perfdhcp_run) and returns
+# once it has started serving, or fails with its log if it refused the configuration.
+kea4_start() {
+	local name=$1 conf=$2
+	mkdir -p "$LAB_DIR/run"
+	KEA_PIDFILE_DIR="$LAB_DIR/run" KEA_LOCKFILE_DIR="$LAB_DIR/run" \
+		lab_spawn "$name" kea-dhcp4 -c "$conf" -P 1068
+	local pid_var="PID_${name//-/_}"
+	local end=$((SECONDS + 30))
+	until grep -q DHCP4_STARTED "$LAB_DIR/$name.log"; do
+		kill -0 "${!pid_var}" 2>/dev/null || lab_fail "kea-dhcp4 $name exited: $(tail -n 5 "$LAB_DIR/$name.log")"
+		[ $SECONDS -lt $end ] || lab_fail "kea-dhcp4 $name did not start"
+		sleep 0.1
+	done
+}
+
+# perfdhcp_run CLIENTS RATE: DORA for CLIENTS distinct clients at RATE exchanges per second, as a
+# relay at 127.0.0.1 towards kea-dhcp4 on 127.0.0.1. Prints perfdhcp's report to perfdhcp.log.
+perfdhcp_run() {
+	local clients=$1 rate=$2
+	perfdhcp -4 -l 127.0.0.1 -L 1068 -R "$clients" -n "$clients" -r "$rate" -p $((clients / rate + 15)) \
+		127.0.0.1 >"$LAB_DIR/perfdhcp.log" 2>&1 || true
+}
+
+# kea4_config FILE LIB PARAMS_JSON [EXTRA_GLOBALS]: a DHCPv4 configuration for the lab: subnet
+# 10.1.0.0/16 behind the relay 127.0.0.1, names host-10-1-x-y.corp.example generated by Kea, short
+# leases reclaimed every second, and the plugin with PARAMS_JSON.
+kea4_config() {
+	local file=$1 lib=$2 params=$3 extra=${4:-}
+	cat >"$file" <<CONF
+{ "Dhcp4": {
+    "interfaces-config": { "interfaces": [ "lo" ], "dhcp-socket-type": "udp" },
+    "lease-database": { "type": "memfile", "persist": true, "name": "$LAB_DIR/leases4.csv",
+                        "lfc-interval": 0 },
+    "valid-lifetime": ${LEASE_LIFETIME:-600},
+    "expired-leases-processing": { "reclaim-timer-wait-time": 1, "hold-reclaimed-time": 0,
+                                   "flush-reclaimed-timer-wait-time": 0,
+                                   "max-reclaim-leases": 0, "max-reclaim-time": 0 },
+    "dhcp-ddns": { "enable-updates": true },
+    "ddns-qualifying-suffix": "corp.example.",
+    "ddns-replace-client-name": "always",
+    "ddns-generated-prefix": "host",
+    $extra
+    "subnet4": [ { "id": 1, "subnet": "10.1.0.0/16",
+                   "pools": [ { "pool": "10.1.0.10 - 10.1.255.250" } ],
+                   "relay": { "ip-addresses": [ "127.0.0.1" ] } } ],
+    "hooks-libraries": [ { "library": "$lib", "parameters": $params } ],
+    "loggers": [ { "name": "kea-dhcp4", "severity": "${KEA_SEVERITY:-INFO}", "debuglevel": 99,
+                   "output_options": [ { "output": "stdout", "flush": true } ] } ]
+} }
+CONF
+}
