@@ -20,7 +20,8 @@ extern "C" {
 
 typedef struct ddns_engine ddns_engine;
 
-/* How the engine talks to DNS servers; tests supply a fake one. Defined in transport/transport.h. */
+/* How the engine talks to DNS servers; tests supply a fake one. Defined in transport/transport.h.
+ */
 struct ddns_transport;
 
 struct ddns_engine_opts {
@@ -32,14 +33,14 @@ struct ddns_engine_opts {
 };
 
 struct ddns_engine_stats {
-	uint64_t events;     /* events accepted by ddns_engine_submit */
-	uint64_t updates;    /* UPDATE messages sent (each target tried counts) */
-	uint64_t succeeded;  /* record changes applied */
-	uint64_t failed;     /* record changes given up on a final answer */
-	uint64_t retries;    /* record changes scheduled for another attempt */
-	uint64_t pending;    /* record changes waiting (queued or for a retry) */
-	uint64_t skipped;    /* changes not needed: zone excluded, nothing published */
-	uint64_t invalid;    /* events refused because of a bad name */
+	uint64_t events;    /* events accepted by ddns_engine_submit */
+	uint64_t updates;   /* UPDATE messages sent (each target tried counts) */
+	uint64_t succeeded; /* record changes applied */
+	uint64_t failed;    /* record changes given up on a final answer */
+	uint64_t retries;   /* record changes scheduled for another attempt */
+	uint64_t pending;   /* record changes waiting (queued or for a retry) */
+	uint64_t skipped;   /* changes not needed: zone excluded, nothing published */
+	uint64_t invalid;   /* events refused because of a bad name */
 };
 
 /*
@@ -48,8 +49,8 @@ struct ddns_engine_stats {
  * DDNS_ECONFIG (err holds one sentence naming the bad parameter, never a secret), DDNS_ENOMEM, or
  * an errno code when the thread cannot start. Thread: any; one engine per host is the norm.
  */
-int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts,
-		    ddns_engine **out, char *err, size_t errlen);
+int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts, ddns_engine **out,
+                    char *err, size_t errlen);
 
 /*
  * Copies ev into the engine's queue and wakes the worker. Never blocks on DNS. Returns DDNS_OK, or

@@ -18,7 +18,7 @@ struct parser {
 };
 
 static int reject(struct parser *p, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int reject(struct parser *p, const char *path, const char *fmt, ...)
 {
@@ -35,13 +35,13 @@ static int expect(struct parser *p, const char *path, const struct json *v, enum
 {
 	if (v->type != type)
 		return reject(p, path, "expected %s, got %s", json_type_name(type),
-			      json_type_name(v->type));
+		              json_type_name(v->type));
 	return DDNS_OK;
 }
 
 /* Refuses members not in allowed (NULL-terminated) so that a typo is never silently ignored. */
 static int check_members(struct parser *p, const char *path, const struct json *obj,
-			 const char *const *allowed)
+                         const char *const *allowed)
 {
 	for (size_t i = 0; i < obj->count; i++) {
 		const char *const *a = allowed;
@@ -60,7 +60,7 @@ static int check_members(struct parser *p, const char *path, const struct json *
 }
 
 static int dup_name(struct parser *p, const char *path, const struct json *v,
-		    enum name_policy policy, char **out)
+                    enum name_policy policy, char **out)
 {
 	char name[DDNS_NAME_MAX];
 	const char *why;
@@ -74,7 +74,7 @@ static int dup_name(struct parser *p, const char *path, const struct json *v,
 }
 
 static int parse_addr_list(struct parser *p, const char *path, const struct json *v,
-			   struct ddns_addr **out, size_t *n)
+                           struct ddns_addr **out, size_t *n)
 {
 	int rc = expect(p, path, v, JSON_ARRAY);
 	if (rc != DDNS_OK)
@@ -92,9 +92,10 @@ static int parse_addr_list(struct parser *p, const char *path, const struct json
 		if (rc != DDNS_OK)
 			return rc;
 		if (ddns_addr_parse(v->values[i]->string, 53, &(*out)[i]) != 0)
-			return reject(p, item,
-				      "'%s' is not an address (IPv4, IPv4:port, IPv6 or [IPv6]:port)",
-				      v->values[i]->string);
+			return reject(
+			    p, item,
+			    "'%s' is not an address (IPv4, IPv4:port, IPv6 or [IPv6]:port)",
+			    v->values[i]->string);
 	}
 	return DDNS_OK;
 }
@@ -103,13 +104,13 @@ static const struct {
 	const char *config_name;
 	const char *ldns_name;
 } algorithms[] = {
-	{"hmac-md5", "hmac-md5.sig-alg.reg.int."},
-	{"hmac-md5.sig-alg.reg.int", "hmac-md5.sig-alg.reg.int."},
-	{"hmac-sha1", "hmac-sha1."},
-	{"hmac-sha224", "hmac-sha224."},
-	{"hmac-sha256", "hmac-sha256."},
-	{"hmac-sha384", "hmac-sha384."},
-	{"hmac-sha512", "hmac-sha512."},
+    {"hmac-md5", "hmac-md5.sig-alg.reg.int."},
+    {"hmac-md5.sig-alg.reg.int", "hmac-md5.sig-alg.reg.int."},
+    {"hmac-sha1", "hmac-sha1."},
+    {"hmac-sha224", "hmac-sha224."},
+    {"hmac-sha256", "hmac-sha256."},
+    {"hmac-sha384", "hmac-sha384."},
+    {"hmac-sha512", "hmac-sha512."},
 };
 
 /* Strict RFC 4648 base64: what BIND and ldns accept as a key secret. */
@@ -173,7 +174,7 @@ static int read_secret_file(struct parser *p, const char *path, const char *file
 }
 
 static int parse_key(struct parser *p, const char *path, const struct json *v,
-		     struct ddns_tsig_key *key)
+                     struct ddns_tsig_key *key)
 {
 	static const char *const members[] = {"name", "algorithm", "secret", "secret-file", NULL};
 	char sub[256];
@@ -205,9 +206,9 @@ static int parse_key(struct parser *p, const char *path, const struct json *v,
 			key->algorithm = algorithms[i].ldns_name;
 	if (key->algorithm == NULL)
 		return reject(p, sub,
-			      "unknown algorithm '%s' (use hmac-md5, hmac-sha1, hmac-sha224, "
-			      "hmac-sha256, hmac-sha384 or hmac-sha512)",
-			      alg->string);
+		              "unknown algorithm '%s' (use hmac-md5, hmac-sha1, hmac-sha224, "
+		              "hmac-sha256, hmac-sha384 or hmac-sha512)",
+		              alg->string);
 
 	const struct json *secret = json_get(v, "secret");
 	const struct json *file = json_get(v, "secret-file");
@@ -245,7 +246,7 @@ static const struct ddns_tsig_key *find_key(const struct ddns_config *cfg, const
 }
 
 static int key_ref(struct parser *p, const char *path, const struct json *v,
-		   const struct ddns_tsig_key **out)
+                   const struct ddns_tsig_key **out)
 {
 	char name[DDNS_NAME_MAX];
 	const char *why;
@@ -267,7 +268,7 @@ static int parse_bool(struct parser *p, const char *path, const struct json *v, 
 }
 
 static int parse_zone(struct parser *p, const char *path, const struct json *v,
-		      struct ddns_zone_cfg *zone)
+                      struct ddns_zone_cfg *zone)
 {
 	static const char *const members[] = {"name", "servers", "key", "update", NULL};
 	char sub[256];
@@ -317,20 +318,21 @@ static int read_resolv_conf(struct parser *p, const char *file)
 	FILE *f = fopen(file, "r");
 	if (f == NULL)
 		return reject(p, "resolvers", "not set, and '%s' cannot be read: %s", file,
-			      strerror(errno));
+		              strerror(errno));
 	char line[512];
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char addr[256];
 		if (sscanf(line, " nameserver %255s", addr) != 1)
 			continue;
 		struct ddns_addr *grown =
-			realloc(p->cfg->resolvers, (p->cfg->n_resolvers + 1) * sizeof(*grown));
+		    realloc(p->cfg->resolvers, (p->cfg->n_resolvers + 1) * sizeof(*grown));
 		if (grown == NULL) {
 			fclose(f);
 			return DDNS_ENOMEM;
 		}
 		p->cfg->resolvers = grown;
-		/* A scoped IPv6 address (fe80::1%eth0) or garbage is skipped, as the resolver does. */
+		/* A scoped IPv6 address (fe80::1%eth0) or garbage is skipped, as the resolver does.
+		 */
 		if (ddns_addr_parse(addr, 53, &grown[p->cfg->n_resolvers]) == 0)
 			p->cfg->n_resolvers++;
 	}
@@ -353,9 +355,9 @@ static int parse_ttl(struct parser *p, const struct json *v)
 
 static int parse_root(struct parser *p, const struct json *root, const char *resolv_conf)
 {
-	static const char *const members[] = {"resolvers", "tsig-keys", "default-key", "zones",
-					      "forward",   "reverse",   "ttl",         "state-dir",
-					      NULL};
+	static const char *const members[] = {"resolvers", "tsig-keys", "default-key",
+	                                      "zones",     "forward",   "reverse",
+	                                      "ttl",       "state-dir", NULL};
 	struct ddns_config *cfg = p->cfg;
 	const struct json *v;
 	int rc = expect(p, "parameters", root, JSON_OBJECT);
@@ -387,7 +389,7 @@ static int parse_root(struct parser *p, const struct json *root, const char *res
 				return rc;
 			if (find_key(cfg, cfg->keys[i].name) != &cfg->keys[i])
 				return reject(p, path, "key '%s' is defined twice",
-					      cfg->keys[i].name);
+				              cfg->keys[i].name);
 		}
 	}
 	if ((v = json_get(root, "default-key")) != NULL) {
@@ -434,7 +436,7 @@ static int parse_root(struct parser *p, const struct json *root, const char *res
 }
 
 int ddns_config_parse(const char *json, const char *resolv_conf, struct ddns_config **out,
-		      char *err, size_t errlen)
+                      char *err, size_t errlen)
 {
 	struct json *root = NULL;
 	struct parser p = {err, errlen, calloc(1, sizeof(struct ddns_config))};
@@ -490,7 +492,7 @@ const struct ddns_zone_cfg *ddns_config_zone_for(const struct ddns_config *cfg, 
 }
 
 const struct ddns_tsig_key *ddns_config_key_for(const struct ddns_config *cfg,
-						const struct ddns_zone_cfg *entry)
+                                                const struct ddns_zone_cfg *entry)
 {
 	return entry != NULL ? entry->key : cfg->default_key;
 }

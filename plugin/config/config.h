@@ -20,25 +20,26 @@ struct ddns_tsig_key {
 };
 
 struct ddns_zone_cfg {
-	char *name;                       /* normalised zone name */
-	struct ddns_addr *servers;        /* pinned update targets, in order; NULL when none */
-	size_t n_servers;                 /* number of pinned targets */
-	const struct ddns_tsig_key *key;  /* key for this zone, borrowed from the config; NULL: unsigned */
-	bool update;                      /* false: names in this zone are never updated */
+	char *name;                /* normalised zone name */
+	struct ddns_addr *servers; /* pinned update targets, in order; NULL when none */
+	size_t n_servers;          /* number of pinned targets */
+	const struct ddns_tsig_key
+	    *key;    /* key for this zone, borrowed from the config; NULL: unsigned */
+	bool update; /* false: names in this zone are never updated */
 };
 
 struct ddns_config {
-	struct ddns_addr *resolvers;        /* recursive servers for every lookup */
-	size_t n_resolvers;                 /* at least one */
-	struct ddns_tsig_key *keys;         /* all keys defined in tsig-keys */
-	size_t n_keys;                      /* number of keys */
+	struct ddns_addr *resolvers;             /* recursive servers for every lookup */
+	size_t n_resolvers;                      /* at least one */
+	struct ddns_tsig_key *keys;              /* all keys defined in tsig-keys */
+	size_t n_keys;                           /* number of keys */
 	const struct ddns_tsig_key *default_key; /* for zones without "key"; NULL: unsigned */
-	struct ddns_zone_cfg *zones;        /* per-zone settings */
-	size_t n_zones;                     /* number of zone entries */
-	bool forward;                       /* publish forward (A) records */
-	bool reverse;                       /* publish reverse (PTR) records */
-	uint32_t ttl;                       /* 0: derived from the lease lifetime */
-	char *state_dir;                    /* directory for the plugin's own state */
+	struct ddns_zone_cfg *zones;             /* per-zone settings */
+	size_t n_zones;                          /* number of zone entries */
+	bool forward;                            /* publish forward (A) records */
+	bool reverse;                            /* publish reverse (PTR) records */
+	uint32_t ttl;                            /* 0: derived from the lease lifetime */
+	char *state_dir;                         /* directory for the plugin's own state */
 };
 
 /*
@@ -49,7 +50,7 @@ struct ddns_config {
  * 'k9'". Thread: any.
  */
 int ddns_config_parse(const char *json, const char *resolv_conf, struct ddns_config **out,
-		      char *err, size_t errlen);
+                      char *err, size_t errlen);
 
 /* Frees the config and wipes its secrets; NULL is ignored. */
 void ddns_config_free(struct ddns_config *cfg);
@@ -59,7 +60,7 @@ const struct ddns_zone_cfg *ddns_config_zone_for(const struct ddns_config *cfg, 
 
 /* The key to sign updates to zone (normalised), given the matching entry (may be NULL). */
 const struct ddns_tsig_key *ddns_config_key_for(const struct ddns_config *cfg,
-						const struct ddns_zone_cfg *entry);
+                                                const struct ddns_zone_cfg *entry);
 
 /*
  * TTL for records of a lease with this lifetime: the fixed "ttl" when set, else a third of the

@@ -14,7 +14,7 @@ struct ddns_locator {
 };
 
 struct ddns_locator *ddns_locator_new(const struct ddns_config *cfg,
-				      const struct ddns_transport *transport, int timeout_ms)
+                                      const struct ddns_transport *transport, int timeout_ms)
 {
 	struct ddns_locator *loc = calloc(1, sizeof(*loc));
 	if (loc == NULL)

@@ -16,22 +16,22 @@
 #define DDNS_TARGETS_MAX 16
 
 struct ddns_target {
-	struct ddns_addr addr;     /* where to send */
-	char name[DDNS_NAME_MAX];  /* server's host name, or its address text when pinned */
+	struct ddns_addr addr;    /* where to send */
+	char name[DDNS_NAME_MAX]; /* server's host name, or its address text when pinned */
 };
 
 struct ddns_target_set {
-	char zone[DDNS_NAME_MAX];                    /* the zone the name belongs to */
+	char zone[DDNS_NAME_MAX];                     /* the zone the name belongs to */
 	struct ddns_target targets[DDNS_TARGETS_MAX]; /* in the order to try */
-	size_t n_targets;                            /* at least one on success */
-	const struct ddns_tsig_key *key;             /* borrowed from the config; NULL: unsigned */
+	size_t n_targets;                             /* at least one on success */
+	const struct ddns_tsig_key *key;              /* borrowed from the config; NULL: unsigned */
 };
 
 struct ddns_locator;
 
 /* Creates a locator over cfg and transport (both borrowed, must outlive it). NULL: no memory. */
 struct ddns_locator *ddns_locator_new(const struct ddns_config *cfg,
-				      const struct ddns_transport *transport, int timeout_ms);
+                                      const struct ddns_transport *transport, int timeout_ms);
 
 /* Frees it; NULL is ignored. */
 void ddns_locator_free(struct ddns_locator *loc);

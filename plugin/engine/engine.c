@@ -43,18 +43,18 @@ struct ddns_engine {
 	pthread_t worker;                       /* the worker thread */
 	atomic_bool stopping;                   /* set by ddns_engine_free */
 
-	struct job *pending;       /* jobs waiting for a retry or for an earlier job; worker only */
+	struct job *pending; /* jobs waiting for a retry or for an earlier job; worker only */
 
-	pthread_mutex_t lock;      /* guards the fields below */
-	pthread_cond_t idle;       /* broadcast when the worker finishes a round */
+	pthread_mutex_t lock; /* guards the fields below */
+	pthread_cond_t idle;  /* broadcast when the worker finishes a round */
 	struct ddns_engine_stats stats;
-	uint64_t events_done;      /* events the worker has turned into jobs */
-	bool working;              /* the worker is running jobs */
-	size_t n_pending;          /* jobs in the pending list */
-	int64_t next_due_ms;       /* earliest due time in the pending list, or -1 */
+	uint64_t events_done; /* events the worker has turned into jobs */
+	bool working;         /* the worker is running jobs */
+	size_t n_pending;     /* jobs in the pending list */
+	int64_t next_due_ms;  /* earliest due time in the pending list, or -1 */
 };
 
-#define STAT_ADD(engine, field, n)                                                                \
+#define STAT_ADD(engine, field, n)                                                                 \
 	do {                                                                                       \
 		pthread_mutex_lock(&(engine)->lock);                                               \
 		(engine)->stats.field += (n);                                                      \
@@ -70,14 +70,14 @@ static bool is_prerequisite_failure(int err)
 }
 
 static void describe_failure(int err, const struct ddns_exchange_info *info,
-			     const struct ddns_tsig_key *key, char *out, size_t len)
+                             const struct ddns_tsig_key *key, char *out, size_t len)
 {
 	if (err == DDNS_ETSIG && info->tsig_error != 0)
 		snprintf(out, len, "%s: reply has TSIG error %s for key %s", ddns_strerror(err),
-			 ddns_tsig_error_name(info->tsig_error), key->name);
+		         ddns_tsig_error_name(info->tsig_error), key->name);
 	else if (err == DDNS_ETSIG)
 		snprintf(out, len, "%s: reply is unsigned or fails verification with key %s",
-			 ddns_strerror(err), key->name);
+		         ddns_strerror(err), key->name);
 	else
 		snprintf(out, len, "%s", ddns_strerror(err));
 }
@@ -112,7 +112,7 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 		ldns_pkt *reply = NULL;
 		int64_t started = ddns_now_ms();
 		rc = ddns_exchange(e->transport, &t->addr, query, ts.key, e->timeout_ms, &reply,
-				   &info);
+		                   &info);
 		ldns_pkt_free(reply);
 		if (rc == DDNS_OK)
 			rc = ddns_rcode_error(info.rcode);
@@ -120,7 +120,7 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 		long ms = (long)(ddns_now_ms() - started);
 		if (rc == DDNS_OK) {
 			log_info("%s: zone %s, server %s (%s)%s: success in %ld ms", what, ts.zone,
-				 t->name, t->addr.text, info.tcp ? " over TCP" : "", ms);
+			         t->name, t->addr.text, info.tcp ? " over TCP" : "", ms);
 			STAT_ADD(e, succeeded, 1);
 			result = JOB_DONE;
 			break;
@@ -129,13 +129,13 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 		describe_failure(rc, &info, ts.key, why, sizeof(why));
 		if (is_prerequisite_failure(rc)) {
 			log_error("%s: zone %s, server %s (%s): %s; not retried", what, ts.zone,
-				  t->name, t->addr.text, why);
+			          t->name, t->addr.text, why);
 			STAT_ADD(e, failed, 1);
 			result = JOB_DONE;
 			break;
 		}
 		log_warn("%s: zone %s, server %s (%s) failed after %ld ms: %s", what, ts.zone,
-			 t->name, t->addr.text, ms, why);
+		         t->name, t->addr.text, ms, why);
 	}
 	ldns_pkt_free(query);
 	return result;
@@ -178,7 +178,7 @@ static void submit_job(ddns_engine *e, const struct ddns_change *change, bool be
 	struct job *job = calloc(1, sizeof(*job));
 	if (job == NULL) {
 		log_error("out of memory: dropping %s change for %s", best_effort ? "a" : "the",
-			  change->owner);
+		          change->owner);
 		STAT_ADD(e, failed, 1);
 		return;
 	}
@@ -226,7 +226,7 @@ static void run_pending(ddns_engine *e)
 }
 
 static void change_init(struct ddns_change *c, enum ddns_change_op op, ldns_rr_type type,
-			const char *owner, const char *rdata, uint32_t ttl)
+                        const char *owner, const char *rdata, uint32_t ttl)
 {
 	c->op = op;
 	c->type = type;
@@ -235,8 +235,9 @@ static void change_init(struct ddns_change *c, enum ddns_change_op op, ldns_rr_t
 	snprintf(c->rdata, sizeof(c->rdata), "%s", rdata);
 }
 
-static void submit_records(ddns_engine *e, enum ddns_change_op op, const struct ddns_lease_event *ev,
-			   const struct ddns_published *p, bool best_effort)
+static void submit_records(ddns_engine *e, enum ddns_change_op op,
+                           const struct ddns_lease_event *ev, const struct ddns_published *p,
+                           bool best_effort)
 {
 	char addr[INET6_ADDRSTRLEN], rev[DDNS_NAME_MAX];
 	struct ddns_change change;
@@ -244,7 +245,7 @@ static void submit_records(ddns_engine *e, enum ddns_change_op op, const struct 
 	inet_ntop(ev->family, ev->address, addr, sizeof(addr));
 	if (p->forward) {
 		change_init(&change, op, ev->family == AF_INET ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA,
-			    p->fqdn, addr, ttl);
+		            p->fqdn, addr, ttl);
 		submit_job(e, &change, best_effort);
 	}
 	if (p->reverse) {
@@ -265,13 +266,14 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev)
 	char addr[INET6_ADDRSTRLEN];
 	struct ddns_published want = {{0}, false, false};
 	const char *why = NULL;
-	const struct ddns_published *had = ddns_published_get(e->published, ev->family, ev->address);
+	const struct ddns_published *had =
+	    ddns_published_get(e->published, ev->family, ev->address);
 	inet_ntop(ev->family, ev->address, addr, sizeof(addr));
 
 	if (ev->fqdn[0] != '\0' &&
 	    ddns_name_normalize(ev->fqdn, NAME_HOST, false, want.fqdn, &why) != 0) {
 		log_error("lease %s %s: name '%.*s' refused: %s", addr, kind_name(ev->kind), 255,
-			  ev->fqdn, why);
+		          ev->fqdn, why);
 		STAT_ADD(e, invalid, 1);
 		if (ev->kind == DDNS_LEASE_GRANTED && had == NULL)
 			return;
@@ -284,7 +286,8 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev)
 	}
 	if (had != NULL && want.forward == had->forward && want.reverse == had->reverse &&
 	    strcmp(want.fqdn, had->fqdn) == 0) {
-		log_debug("lease %s %s: %s already published", addr, kind_name(ev->kind), want.fqdn);
+		log_debug("lease %s %s: %s already published", addr, kind_name(ev->kind),
+		          want.fqdn);
 		STAT_ADD(e, skipped, 1);
 		return;
 	}
@@ -309,7 +312,8 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev)
 	}
 	if (ddns_published_set(e->published, ev->family, ev->address, &want) != DDNS_OK)
 		log_error("lease %s: out of memory recording what is published; its removal will "
-			  "use the lease's name", addr);
+		          "use the lease's name",
+		          addr);
 	submit_records(e, DDNS_CHANGE_ADD, ev, &want, false);
 }
 
@@ -361,8 +365,8 @@ static int opt_or(int value, int fallback)
 	return value > 0 ? value : fallback;
 }
 
-int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts,
-		    ddns_engine **out, char *err, size_t errlen)
+int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts, ddns_engine **out,
+                    char *err, size_t errlen)
 {
 	static const struct ddns_engine_opts defaults = {0};
 	if (opts == NULL)
@@ -370,9 +374,9 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 	ddns_engine *e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return DDNS_ENOMEM;
-	int rc = ddns_config_parse(params_json,
-				   opts->resolv_conf != NULL ? opts->resolv_conf : "/etc/resolv.conf",
-				   &e->cfg, err, errlen);
+	int rc = ddns_config_parse(
+	    params_json, opts->resolv_conf != NULL ? opts->resolv_conf : "/etc/resolv.conf",
+	    &e->cfg, err, errlen);
 	if (rc != DDNS_OK) {
 		free(e);
 		return rc;
@@ -469,8 +473,8 @@ void ddns_engine_free(ddns_engine *e)
 	}
 	if (queued > 0 || waiting > 0)
 		log_warn("stopping with %zu lease events not yet processed and %zu record changes "
-			 "waiting for a retry; they are not kept across a restart",
-			 queued, waiting);
+		         "waiting for a retry; they are not kept across a restart",
+		         queued, waiting);
 	ddns_locator_free(e->locator);
 	ddns_published_free(e->published);
 	ddns_queue_free(e->queue);

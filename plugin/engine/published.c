@@ -76,7 +76,7 @@ static struct entry **find(const struct ddns_published_map *map, const uint8_t k
 }
 
 const struct ddns_published *ddns_published_get(const struct ddns_published_map *map, int family,
-						const uint8_t *address)
+                                                const uint8_t *address)
 {
 	uint8_t key[17];
 	make_key(family, address, key);
@@ -106,7 +106,7 @@ static void grow(struct ddns_published_map *map)
 }
 
 int ddns_published_set(struct ddns_published_map *map, int family, const uint8_t *address,
-		       const struct ddns_published *value)
+                       const struct ddns_published *value)
 {
 	uint8_t key[17];
 	make_key(family, address, key);

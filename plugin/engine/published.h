@@ -30,11 +30,11 @@ void ddns_published_free(struct ddns_published_map *map);
 /* The entry for an address (4 bytes for AF_INET, 16 for AF_INET6), or NULL. Borrowed until the
  * next change to the map. */
 const struct ddns_published *ddns_published_get(const struct ddns_published_map *map, int family,
-						const uint8_t *address);
+                                                const uint8_t *address);
 
 /* Stores a copy of entry for the address, replacing any. Returns DDNS_OK or DDNS_ENOMEM. */
 int ddns_published_set(struct ddns_published_map *map, int family, const uint8_t *address,
-		       const struct ddns_published *entry);
+                       const struct ddns_published *entry);
 
 /* Forgets the address; absent addresses are ignored. */
 void ddns_published_remove(struct ddns_published_map *map, int family, const uint8_t *address);

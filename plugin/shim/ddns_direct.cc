@@ -26,7 +26,8 @@ using isc::dhcp::Lease4Collection;
 using isc::dhcp::Lease4CollectionPtr;
 using isc::dhcp::Lease4Ptr;
 
-namespace {
+namespace
+{
 
 // Kea's message catalogue for this library: the engine's lines arrive fully formatted.
 const isc::log::MessageID DDNS_DIRECT_DEBUG = "DDNS_DIRECT_DEBUG";
@@ -38,6 +39,7 @@ const isc::log::MessageID DDNS_DIRECT_CALLOUT_ERROR = "DDNS_DIRECT_CALLOUT_ERROR
 const isc::log::MessageID DDNS_DIRECT_LOADED = "DDNS_DIRECT_LOADED";
 const isc::log::MessageID DDNS_DIRECT_SUBMIT_FAILED = "DDNS_DIRECT_SUBMIT_FAILED";
 
+// clang-format off
 const char *catalogue[] = {
 	"DDNS_DIRECT_DEBUG", "%1",
 	"DDNS_DIRECT_INFO", "%1",
@@ -48,6 +50,7 @@ const char *catalogue[] = {
 	"DDNS_DIRECT_LOADED", "ddns-direct loaded: DNS updates are sent by this server, not by D2",
 	"DDNS_DIRECT_SUBMIT_FAILED", "ddns-direct could not queue the %1 event for %2: %3",
 	NULL};
+// clang-format on
 const isc::log::MessageInitializer catalogue_init(catalogue);
 
 isc::log::Logger logger("ddns-direct");
@@ -94,7 +97,7 @@ const char *kind_name(enum ddns_lease_kind kind)
 }
 
 void copy_identity(ddns_lease_event &ev, const std::vector<uint8_t> &bytes, enum ddns_id_type type,
-		   int prefix)
+                   int prefix)
 {
 	size_t room = sizeof(ev.id) - (prefix >= 0 ? 1 : 0);
 	size_t n = bytes.size() < room ? bytes.size() : room;
@@ -129,9 +132,9 @@ void submit_lease4(const Lease4Ptr &lease, enum ddns_lease_kind kind, bool fwd, 
 	int rc = ddns_engine_submit(engine, &ev);
 	if (rc != DDNS_OK) {
 		LOG_ERROR(logger, DDNS_DIRECT_SUBMIT_FAILED)
-			.arg(kind_name(kind))
-			.arg(lease->addr_.toText())
-			.arg(ddns_strerror(rc));
+		    .arg(kind_name(kind))
+		    .arg(lease->addr_.toText())
+		    .arg(ddns_strerror(rc));
 	}
 }
 
@@ -170,7 +173,7 @@ __attribute__((visibility("default"))) int load(LibraryHandle &handle)
 		int rc = ddns_engine_new(json.c_str(), nullptr, &engine, err, sizeof(err));
 		if (rc != DDNS_OK) {
 			LOG_ERROR(logger, DDNS_DIRECT_CONFIG_ERROR)
-				.arg(err[0] != '\0' ? err : ddns_strerror(rc));
+			    .arg(err[0] != '\0' ? err : ddns_strerror(rc));
 			engine = nullptr;
 			return 1;
 		}
@@ -215,7 +218,8 @@ __attribute__((visibility("default"))) int leases4_committed(CalloutHandle &hand
 		handle.getArgument("deleted_leases4", deleted);
 		bool fwd = false, rev = false;
 		// No ddns4_update for this packet means Kea decided on no DDNS at all.
-		bool decided = context_flag(handle, CTX_FWD, fwd) && context_flag(handle, CTX_REV, rev);
+		bool decided =
+		    context_flag(handle, CTX_FWD, fwd) && context_flag(handle, CTX_REV, rev);
 		if (deleted) {
 			for (const Lease4Ptr &lease : *deleted)
 				submit_lease4(lease, DDNS_LEASE_RELEASED, false, false);
@@ -225,7 +229,9 @@ __attribute__((visibility("default"))) int leases4_committed(CalloutHandle &hand
 				submit_lease4(lease, DDNS_LEASE_GRANTED, fwd, rev);
 		}
 	} catch (const std::exception &ex) {
-		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR).arg("leases4_committed").arg(ex.what());
+		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR)
+		    .arg("leases4_committed")
+		    .arg(ex.what());
 	}
 	return 0;
 }

@@ -84,8 +84,8 @@ static int sign(ldns_pkt *query, const struct ddns_tsig_key *key)
 	}
 	if (key == NULL)
 		return DDNS_OK;
-	ldns_status st = ldns_pkt_tsig_sign(query, key->name, key->secret, TSIG_FUDGE,
-					    key->algorithm, NULL);
+	ldns_status st =
+	    ldns_pkt_tsig_sign(query, key->name, key->secret, TSIG_FUDGE, key->algorithm, NULL);
 	return st == LDNS_STATUS_OK ? DDNS_OK : DDNS_ETSIG;
 }
 
@@ -113,7 +113,7 @@ static bool matches(const ldns_pkt *query, const ldns_pkt *reply)
 }
 
 static int check_tsig(const ldns_pkt *query, ldns_pkt *reply, const uint8_t *wire, size_t len,
-		      const struct ddns_tsig_key *key, struct ddns_exchange_info *info)
+                      const struct ddns_tsig_key *key, struct ddns_exchange_info *info)
 {
 	const ldns_rr *tsig = ldns_pkt_tsig(reply);
 	if (tsig == NULL) {
@@ -131,8 +131,8 @@ static int check_tsig(const ldns_pkt *query, ldns_pkt *reply, const uint8_t *wir
 }
 
 int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr *server,
-		  ldns_pkt *query, const struct ddns_tsig_key *key, int timeout_ms,
-		  ldns_pkt **reply, struct ddns_exchange_info *info)
+                  ldns_pkt *query, const struct ddns_tsig_key *key, int timeout_ms,
+                  ldns_pkt **reply, struct ddns_exchange_info *info)
 {
 	uint8_t *wire = NULL;
 	size_t wire_len;
@@ -158,7 +158,7 @@ int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr
 	for (;;) {
 		size_t len = 0;
 		rc = transport->exchange(transport->ctx, server, info->tcp, wire, wire_len, buf,
-					 &len, timeout_ms);
+		                         &len, timeout_ms);
 		if (rc == DDNS_ETIMEOUT && !info->tcp) {
 			/* A lost or filtered UDP datagram: the same server may still answer TCP. */
 			info->tcp = true;
@@ -181,7 +181,8 @@ int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr
 			info->tcp = true;
 			continue;
 		}
-		if (key != NULL && (rc = check_tsig(query, parsed, buf, len, key, info)) != DDNS_OK) {
+		if (key != NULL &&
+		    (rc = check_tsig(query, parsed, buf, len, key, info)) != DDNS_OK) {
 			info->rcode = ldns_pkt_get_rcode(parsed);
 			ldns_pkt_free(parsed);
 			break;

@@ -16,9 +16,9 @@
 #include "transport/transport.h"
 
 struct ddns_exchange_info {
-	int rcode;       /* RCODE of the accepted reply, -1 when there was none */
-	int tsig_error;  /* TSIG error field of the reply (16 BADSIG, 17 BADKEY, 18 BADTIME), or 0 */
-	bool tcp;        /* the accepted reply (or last attempt) went over TCP */
+	int rcode;      /* RCODE of the accepted reply, -1 when there was none */
+	int tsig_error; /* TSIG error field of the reply (16 BADSIG, 17 BADKEY, 18 BADTIME), or 0 */
+	bool tcp;       /* the accepted reply (or last attempt) went over TCP */
 };
 
 /*
@@ -31,8 +31,8 @@ struct ddns_exchange_info {
  * DDNS_ETRUNCATED, DDNS_ENOMEM. Thread: any; query must not be shared between threads.
  */
 int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr *server,
-		  ldns_pkt *query, const struct ddns_tsig_key *key, int timeout_ms,
-		  ldns_pkt **reply, struct ddns_exchange_info *info);
+                  ldns_pkt *query, const struct ddns_tsig_key *key, int timeout_ms,
+                  ldns_pkt **reply, struct ddns_exchange_info *info);
 
 /* Maps a reply RCODE to DDNS_OK or the matching error code. */
 int ddns_rcode_error(int rcode);

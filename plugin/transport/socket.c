@@ -31,7 +31,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 		int n = poll(&pfd, 1, (int)left);
 		if (n > 0)
 			return (pfd.revents & (POLLERR | POLLNVAL)) && !(pfd.revents & events) ? -1
-											      : 1;
+			                                                                       : 1;
 		if (n == 0)
 			return 0;
 		if (errno != EINTR)
@@ -57,7 +57,7 @@ static int open_connected(const struct ddns_addr *server, int type, int64_t dead
 }
 
 static int udp_exchange(const struct ddns_addr *server, const uint8_t *query, size_t qlen,
-			uint8_t *reply, size_t *reply_len, int64_t deadline)
+                        uint8_t *reply, size_t *reply_len, int64_t deadline)
 {
 	int fd = open_connected(server, SOCK_DGRAM, deadline);
 	if (fd < 0)
@@ -108,7 +108,7 @@ static int read_full(int fd, uint8_t *buf, size_t len, int64_t deadline)
 }
 
 static int tcp_exchange(const struct ddns_addr *server, const uint8_t *query, size_t qlen,
-			uint8_t *reply, size_t *reply_len, int64_t deadline)
+                        uint8_t *reply, size_t *reply_len, int64_t deadline)
 {
 	uint8_t frame[2 + DDNS_MSG_MAX];
 	if (qlen > DDNS_MSG_MAX)
@@ -151,8 +151,8 @@ static int tcp_exchange(const struct ddns_addr *server, const uint8_t *query, si
 }
 
 static int socket_exchange(void *ctx, const struct ddns_addr *server, bool tcp,
-			   const uint8_t *query, size_t qlen, uint8_t *reply, size_t *reply_len,
-			   int timeout_ms)
+                           const uint8_t *query, size_t qlen, uint8_t *reply, size_t *reply_len,
+                           int timeout_ms)
 {
 	(void)ctx;
 	int64_t deadline = now_ms() + timeout_ms;

@@ -24,7 +24,7 @@ struct ddns_transport {
 	 * *reply_len. Returns DDNS_OK, DDNS_ETIMEOUT, DDNS_ENETWORK or DDNS_ENOMEM.
 	 */
 	int (*exchange)(void *ctx, const struct ddns_addr *server, bool tcp, const uint8_t *query,
-			size_t qlen, uint8_t *reply, size_t *reply_len, int timeout_ms);
+	                size_t qlen, uint8_t *reply, size_t *reply_len, int timeout_ms);
 	void *ctx; /* passed to exchange */
 };
 

@@ -9,7 +9,7 @@ void ddns_reverse_name(int family, const uint8_t *address, char *out)
 {
 	if (family == AF_INET) {
 		snprintf(out, DDNS_NAME_MAX, "%u.%u.%u.%u.in-addr.arpa.", address[3], address[2],
-			 address[1], address[0]);
+		         address[1], address[0]);
 		return;
 	}
 	static const char hex[] = "0123456789abcdef";
@@ -46,7 +46,7 @@ static ldns_rr *record(const struct ddns_change *change)
 	char text[2 * DDNS_NAME_MAX + 64];
 	ldns_rr *rr = NULL;
 	snprintf(text, sizeof(text), "%s %u IN %s %s", change->owner, change->ttl,
-		 ldns_rr_descript(change->type)->_name, change->rdata);
+	         ldns_rr_descript(change->type)->_name, change->rdata);
 	if (ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL) != LDNS_STATUS_OK)
 		return NULL;
 	return rr;
@@ -90,5 +90,5 @@ out:
 void ddns_change_describe(const struct ddns_change *change, char *out, size_t len)
 {
 	snprintf(out, len, "%s %s %s %s", change->op == DDNS_CHANGE_ADD ? "add" : "remove",
-		 ldns_rr_descript(change->type)->_name, change->owner, change->rdata);
+	         ldns_rr_descript(change->type)->_name, change->owner, change->rdata);
 }

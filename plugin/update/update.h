@@ -21,15 +21,16 @@ enum ddns_change_op {
 
 struct ddns_change {
 	enum ddns_change_op op;
-	ldns_rr_type type;          /* LDNS_RR_TYPE_A, _AAAA or _PTR */
-	char owner[DDNS_NAME_MAX];  /* normalised owner name */
-	char rdata[DDNS_NAME_MAX];  /* address text (A/AAAA) or normalised target name (PTR) */
-	uint32_t ttl;               /* for ADD */
+	ldns_rr_type type;         /* LDNS_RR_TYPE_A, _AAAA or _PTR */
+	char owner[DDNS_NAME_MAX]; /* normalised owner name */
+	char rdata[DDNS_NAME_MAX]; /* address text (A/AAAA) or normalised target name (PTR) */
+	uint32_t ttl;              /* for ADD */
 };
 
 /*
  * Builds the UPDATE message for change in zone (normalised; the owner must be in it). Returns a new
- * packet the caller frees with ldns_pkt_free, or NULL when out of memory or the change is malformed.
+ * packet the caller frees with ldns_pkt_free, or NULL when out of memory or the change is
+ * malformed.
  */
 ldns_pkt *ddns_update_build(const char *zone, const struct ddns_change *change);
 

@@ -20,8 +20,8 @@ struct reader {
 
 static int fail(struct reader *r, const char *what)
 {
-	snprintf(r->err, r->errlen, "JSON syntax error at offset %zu: %s", (size_t)(r->p - r->start),
-		 what);
+	snprintf(r->err, r->errlen, "JSON syntax error at offset %zu: %s",
+	         (size_t)(r->p - r->start), what);
 	return -1;
 }
 
@@ -426,7 +426,7 @@ const struct json *json_get(const struct json *node, const char *key)
 
 const char *json_type_name(enum json_type type)
 {
-	static const char *const names[] = {"null", "boolean", "number", "string", "array",
-					    "object"};
+	static const char *const names[] = {"null",   "boolean", "number",
+	                                    "string", "array",   "object"};
 	return names[type];
 }

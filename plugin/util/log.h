@@ -7,7 +7,7 @@
 
 /* Formats one line (truncated at 1 KiB) and hands it to the sink. Thread: any. */
 void ddns_log(enum ddns_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...) ddns_log(DDNS_LOG_DEBUG, __VA_ARGS__)
 #define log_info(...)  ddns_log(DDNS_LOG_INFO, __VA_ARGS__)

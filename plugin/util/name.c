@@ -13,7 +13,7 @@ static bool allowed(unsigned char c, enum name_policy policy)
 }
 
 int ddns_name_normalize(const char *in, enum name_policy policy, bool allow_root, char *out,
-			const char **why)
+                        const char **why)
 {
 	size_t len = strlen(in);
 	if (len == 1 && in[0] == '.') {

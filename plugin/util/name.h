@@ -10,7 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Longest presentation form we keep: 255 octets on the wire is at most 253 characters + root dot. */
+/* Longest presentation form we keep: 255 octets on the wire is at most 253 characters + root dot.
+ */
 #define DDNS_NAME_MAX 256
 
 enum name_policy {
@@ -24,7 +25,7 @@ enum name_policy {
  * string): empty label, label over 63 octets, name over 255 octets, forbidden character.
  */
 int ddns_name_normalize(const char *in, enum name_policy policy, bool allow_root, char *out,
-			const char **why);
+                        const char **why);
 
 /* True when name equals zone or lies below it; both normalised. */
 bool ddns_name_in_zone(const char *name, const char *zone);

@@ -184,3 +184,41 @@ kea4_config() {
 } }
 CONF
 }
+
+# active_leases4 CSV: "address hostname" for every lease in a Kea memfile that is still valid
+# (state 0, not expired), names absolute; the last line for an address wins, as in Kea.
+active_leases4() {
+	awk -F, -v now="$(date +%s)" 'NR > 1 { last[$1] = $0 }
+		END { for (a in last) { split(last[a], f, ","); if (f[10] == 0 && f[5] > now) print f[1], (f[9] ~ /\.$/ ? f[9] : f[9] ".") } }' "$1"
+}
+
+# ddns_lab_zones NAME ADDR SECRET: named on ADDR, primary for corp.example and 1.10.in-addr.arpa,
+# both accepting updates signed with hmac-sha256 key "ddns-key" and nothing else.
+ddns_lab_zones() {
+	local name=$1 addr=$2 secret=$3
+	mkdir -p "$LAB_DIR/$name"
+	zone_file "$LAB_DIR/$name/corp.db" corp.example. "ns1.corp.example." "$addr"
+	zone_file "$LAB_DIR/$name/rev.db" 1.10.in-addr.arpa. ns1.corp.example.
+	named_start "$name" "$addr" "key \"ddns-key\" { algorithm hmac-sha256; secret \"$secret\"; };
+zone \"corp.example\" { type primary; file \"corp.db\"; allow-update { key ddns-key; }; };
+zone \"1.10.in-addr.arpa\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; };"
+}
+
+# The plugin parameters that pin both lab zones to ADDR with key ddns-key.
+ddns_lab_params() {
+	local addr=$1 secret=$2
+	cat <<JSON
+{ "resolvers": [ "$addr" ],
+  "tsig-keys": [ { "name": "ddns-key", "algorithm": "hmac-sha256", "secret": "$secret" } ],
+  "default-key": "ddns-key",
+  "zones": [ { "name": "corp.example.", "servers": [ "$addr" ] },
+             { "name": "1.10.in-addr.arpa.", "servers": [ "$addr" ] } ] }
+JSON
+}
+
+# reverse_v4 ADDR: the in-addr.arpa name of an IPv4 address.
+reverse_v4() {
+	local IFS=.
+	set -- $1
+	echo "$4.$3.$2.$1.in-addr.arpa."
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* The scripted DNS server; see fake_dns.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ddns/error.h"
+#include "fake_dns.h"
+
+static void add_records(ldns_rr_list *list, const char *text)
+{
+	if (text == NULL)
+		return;
+	char *copy = strdup(text), *save = NULL;
+	for (char *line = strtok_r(copy, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		ldns_rr *rr = NULL;
+		assert_int_equal(ldns_rr_new_frm_str(&rr, line, 0, NULL, NULL), LDNS_STATUS_OK);
+		ldns_rr_list_push_rr(list, rr);
+	}
+	free(copy);
+}
+
+static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, const uint8_t *query,
+                         size_t qlen, uint8_t *reply, size_t *reply_len, int timeout_ms)
+{
+	struct fake_dns *f = ctx;
+	ldns_pkt *q = NULL;
+	assert_int_equal(ldns_wire2pkt(&q, query, qlen), LDNS_STATUS_OK);
+
+	pthread_mutex_lock(&f->lock);
+	assert_true(f->n_queries < FAKE_MAX);
+	f->queries[f->n_queries] = q;
+	f->servers[f->n_queries] = *server;
+	f->tcp[f->n_queries] = tcp;
+	f->n_queries++;
+	struct fake_reply r = {0};
+	if (f->next < f->n_script)
+		r = f->script[f->next++];
+	pthread_mutex_unlock(&f->lock);
+
+	if (r.transport_error != 0)
+		return r.transport_error;
+	if (r.garbage) {
+		memcpy(reply, query, 2);
+		memset(reply + 2, 0xff, 10);
+		*reply_len = 12;
+		return DDNS_OK;
+	}
+	ldns_pkt *a = ldns_pkt_new();
+	ldns_pkt_set_id(a, ldns_pkt_id(q));
+	ldns_pkt_set_qr(a, true);
+	ldns_pkt_set_opcode(a, ldns_pkt_get_opcode(q));
+	ldns_pkt_set_rcode(a, (uint8_t)r.rcode);
+	ldns_pkt_set_tc(a, r.truncated);
+	ldns_rr *question = ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(q), 0));
+	if (r.wrong_question) {
+		ldns_rdf_deep_free(ldns_rr_owner(question));
+		ldns_rr_set_owner(question, ldns_dname_new_frm_str("elsewhere.example."));
+	}
+	ldns_pkt_push_rr(a, LDNS_SECTION_QUESTION, question);
+	add_records(ldns_pkt_answer(a), r.answer);
+	add_records(ldns_pkt_authority(a), r.authority);
+	ldns_pkt_set_ancount(a, (uint16_t)ldns_rr_list_rr_count(ldns_pkt_answer(a)));
+	ldns_pkt_set_nscount(a, (uint16_t)ldns_rr_list_rr_count(ldns_pkt_authority(a)));
+	const ldns_rr *qtsig = ldns_pkt_tsig(q);
+	if (f->key != NULL && qtsig != NULL && !r.unsigned_reply) {
+		assert_int_equal(ldns_pkt_tsig_sign(a, f->key->name, f->key->secret, 300,
+		                                    f->key->algorithm, ldns_rr_rdf(qtsig, 3)),
+		                 LDNS_STATUS_OK);
+		ldns_rr *tsig = ldns_pkt_tsig(a);
+		if (r.tsig_error != 0)
+			ldns_rdf_deep_free(ldns_rr_set_rdf(
+			    tsig,
+			    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, (uint16_t)r.tsig_error), 5));
+		if (r.bad_mac) {
+			ldns_rdf *mac = ldns_rr_rdf(tsig, 3);
+			ldns_rdf_data(mac)[ldns_rdf_size(mac) - 1] ^= 0x55;
+		}
+	}
+	uint8_t *wire = NULL;
+	size_t len = 0;
+	assert_int_equal(ldns_pkt2wire(&wire, a, &len), LDNS_STATUS_OK);
+	assert_true(len <= DDNS_MSG_MAX);
+	memcpy(reply, wire, len);
+	*reply_len = len;
+	free(wire);
+	ldns_pkt_free(a);
+	return DDNS_OK;
+}
+
+void fake_dns_init(struct fake_dns *f, const struct ddns_tsig_key *key)
+{
+	memset(f, 0, sizeof(*f));
+	f->transport.exchange = fake_exchange;
+	f->transport.ctx = f;
+	f->key = key;
+	pthread_mutex_init(&f->lock, NULL);
+}
+
+void fake_dns_deinit(struct fake_dns *f)
+{
+	for (size_t i = 0; i < f->n_queries; i++)
+		ldns_pkt_free(f->queries[i]);
+	pthread_mutex_destroy(&f->lock);
+}
+
+void fake_dns_push(struct fake_dns *f, struct fake_reply reply)
+{
+	pthread_mutex_lock(&f->lock);
+	assert_true(f->n_script < FAKE_MAX);
+	f->script[f->n_script++] = reply;
+	pthread_mutex_unlock(&f->lock);
+}
+
+size_t fake_dns_count(struct fake_dns *f)
+{
+	pthread_mutex_lock(&f->lock);
+	size_t n = f->n_queries;
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+void assert_update(struct fake_dns *f, size_t i, const char *zone, const char *records)
+{
+	assert_true(i < fake_dns_count(f));
+	const ldns_pkt *q = f->queries[i];
+	assert_int_equal(ldns_pkt_get_opcode(q), LDNS_PACKET_UPDATE);
+	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_question(q)), 1);
+	const ldns_rr *z = ldns_rr_list_rr(ldns_pkt_question(q), 0);
+	char *zname = ldns_rdf2str(ldns_rr_owner(z));
+	assert_string_equal(zname, zone);
+	free(zname);
+	assert_int_equal(ldns_rr_get_type(z), LDNS_RR_TYPE_SOA);
+
+	const ldns_rr_list *up = ldns_pkt_authority(q);
+	char *got = ldns_rr_list2str(up);
+	/* Compare word by word: ldns separates fields with tabs and writes empty rdata as "\\# 0".
+	 */
+	char *want = strdup(records), *s1 = NULL, *s2 = NULL;
+	char *g = got, *w = want;
+	for (;;) {
+		char *gt = strtok_r(g, " \t\n", &s1), *wt = strtok_r(w, " \t\n", &s2);
+		g = w = NULL;
+		if (gt == NULL || wt == NULL) {
+			if (gt != wt)
+				fail_msg("update section of query %zu is\n%s\nwant\n%s", i,
+				         ldns_rr_list2str(up), records);
+			break;
+		}
+		if (strcmp(gt, wt) != 0)
+			fail_msg(
+			    "update section of query %zu: got '%s' where '%s' was expected\n%s", i,
+			    gt, wt, ldns_rr_list2str(up));
+	}
+	free(want);
+	free(got);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * A scripted DNS server behind the transport seam. Each exchange consumes the next scripted reply
+ * (or, when the script is empty, answers NOERROR, signed when a key is set) and records the query,
+ * the server it was sent to and whether it went over TCP, so tests can assert on exact messages.
+ */
+#ifndef FAKE_DNS_H
+#define FAKE_DNS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <ldns/ldns.h>
+
+#include "config/config.h"
+#include "transport/transport.h"
+
+struct fake_reply {
+	int transport_error; /* non-zero: the exchange fails with this code, no reply */
+	int rcode;           /* RCODE of the reply */
+	bool unsigned_reply; /* leave the reply unsigned even when a key is set */
+	bool bad_mac;        /* sign, then corrupt the MAC */
+	int tsig_error;      /* set this TSIG error field */
+	bool truncated;      /* set TC, on UDP or TCP alike */
+	bool wrong_question; /* answer a different zone name */
+	bool garbage;        /* return bytes that are not a DNS message */
+	/* Answers for lookups: records added to the answer/authority sections, in zone-file text,
+	 * separated by newlines. */
+	const char *answer;
+	const char *authority;
+};
+
+#define FAKE_MAX 128
+
+struct fake_dns {
+	struct ddns_transport transport; /* hand &fake.transport to the code under test */
+	const struct ddns_tsig_key *key; /* signs replies; NULL: unsigned server */
+	pthread_mutex_t lock;
+	struct fake_reply script[FAKE_MAX];
+	size_t n_script, next;
+	ldns_pkt *queries[FAKE_MAX];        /* every query received, parsed */
+	struct ddns_addr servers[FAKE_MAX]; /* where each query went */
+	bool tcp[FAKE_MAX];                 /* whether each went over TCP */
+	size_t n_queries;
+};
+
+void fake_dns_init(struct fake_dns *f, const struct ddns_tsig_key *key);
+void fake_dns_deinit(struct fake_dns *f);
+void fake_dns_push(struct fake_dns *f, struct fake_reply reply);
+size_t fake_dns_count(struct fake_dns *f);
+
+/* Asserts that query i is an UPDATE for zone whose update section has, in order, the records in
+ * the newline-separated zone-file text (class ANY/NONE written out, empty rdata as "\\# 0", e.g.
+ * "a.b. 0 ANY A \\# 0"). */
+void assert_update(struct fake_dns *f, size_t i, const char *zone, const char *records);
+
+#endif

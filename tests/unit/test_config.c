@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Parameter validation: what is accepted, what is refused, and how the refusal reads. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+#include "ddns/error.h"
+
+#define SECRET "c2VjcmV0LWtleS1mb3ItdW5pdC10ZXN0cy0wMTIzNDU2Nzg5"
+
+static char err[512];
+
+static struct ddns_config *parse_ok(const char *json)
+{
+	struct ddns_config *cfg = NULL;
+	int rc = ddns_config_parse(json, "/nonexistent", &cfg, err, sizeof(err));
+	if (rc != DDNS_OK)
+		fail_msg("rejected: %s\n%s", err, json);
+	return cfg;
+}
+
+static void expect_error(const char *json, const char *want)
+{
+	struct ddns_config *cfg = NULL;
+	err[0] = '\0';
+	assert_int_equal(ddns_config_parse(json, "/nonexistent", &cfg, err, sizeof(err)),
+	                 DDNS_ECONFIG);
+	assert_null(cfg);
+	if (strstr(err, want) == NULL)
+		fail_msg("error '%s' lacks '%s'", err, want);
+	assert_null(strstr(err, SECRET));
+}
+
+static void full_example_is_accepted(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/ddns-k2-XXXXXX";
+	int fd = mkstemp(path);
+	dprintf(fd, "key \"k2\" {\n\talgorithm hmac-sha512;\n\tsecret \"%s\";\n};\n", SECRET);
+	close(fd);
+	char json[2048];
+	snprintf(json, sizeof(json),
+	         "{ // Kea allows comments\n"
+	         "  \"resolvers\": [\"127.0.0.2\", \"[::1]:5353\", \"127.0.0.9:5300\", \"::1\"],\n"
+	         "  \"tsig-keys\": [ { \"name\": \"ddns-key\", \"algorithm\": \"HMAC-SHA256\","
+	         "                   \"secret\": \"%s\" },\n"
+	         "                 { \"name\": \"k2\", \"algorithm\": \"hmac-sha512\","
+	         "                   \"secret-file\": \"%s\" } ],\n"
+	         "  \"default-key\": \"ddns-key\",\n"
+	         "  \"zones\": [ { \"name\": \"Corp.Example\", \"key\": \"ddns-key\" },\n"
+	         "             { \"name\": \"lab.example.\", \"servers\": [\"127.0.0.30\","
+	         "               \"127.0.0.31:5300\"], \"key\": \"k2\" },\n"
+	         "             { \"name\": \"nodns.example.\", \"update\": false } ],\n"
+	         "  \"forward\": true, \"reverse\": false, \"ttl\": 0,"
+	         "  \"state-dir\": \"/var/lib/kea/ddns-direct\" }",
+	         SECRET, path);
+	struct ddns_config *cfg = parse_ok(json);
+	unlink(path);
+	assert_int_equal(cfg->n_resolvers, 4);
+	assert_string_equal(cfg->resolvers[1].text, "[::1]:5353");
+	assert_string_equal(cfg->resolvers[2].text, "127.0.0.9:5300");
+	assert_int_equal(cfg->resolvers[3].sa.ss_family, AF_INET6);
+	assert_int_equal(cfg->n_keys, 2);
+	assert_string_equal(cfg->keys[0].algorithm, "hmac-sha256.");
+	assert_string_equal(cfg->keys[1].name, "k2.");
+	assert_string_equal(cfg->keys[1].secret, SECRET);
+	assert_ptr_equal(cfg->default_key, &cfg->keys[0]);
+	assert_string_equal(cfg->zones[0].name, "corp.example.");
+	assert_ptr_equal(cfg->zones[1].key, &cfg->keys[1]);
+	assert_int_equal(cfg->zones[1].n_servers, 2);
+	assert_false(cfg->zones[2].update);
+	assert_ptr_equal(cfg->zones[2].key, &cfg->keys[0]);
+	assert_false(cfg->reverse);
+
+	const struct ddns_zone_cfg *z = ddns_config_zone_for(cfg, "a.b.lab.example.");
+	assert_non_null(z);
+	assert_string_equal(z->name, "lab.example.");
+	assert_null(ddns_config_zone_for(cfg, "xlab.example."));
+	assert_ptr_equal(ddns_config_key_for(cfg, NULL), &cfg->keys[0]);
+	ddns_config_free(cfg);
+}
+
+static void bare_secret_file_is_accepted(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/ddns-bare-XXXXXX";
+	int fd = mkstemp(path);
+	dprintf(fd, "\n  %s  \n", SECRET);
+	close(fd);
+	char json[512];
+	snprintf(json, sizeof(json),
+	         "{ \"resolvers\": [\"127.0.0.2\"], \"tsig-keys\": [ { \"name\": \"k\","
+	         " \"algorithm\": \"hmac-sha1\", \"secret-file\": \"%s\" } ] }",
+	         path);
+	struct ddns_config *cfg = parse_ok(json);
+	unlink(path);
+	assert_string_equal(cfg->keys[0].secret, SECRET);
+	assert_null(cfg->default_key);
+	ddns_config_free(cfg);
+}
+
+static void resolvers_default_to_resolv_conf(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/ddns-resolv-XXXXXX";
+	int fd = mkstemp(path);
+	dprintf(fd, "search example\nnameserver 127.0.0.53\nnameserver fe80::1%%eth0\n"
+	            "nameserver ::1\n");
+	close(fd);
+	struct ddns_config *cfg = NULL;
+	assert_int_equal(ddns_config_parse("{}", path, &cfg, err, sizeof(err)), DDNS_OK);
+	unlink(path);
+	assert_int_equal(cfg->n_resolvers, 2);
+	assert_string_equal(cfg->resolvers[0].text, "127.0.0.53");
+	assert_int_equal(cfg->ttl, 0);
+	assert_true(cfg->forward && cfg->reverse);
+	assert_string_equal(cfg->state_dir, "/var/lib/kea/ddns-direct");
+	ddns_config_free(cfg);
+	expect_error("{}", "parameter 'resolvers': not set, and '/nonexistent' cannot be read");
+}
+
+static void bad_parameters_are_named(void **state)
+{
+	(void)state;
+	expect_error("[1]", "parameter 'parameters': expected object, got array");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"zone\": [] }",
+	             "parameter 'zone': unknown parameter");
+	expect_error("{ \"resolvers\": [] }", "parameter 'resolvers': must list at least one");
+	expect_error("{ \"resolvers\": [\"[::1]:0\"] }", "parameter 'resolvers[0]'");
+	expect_error("{ \"resolvers\": [\"1.2.3.4:99999\"] }", "parameter 'resolvers[0]'");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"ttl\": 1.5 }", "parameter 'ttl'");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"state-dir\": \"relative\" }",
+	             "parameter 'state-dir': must be an absolute path");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"tsig-keys\": [ { \"name\": \"k\","
+	             " \"algorithm\": \"hmac-sha256\" } ] }",
+	             "parameter 'tsig-keys[0]': exactly one of 'secret' and 'secret-file'");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"tsig-keys\": [ { \"name\": \"k\","
+	             " \"algorithm\": \"hmac-sha256\", \"secret\": \"" SECRET "\","
+	             " \"secret-file\": \"/x\" } ] }",
+	             "exactly one of");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"tsig-keys\": [ { \"name\": \"k\","
+	             " \"algorithm\": \"hmac-sha256\", \"secret\": \"abc=def=\" } ] }",
+	             "parameter 'tsig-keys[0].secret': secret is not valid base64");
+	expect_error(
+	    "{ \"resolvers\": [\"127.0.0.2\"], \"tsig-keys\": ["
+	    " { \"name\": \"k\", \"algorithm\": \"hmac-md5\", \"secret\": \"" SECRET "\" },"
+	    " { \"name\": \"K.\", \"algorithm\": \"hmac-md5\", \"secret\": \"" SECRET "\" } ] }",
+	    "parameter 'tsig-keys[1]': key 'k.' is defined twice");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"tsig-keys\": [ { \"name\": \"k\","
+	             " \"algorithm\": \"hmac-sha256\", \"secret\": \"" SECRET "\", \"x\": 1 } ] }",
+	             "parameter 'tsig-keys[0].x': unknown parameter");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"zones\": [ { \"name\": \"a.\" },"
+	             " { \"name\": \"A\" } ] }",
+	             "parameter 'zones[1].name': zone 'a.' is listed twice");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"zones\": [ { \"servers\": [] } ] }",
+	             "parameter 'zones[0].name': missing");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"zones\": [ { \"name\": \"a.\","
+	             " \"update\": 0 } ] }",
+	             "parameter 'zones[0].update': expected boolean, got number");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], }", "JSON syntax error at offset");
+}
+
+static void ttl_rule(void **state)
+{
+	(void)state;
+	struct ddns_config cfg = {0};
+	assert_int_equal(ddns_config_ttl(&cfg, 3600), 1200);
+	assert_int_equal(ddns_config_ttl(&cfg, 30), DDNS_TTL_FLOOR);
+	assert_int_equal(ddns_config_ttl(&cfg, 0xFFFFFFFFu), 1431655765u);
+	cfg.ttl = 77;
+	assert_int_equal(ddns_config_ttl(&cfg, 3600), 77);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(full_example_is_accepted),
+	    cmocka_unit_test(bare_secret_file_is_accepted),
+	    cmocka_unit_test(resolvers_default_to_resolv_conf),
+	    cmocka_unit_test(bad_parameters_are_named),
+	    cmocka_unit_test(ttl_rule),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * The engine driven by mock leases through the fake DNS server: the exact UPDATE messages for
+ * grants and removals, target fail-over, retries, and refusals of bad input.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "ddns/engine.h"
+#include "fake_dns.h"
+
+#define SECRET "c2VjcmV0LWtleS1mb3ItdW5pdC10ZXN0cy0wMTIzNDU2Nzg5"
+
+static const char *const params =
+    "{ \"resolvers\": [\"127.0.0.1\"],"
+    "  \"tsig-keys\": [ { \"name\": \"ddns-key\", \"algorithm\": \"hmac-sha256\","
+    "                     \"secret\": \"" SECRET "\" } ],"
+    "  \"default-key\": \"ddns-key\","
+    "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\", \"127.0.0.3\"] },"
+    "             { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [\"127.0.0.2\"] },"
+    "             { \"name\": \"nodns.corp.example.\", \"update\": false } ] }";
+
+static struct ddns_tsig_key key = {"ddns-key.", "hmac-sha256.", SECRET};
+
+struct fixture {
+	struct fake_dns dns;
+	ddns_engine *engine;
+	char log[64][512];
+	size_t n_log;
+};
+
+static void capture(void *ctx, enum ddns_log_level level, const char *line)
+{
+	struct fixture *fx = ctx;
+	if (fx->n_log < 64)
+		snprintf(fx->log[fx->n_log++], sizeof(fx->log[0]), "%d %s", level, line);
+}
+
+static bool logged(struct fixture *fx, const char *text)
+{
+	for (size_t i = 0; i < fx->n_log; i++)
+		if (strstr(fx->log[i], text) != NULL)
+			return true;
+	return false;
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	char err[256];
+	fake_dns_init(&fx->dns, &key);
+	ddns_log_set_sink(capture, fx);
+	struct ddns_engine_opts opts = {.transport = &fx->dns.transport,
+	                                .timeout_ms = 100,
+	                                .retry_min_ms = 20,
+	                                .retry_max_ms = 40};
+	assert_int_equal(ddns_engine_new(params, &opts, &fx->engine, err, sizeof(err)), DDNS_OK);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	ddns_engine_free(fx->engine);
+	ddns_log_set_sink(NULL, NULL);
+	fake_dns_deinit(&fx->dns);
+	free(fx);
+	return 0;
+}
+
+static struct ddns_lease_event lease(enum ddns_lease_kind kind, uint8_t last, const char *fqdn)
+{
+	struct ddns_lease_event ev = {.kind = kind,
+	                              .family = AF_INET,
+	                              .forward = true,
+	                              .reverse = true,
+	                              .lifetime = 3600,
+	                              .id_type = DDNS_ID_NONE};
+	ev.address[0] = 10;
+	ev.address[1] = 1;
+	ev.address[2] = 0;
+	ev.address[3] = last;
+	snprintf(ev.fqdn, sizeof(ev.fqdn), "%s", fqdn);
+	return ev;
+}
+
+static void submit(struct fixture *fx, struct ddns_lease_event ev)
+{
+	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
+	assert_int_equal(ddns_engine_wait_idle(fx->engine, 5000), DDNS_OK);
+}
+
+static void grant_sends_signed_forward_and_reverse(void **state)
+{
+	struct fixture *fx = *state;
+	submit(fx, lease(DDNS_LEASE_GRANTED, 5, "Host-A.corp.example"));
+	assert_int_equal(fake_dns_count(&fx->dns), 2);
+	assert_update(&fx->dns, 0, "corp.example.",
+	              "host-a.corp.example. 0 ANY A \\# 0\n"
+	              "host-a.corp.example. 1200 IN A 10.1.0.5");
+	assert_update(&fx->dns, 1, "1.10.in-addr.arpa.",
+	              "5.0.1.10.in-addr.arpa. 0 ANY PTR \\# 0\n"
+	              "5.0.1.10.in-addr.arpa. 1200 IN PTR host-a.corp.example.");
+	for (size_t i = 0; i < 2; i++) {
+		const ldns_rr *tsig = ldns_pkt_tsig(fx->dns.queries[i]);
+		assert_non_null(tsig);
+		char *name = ldns_rdf2str(ldns_rr_owner(tsig));
+		assert_string_equal(name, "ddns-key.");
+		free(name);
+		assert_false(fx->dns.tcp[i]);
+	}
+	assert_string_equal(fx->dns.servers[0].text, "127.0.0.2");
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->engine, &st);
+	assert_int_equal(st.succeeded, 2);
+	assert_int_equal(st.pending, 0);
+	assert_true(logged(fx, "add A host-a.corp.example. 10.1.0.5: zone corp.example., "
+	                       "server 127.0.0.2 (127.0.0.2): success"));
+}
+
+static void renewal_with_same_name_sends_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	submit(fx, lease(DDNS_LEASE_GRANTED, 5, "a.corp.example."));
+	submit(fx, lease(DDNS_LEASE_GRANTED, 5, "a.corp.example."));
+	assert_int_equal(fake_dns_count(&fx->dns), 2);
+}
+
+static void release_removes_exactly_what_was_published(void **state)
+{
+	struct fixture *fx = *state;
+	submit(fx, lease(DDNS_LEASE_GRANTED, 7, "b.corp.example."));
+	/* Kea has cleared its own DDNS flags by now; the engine must remember. */
+	struct ddns_lease_event ev = lease(DDNS_LEASE_RELEASED, 7, "b.corp.example.");
+	ev.forward = ev.reverse = false;
+	submit(fx, ev);
+	assert_int_equal(fake_dns_count(&fx->dns), 4);
+	assert_update(&fx->dns, 2, "corp.example.", "b.corp.example. 0 NONE A 10.1.0.7");
+	assert_update(&fx->dns, 3, "1.10.in-addr.arpa.",
+	              "7.0.1.10.in-addr.arpa. 0 NONE PTR b.corp.example.");
+}
+
+static void name_change_removes_old_records_first(void **state)
+{
+	struct fixture *fx = *state;
+	submit(fx, lease(DDNS_LEASE_GRANTED, 8, "old.corp.example."));
+	submit(fx, lease(DDNS_LEASE_GRANTED, 8, "new.corp.example."));
+	assert_int_equal(fake_dns_count(&fx->dns), 6);
+	assert_update(&fx->dns, 2, "corp.example.", "old.corp.example. 0 NONE A 10.1.0.8");
+	assert_update(&fx->dns, 4, "corp.example.",
+	              "new.corp.example. 0 ANY A \\# 0\nnew.corp.example. 1200 IN A 10.1.0.8");
+}
+
+static void kea_decision_is_honoured(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 9, "c.corp.example.");
+	ev.reverse = false;
+	submit(fx, ev);
+	assert_int_equal(fake_dns_count(&fx->dns), 1);
+	assert_update(&fx->dns, 0, "corp.example.",
+	              "c.corp.example. 0 ANY A \\# 0\nc.corp.example. 1200 IN A 10.1.0.9");
+}
+
+static void invalid_hostname_is_refused_and_counted(void **state)
+{
+	struct fixture *fx = *state;
+	submit(fx, lease(DDNS_LEASE_GRANTED, 10, "bad_name!.corp.example."));
+	char label64[80];
+	memset(label64, 'x', 64);
+	strcpy(label64 + 64, ".corp.example.");
+	submit(fx, lease(DDNS_LEASE_GRANTED, 11, label64));
+	submit(fx, lease(DDNS_LEASE_GRANTED, 12, "a..corp.example."));
+	assert_int_equal(fake_dns_count(&fx->dns), 0);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->engine, &st);
+	assert_int_equal(st.invalid, 3);
+	assert_true(logged(fx, "lease 10.1.0.10 granted: name 'bad_name!.corp.example.' refused: "
+	                       "character not allowed"));
+	assert_true(logged(fx, "label longer than 63 octets"));
+	assert_true(logged(fx, "empty label"));
+}
+
+static void refused_moves_to_next_target(void **state)
+{
+	struct fixture *fx = *state;
+	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_REFUSED});
+	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 13, "d.corp.example.");
+	ev.reverse = false;
+	submit(fx, ev);
+	assert_int_equal(fake_dns_count(&fx->dns), 2);
+	assert_string_equal(fx->dns.servers[0].text, "127.0.0.2");
+	assert_string_equal(fx->dns.servers[1].text, "127.0.0.3");
+	assert_true(logged(fx, "server 127.0.0.2 (127.0.0.2) failed after"));
+	assert_true(logged(fx, "server answered REFUSED"));
+	assert_true(logged(fx, "server 127.0.0.3 (127.0.0.3): success"));
+}
+
+static void no_reply_tries_tcp_then_next_target_then_retries(void **state)
+{
+	struct fixture *fx = *state;
+	for (int i = 0; i < 4; i++)
+		fake_dns_push(&fx->dns, (struct fake_reply){.transport_error = DDNS_ETIMEOUT});
+	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 14, "e.corp.example.");
+	ev.reverse = false;
+	submit(fx, ev);
+	/* UDP and TCP to each of the two targets, then a later retry that succeeds. */
+	assert_int_equal(fake_dns_count(&fx->dns), 5);
+	assert_false(fx->dns.tcp[0]);
+	assert_true(fx->dns.tcp[1]);
+	assert_string_equal(fx->dns.servers[2].text, "127.0.0.3");
+	assert_update(&fx->dns, 4, "corp.example.",
+	              "e.corp.example. 0 ANY A \\# 0\ne.corp.example. 1200 IN A 10.1.0.14");
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->engine, &st);
+	assert_int_equal(st.retries, 1);
+	assert_int_equal(st.succeeded, 1);
+	assert_true(logged(fx, "no reply before the timeout"));
+}
+
+static void prerequisite_failure_is_final(void **state)
+{
+	struct fixture *fx = *state;
+	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_YXDOMAIN});
+	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 15, "f.corp.example.");
+	ev.reverse = false;
+	submit(fx, ev);
+	assert_int_equal(fake_dns_count(&fx->dns), 1);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->engine, &st);
+	assert_int_equal(st.failed, 1);
+	assert_int_equal(st.retries, 0);
+	assert_true(logged(fx, "YXDOMAIN"));
+}
+
+static void badsig_reply_is_logged_with_key_name(void **state)
+{
+	struct fixture *fx = *state;
+	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_NOTAUTH, .tsig_error = 16});
+	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 16, "g.corp.example.");
+	ev.reverse = false;
+	submit(fx, ev);
+	assert_true(logged(fx, "reply has TSIG error BADSIG for key ddns-key."));
+	for (size_t i = 0; i < fx->n_log; i++)
+		assert_null(strstr(fx->log[i], SECRET));
+}
+
+static void pending_retry_keeps_order_per_name(void **state)
+{
+	struct fixture *fx = *state;
+	/* The add fails on both targets (UDP and TCP each), the removal arrives meanwhile: the
+	 * removal must not overtake the add's retry. */
+	for (int i = 0; i < 4; i++)
+		fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_SERVFAIL});
+	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 17, "h.corp.example.");
+	ev.reverse = false;
+	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
+	ev.kind = DDNS_LEASE_EXPIRED;
+	submit(fx, ev);
+	size_t n = fake_dns_count(&fx->dns);
+	assert_update(&fx->dns, n - 2, "corp.example.",
+	              "h.corp.example. 0 ANY A \\# 0\nh.corp.example. 1200 IN A 10.1.0.17");
+	assert_update(&fx->dns, n - 1, "corp.example.", "h.corp.example. 0 NONE A 10.1.0.17");
+}
+
+static void excluded_zone_is_skipped(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 18, "x.nodns.corp.example.");
+	ev.reverse = false;
+	submit(fx, ev);
+	assert_int_equal(fake_dns_count(&fx->dns), 0);
+	assert_true(logged(fx, "configured with \"update\": false"));
+}
+
+static void unknown_zone_stays_pending(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 19, "y.other.example.");
+	ev.reverse = false;
+	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
+	/* Poll until the first attempt has failed and been scheduled again. */
+	struct ddns_engine_stats st;
+	for (int i = 0; i < 100; i++) {
+		ddns_engine_get_stats(fx->engine, &st);
+		if (st.retries > 0)
+			break;
+		ddns_engine_wait_idle(fx->engine, 10);
+	}
+	assert_true(st.retries > 0);
+	assert_int_equal(st.pending, 1);
+	assert_true(logged(fx, "y.other.example. 10.1.0.19: cannot find where to send it"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(grant_sends_signed_forward_and_reverse, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(renewal_with_same_name_sends_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(release_removes_exactly_what_was_published, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(name_change_removes_old_records_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(kea_decision_is_honoured, setup, teardown),
+	    cmocka_unit_test_setup_teardown(invalid_hostname_is_refused_and_counted, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(refused_moves_to_next_target, setup, teardown),
+	    cmocka_unit_test_setup_teardown(no_reply_tries_tcp_then_next_target_then_retries, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(prerequisite_failure_is_final, setup, teardown),
+	    cmocka_unit_test_setup_teardown(badsig_reply_is_logged_with_key_name, setup, teardown),
+	    cmocka_unit_test_setup_teardown(pending_retry_keeps_order_per_name, setup, teardown),
+	    cmocka_unit_test_setup_teardown(excluded_zone_is_skipped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(unknown_zone_stays_pending, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* One request and its reply: TSIG checks, truncation, UDP-to-TCP fallback, mismatched replies. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ddns/error.h"
+#include "fake_dns.h"
+#include "transport/exchange.h"
+#include "update/update.h"
+
+static struct ddns_tsig_key key = {"ddns-key.", "hmac-sha256.",
+                                   "c2VjcmV0LWtleS1mb3ItdW5pdC10ZXN0cy0wMTIzNDU2Nzg5"};
+static struct ddns_tsig_key other_key = {"ddns-key.", "hmac-sha256.",
+                                         "b3RoZXItc2VjcmV0LWZvci11bml0LXRlc3RzLTAxMjM0NQ=="};
+
+struct fixture {
+	struct fake_dns dns;
+	struct ddns_addr server;
+	ldns_pkt *query;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	fake_dns_init(&fx->dns, &key);
+	ddns_addr_parse("127.0.0.2", 53, &fx->server);
+	struct ddns_change c = {DDNS_CHANGE_ADD, LDNS_RR_TYPE_A, "a.corp.example.", "10.0.0.1",
+	                        300};
+	fx->query = ddns_update_build("corp.example.", &c);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	ldns_pkt_free(fx->query);
+	fake_dns_deinit(&fx->dns);
+	free(fx);
+	return 0;
+}
+
+static int run(struct fixture *fx, const struct ddns_tsig_key *k, struct ddns_exchange_info *info)
+{
+	ldns_pkt *reply = NULL;
+	int rc = ddns_exchange(&fx->dns.transport, &fx->server, fx->query, k, 100, &reply, info);
+	if (rc == DDNS_OK)
+		assert_non_null(reply);
+	else
+		assert_null(reply);
+	ldns_pkt_free(reply);
+	return rc;
+}
+
+static void signed_reply_is_verified(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_exchange_info info;
+	assert_int_equal(run(fx, &key, &info), DDNS_OK);
+	assert_int_equal(info.rcode, LDNS_RCODE_NOERROR);
+	assert_false(info.tcp);
+}
+
+static void unsigned_reply_to_signed_request_is_rejected(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_exchange_info info;
+	fake_dns_push(&fx->dns, (struct fake_reply){.unsigned_reply = true});
+	assert_int_equal(run(fx, &key, &info), DDNS_ETSIG);
+}
+
+static void corrupted_mac_is_rejected(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_exchange_info info;
+	fake_dns_push(&fx->dns, (struct fake_reply){.bad_mac = true});
+	assert_int_equal(run(fx, &key, &info), DDNS_ETSIG);
+	assert_int_equal(info.tsig_error, 0);
+}
+
+static void reply_signed_with_another_secret_is_rejected(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_exchange_info info;
+	fx->dns.key = &other_key;
+	assert_int_equal(run(fx, &key, &info), DDNS_ETSIG);
+}
+
+static void tsig_error_is_reported(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_exchange_info info;
+	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_NOTAUTH, .tsig_error = 17});
+	assert_int_equal(run(fx, &key, &info), DDNS_ETSIG);
+	assert_int_equal(info.tsig_error, 17);
+	assert_string_equal(ddns_tsig_error_name(info.tsig_error), "BADKEY");
+}
+
+static void truncated_reply_is_resent_over_tcp(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_exchange_info info;
+	fake_dns_push(&fx->dns, (struct fake_reply){.truncated = true});
+	assert_int_equal(run(fx, &key, &info), DDNS_OK);
+	assert_int_equal(fake_dns_count(&fx->dns), 2);
+	assert_false(fx->dns.tcp[0]);
+	assert_true(fx->dns.tcp[1]);
+	assert_true(info.tcp);
+	/* The TCP copy carries its own valid signature, and the reply verifies against it. */
+	assert_non_null(ldns_pkt_tsig(fx->dns.queries[1]));
+}
+
+static void truncated_over_tcp_is_an_error(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_exchange_info info;
+	fake_dns_push(&fx->dns, (struct fake_reply){.truncated = true});
+	fake_dns_push(&fx->dns, (struct fake_reply){.truncated = true});
+	assert_int_equal(run(fx, &key, &info), DDNS_ETRUNCATED);
+	assert_int_equal(fake_dns_count(&fx->dns), 2);
+	assert_true(fx->dns.tcp[1]);
+}
+
+static void udp_timeout_tries_tcp(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_exchange_info info;
+	fake_dns_push(&fx->dns, (struct fake_reply){.transport_error = DDNS_ETIMEOUT});
+	assert_int_equal(run(fx, &key, &info), DDNS_OK);
+	assert_true(info.tcp);
+	fake_dns_push(&fx->dns, (struct fake_reply){.transport_error = DDNS_ETIMEOUT});
+	fake_dns_push(&fx->dns, (struct fake_reply){.transport_error = DDNS_ETIMEOUT});
+	assert_int_equal(run(fx, &key, &info), DDNS_ETIMEOUT);
+}
+
+static void reply_to_another_question_is_rejected(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_exchange_info info;
+	fake_dns_push(&fx->dns, (struct fake_reply){.wrong_question = true});
+	assert_int_equal(run(fx, &key, &info), DDNS_EMALFORMED);
+}
+
+static void garbage_is_rejected(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_exchange_info info;
+	fake_dns_push(&fx->dns, (struct fake_reply){.garbage = true});
+	assert_int_equal(run(fx, &key, &info), DDNS_EMALFORMED);
+}
+
+static void unsigned_exchange_reports_rcode(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_exchange_info info;
+	fx->dns.key = NULL;
+	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_REFUSED});
+	assert_int_equal(run(fx, NULL, &info), DDNS_OK);
+	assert_int_equal(ddns_rcode_error(info.rcode), DDNS_EREFUSED);
+	assert_null(ldns_pkt_tsig(fx->dns.queries[0]));
+}
+
+static void every_send_gets_a_fresh_id(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_exchange_info info;
+	int same = 0;
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(run(fx, &key, &info), DDNS_OK);
+	for (int i = 1; i < 20; i++)
+		same += ldns_pkt_id(fx->dns.queries[i]) == ldns_pkt_id(fx->dns.queries[i - 1]);
+	assert_true(same < 3);
+}
+
+static void rcodes_map_to_errors(void **state)
+{
+	(void)state;
+	assert_int_equal(ddns_rcode_error(LDNS_RCODE_NOERROR), DDNS_OK);
+	assert_int_equal(ddns_rcode_error(LDNS_RCODE_SERVFAIL), DDNS_ESERVFAIL);
+	assert_int_equal(ddns_rcode_error(LDNS_RCODE_NOTIMPL), DDNS_ENOTIMP);
+	assert_int_equal(ddns_rcode_error(LDNS_RCODE_NOTAUTH), DDNS_ENOTAUTH);
+	assert_int_equal(ddns_rcode_error(LDNS_RCODE_NOTZONE), DDNS_ENOTZONE);
+	assert_int_equal(ddns_rcode_error(LDNS_RCODE_YXRRSET), DDNS_EYXRRSET);
+	assert_int_equal(ddns_rcode_error(LDNS_RCODE_NXRRSET), DDNS_ENXRRSET);
+	assert_int_equal(ddns_rcode_error(LDNS_RCODE_NXDOMAIN), DDNS_ENXDOMAIN);
+	assert_int_equal(ddns_rcode_error(15), DDNS_ERCODE);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+	    T(signed_reply_is_verified),
+	    T(unsigned_reply_to_signed_request_is_rejected),
+	    T(corrupted_mac_is_rejected),
+	    T(reply_signed_with_another_secret_is_rejected),
+	    T(tsig_error_is_reported),
+	    T(truncated_reply_is_resent_over_tcp),
+	    T(truncated_over_tcp_is_an_error),
+	    T(udp_timeout_tries_tcp),
+	    T(reply_to_another_question_is_rejected),
+	    T(garbage_is_rejected),
+	    T(unsigned_exchange_reports_rcode),
+	    T(every_send_gets_a_fresh_id),
+	    T(rcodes_map_to_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

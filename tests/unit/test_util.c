@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* Small utilities: error strings, host-name policy, reverse names, addresses, JSON. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "ddns/error.h"
+#include "update/update.h"
+#include "util/addr.h"
+#include "util/json.h"
+#include "util/name.h"
+
+static void every_error_has_text(void **state)
+{
+	(void)state;
+	for (int e = DDNS_ETIMEOUT; e >= DDNS_ERROR_MIN; e--)
+		assert_string_not_equal(ddns_strerror(e), "unknown error");
+	assert_string_equal(ddns_strerror(DDNS_OK), "success");
+	assert_string_equal(ddns_strerror(DDNS_ENOMEM), strerror(ENOMEM));
+	assert_string_equal(ddns_strerror(-5000), "unknown error");
+}
+
+static void check_name(const char *in, enum name_policy policy, const char *want_out,
+                       const char *want_why)
+{
+	char out[DDNS_NAME_MAX];
+	const char *why = NULL;
+	int rc = ddns_name_normalize(in, policy, false, out, &why);
+	if (want_out != NULL) {
+		assert_int_equal(rc, 0);
+		assert_string_equal(out, want_out);
+	} else {
+		assert_int_equal(rc, -1);
+		assert_string_equal(why, want_why);
+	}
+}
+
+static void host_names(void **state)
+{
+	(void)state;
+	char name[300];
+	check_name("Host-1.Corp.Example", NAME_HOST, "host-1.corp.example.", NULL);
+	check_name("a.b.", NAME_HOST, "a.b.", NULL);
+	check_name("a..b", NAME_HOST, NULL, "empty label");
+	check_name(".a", NAME_HOST, NULL, "empty label");
+	check_name("", NAME_HOST, NULL, "empty name");
+	check_name(".", NAME_HOST, NULL, "the root name is not allowed here");
+	check_name("-a.b", NAME_HOST, NULL, "label starts with a hyphen");
+	check_name("a-.b", NAME_HOST, NULL, "label ends with a hyphen");
+	check_name("a.b-", NAME_HOST, NULL, "label ends with a hyphen");
+	check_name("a_b.c", NAME_HOST, NULL, "character not allowed in a host name");
+	check_name("_ldap._tcp.c", NAME_SERVICE, "_ldap._tcp.c.", NULL);
+	check_name("a\\.b.c", NAME_HOST, NULL, "character not allowed in a host name");
+	check_name("a b.c", NAME_HOST, NULL, "character not allowed in a host name");
+	check_name("h\xc3\xa9.c", NAME_HOST, NULL, "character not allowed in a host name");
+	check_name("xn--h-9fa.c", NAME_HOST, "xn--h-9fa.c.", NULL);
+	memset(name, 'a', 63);
+	strcpy(name + 63, ".b");
+	char want[320];
+	snprintf(want, sizeof(want), "%s.", name);
+	check_name(name, NAME_HOST, want, NULL);
+	memset(name, 'a', 64);
+	strcpy(name + 64, ".b");
+	check_name(name, NAME_HOST, NULL, "label longer than 63 octets");
+	/* Labels of 63, 63, 63 and 61 octets: 253 characters, 255 octets on the wire, the most. */
+	memset(name, 'a', 253);
+	name[63] = name[127] = name[191] = '.';
+	name[253] = '\0';
+	snprintf(want, sizeof(want), "%s.", name);
+	check_name(name, NAME_HOST, want, NULL);
+	name[253] = 'a';
+	name[254] = '\0';
+	check_name(name, NAME_HOST, NULL, "name longer than 255 octets");
+}
+
+static void zones_and_labels(void **state)
+{
+	(void)state;
+	assert_true(ddns_name_in_zone("a.corp.example.", "corp.example."));
+	assert_true(ddns_name_in_zone("corp.example.", "corp.example."));
+	assert_false(ddns_name_in_zone("xcorp.example.", "corp.example."));
+	assert_true(ddns_name_in_zone("a.", "."));
+	assert_int_equal(ddns_name_labels("a.b.c."), 3);
+	assert_int_equal(ddns_name_labels("."), 0);
+}
+
+static void reverse_names(void **state)
+{
+	(void)state;
+	char out[DDNS_NAME_MAX];
+	uint8_t v4[4] = {10, 1, 2, 3};
+	ddns_reverse_name(AF_INET, v4, out);
+	assert_string_equal(out, "3.2.1.10.in-addr.arpa.");
+	uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x2f};
+	ddns_reverse_name(AF_INET6, v6, out);
+	assert_string_equal(
+	    out, "f.2.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.");
+}
+
+static void addresses(void **state)
+{
+	(void)state;
+	struct ddns_addr a;
+	assert_int_equal(ddns_addr_parse("127.0.0.2", 53, &a), 0);
+	assert_string_equal(a.text, "127.0.0.2");
+	assert_int_equal(ddns_addr_parse("127.0.0.2:5300", 53, &a), 0);
+	assert_string_equal(a.text, "127.0.0.2:5300");
+	assert_int_equal(ddns_addr_parse("[2001:db8::1]:53", 53, &a), 0);
+	assert_string_equal(a.text, "2001:db8::1");
+	assert_int_equal(ddns_addr_parse("[::1]:5353", 53, &a), 0);
+	assert_string_equal(a.text, "[::1]:5353");
+	assert_int_equal(ddns_addr_parse("::1", 53, &a), 0);
+	assert_int_equal(ddns_addr_parse("host.example", 53, &a), -1);
+	assert_int_equal(ddns_addr_parse("[::1", 53, &a), -1);
+	assert_int_equal(ddns_addr_parse("[::1]x", 53, &a), -1);
+	assert_int_equal(ddns_addr_parse("1.2.3.4:", 53, &a), -1);
+	assert_int_equal(ddns_addr_parse("", 53, &a), -1);
+}
+
+static void json_reader(void **state)
+{
+	(void)state;
+	struct json *root = NULL;
+	char err[128];
+	const char *text = "/* c */ {\"a\": [1, -2, 3.5e1, true, false, null],"
+	                   " \"s\": \"x\\u00e9\\ud83d\\ude00\\n\" # tail\n}";
+	assert_int_equal(json_parse(text, strlen(text), &root, err, sizeof(err)), 0);
+	const struct json *a = json_get(root, "a");
+	assert_int_equal(a->count, 6);
+	assert_int_equal(a->values[1]->integer, -2);
+	assert_false(a->values[2]->integral);
+	assert_true(a->values[3]->boolean);
+	assert_false(a->values[4]->boolean);
+	assert_int_equal(a->values[5]->type, JSON_NULL);
+	assert_string_equal(json_get(root, "s")->string, "x\xc3\xa9\xf0\x9f\x98\x80\n");
+	json_free(root);
+
+	const char *bad[] = {"{",   "[1,]",  "{\"a\" 1}", "\"\\u0000\"", "\"\\ud800\"",
+	                     "01x", "[] []", "\"abc",     "nul",         "99999999999999999999"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		root = NULL;
+		assert_int_equal(json_parse(bad[i], strlen(bad[i]), &root, err, sizeof(err)), -1);
+		assert_null(root);
+		assert_non_null(strstr(err, "JSON syntax error at offset"));
+	}
+	char deep[200];
+	memset(deep, '[', 100);
+	memset(deep + 100, ']', 100);
+	assert_int_equal(json_parse(deep, 200, &root, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "nesting too deep"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(every_error_has_text),
+	    cmocka_unit_test(host_names),
+	    cmocka_unit_test(zones_and_labels),
+	    cmocka_unit_test(reverse_names),
+	    cmocka_unit_test(addresses),
+	    cmocka_unit_test(json_reader),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
