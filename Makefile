@@ -33,7 +33,7 @@ ENGINE_A  := $(BUILD)/libddns_engine.a
 DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev ldnsutils libcmocka-dev \
                kea-dhcp4-server kea-dhcp6-server kea-admin kea-dhcp-ddns-server \
                bind9 bind9-utils bind9-dnsutils knot knot-dnsutils iproute2 util-linux \
-               clang-format valgrind
+               clang-format valgrind python3
 
 .PHONY: all deps test unit integration demo install format format-check clean valgrind asan
 

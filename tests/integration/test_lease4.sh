@@ -12,6 +12,17 @@ lab_addr 127.0.0.2
 SECRET=$(lab_tsig_secret)
 ddns_lab_zones ns1 127.0.0.2 "$SECRET"
 LEASE_LIFETIME=20 kea4_config "$LAB_DIR/kea.json" "$LIB" "$(ddns_lab_params 127.0.0.2 "$SECRET")"
+# Kea must send nothing to a D2 daemon (127.0.0.1:53001 by default) while the plugin is loaded.
+lab_spawn d2-listener python3 -u -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 53001))
+print("listening", flush=True)
+while True:
+    data, peer = s.recvfrom(65535)
+    print("NCR", len(data), peer, flush=True)
+'
+lab_wait 10 grep -q listening "$LAB_DIR/d2-listener.log" || lab_fail "D2 listener did not start"
 kea4_start kea4 "$LAB_DIR/kea.json"
 
 lab_log "leasing $CLIENTS addresses"
@@ -47,4 +58,5 @@ lab_wait 90 all_removed || lab_fail "records left after expiry: $(count_type 127
 removed=$(grep -c 'DDNS_DIRECT_INFO remove A .*: success' "$LAB_DIR/kea4.log" || true)
 [ "$removed" -eq "$leases" ] || lab_fail "expected $leases logged removals of A records, saw $removed"
 if grep -q "$SECRET" "$LAB_DIR/kea4.log"; then lab_fail "the TSIG secret appears in Kea's log"; fi
+if grep -q NCR "$LAB_DIR/d2-listener.log"; then lab_fail "Kea sent requests to D2: $(head -n 3 "$LAB_DIR/d2-listener.log")"; fi
 lab_log "PASS: $leases leases published and removed after expiry"
