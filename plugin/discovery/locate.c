@@ -1,16 +1,44 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* Target selection; see locate.h. */
+/*
+ * Target selection and the discovery cache; see locate.h. Two maps: domain -> zone (keyed by the
+ * owner's parent domain, so that every host name under one domain shares one discovery) and
+ * zone -> targets. A negative entry in the domain map remembers a failed discovery for a while.
+ * A name that is itself the apex of a delegated zone would be mapped to the parent zone by the
+ * domain shortcut; the parent's primary then answers NOTZONE or NOTAUTH, the engine invalidates
+ * the zone, and the fresh lookup finds the right zone.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ddns/error.h"
+#include "discovery/discover.h"
 #include "discovery/locate.h"
+#include "queue/queue.h"
+#include "util/log.h"
+
+struct zone_entry {
+	struct zone_entry *next;
+	char zone[DDNS_NAME_MAX];
+	struct ddns_target targets[DDNS_TARGETS_MAX];
+	size_t n_targets;
+	size_t good;     /* index of the target that last worked */
+	int64_t expires; /* monotonic ms */
+};
+
+struct domain_entry {
+	struct domain_entry *next;
+	char domain[DDNS_NAME_MAX]; /* parent domain of the names looked up */
+	char zone[DDNS_NAME_MAX];   /* their zone, when error is DDNS_OK */
+	int error;                  /* non-zero: negative entry */
+	int64_t expires;            /* monotonic ms */
+};
 
 struct ddns_locator {
-	const struct ddns_config *cfg;          /* borrowed */
-	const struct ddns_transport *transport; /* borrowed; used by discovery */
-	int timeout_ms;                         /* per lookup */
+	const struct ddns_config *cfg; /* borrowed */
+	struct ddns_resolvers resolvers;
+	struct zone_entry *zones;
+	struct domain_entry *domains;
 };
 
 struct ddns_locator *ddns_locator_new(const struct ddns_config *cfg,
@@ -20,25 +48,136 @@ struct ddns_locator *ddns_locator_new(const struct ddns_config *cfg,
 	if (loc == NULL)
 		return NULL;
 	loc->cfg = cfg;
-	loc->transport = transport;
-	loc->timeout_ms = timeout_ms;
+	loc->resolvers.addrs = cfg->resolvers;
+	loc->resolvers.n = cfg->n_resolvers;
+	loc->resolvers.transport = transport;
+	loc->resolvers.timeout_ms = timeout_ms;
 	return loc;
 }
 
 void ddns_locator_free(struct ddns_locator *loc)
 {
+	if (loc == NULL)
+		return;
+	while (loc->zones != NULL) {
+		struct zone_entry *next = loc->zones->next;
+		free(loc->zones);
+		loc->zones = next;
+	}
+	while (loc->domains != NULL) {
+		struct domain_entry *next = loc->domains->next;
+		free(loc->domains);
+		loc->domains = next;
+	}
 	free(loc);
 }
 
-int ddns_locate(struct ddns_locator *loc, const char *owner, struct ddns_target_set *out)
+/* Unlinks and frees expired entries and those of the given zone (NULL: expiry only). */
+static void prune(struct ddns_locator *loc, int64_t now, const char *zone)
 {
-	const struct ddns_zone_cfg *entry = ddns_config_zone_for(loc->cfg, owner);
-	if (entry != NULL && !entry->update)
-		return DDNS_EEXCLUDED;
-	if (entry == NULL || entry->n_servers == 0)
-		return DDNS_ENOZONE;
+	for (struct zone_entry **z = &loc->zones; *z != NULL;) {
+		if ((*z)->expires <= now || (zone != NULL && strcmp((*z)->zone, zone) == 0)) {
+			struct zone_entry *dead = *z;
+			*z = dead->next;
+			free(dead);
+		} else {
+			z = &(*z)->next;
+		}
+	}
+	for (struct domain_entry **d = &loc->domains; *d != NULL;) {
+		if ((*d)->expires <= now ||
+		    (zone != NULL && (*d)->error == DDNS_OK && strcmp((*d)->zone, zone) == 0)) {
+			struct domain_entry *dead = *d;
+			*d = dead->next;
+			free(dead);
+		} else {
+			d = &(*d)->next;
+		}
+	}
+}
+
+static struct zone_entry *find_zone(struct ddns_locator *loc, const char *zone)
+{
+	for (struct zone_entry *z = loc->zones; z != NULL; z = z->next)
+		if (strcmp(z->zone, zone) == 0)
+			return z;
+	return NULL;
+}
+
+static struct domain_entry *find_domain(struct ddns_locator *loc, const char *domain)
+{
+	for (struct domain_entry *d = loc->domains; d != NULL; d = d->next)
+		if (strcmp(d->domain, domain) == 0)
+			return d;
+	return NULL;
+}
+
+static void remember_domain(struct ddns_locator *loc, const char *domain, const char *zone,
+                            int error, int64_t expires)
+{
+	struct domain_entry *d = find_domain(loc, domain);
+	if (d == NULL) {
+		d = calloc(1, sizeof(*d));
+		if (d == NULL)
+			return; /* the cache is an optimisation; discovery still works */
+		d->next = loc->domains;
+		loc->domains = d;
+		snprintf(d->domain, sizeof(d->domain), "%s", domain);
+	}
+	snprintf(d->zone, sizeof(d->zone), "%s", zone != NULL ? zone : "");
+	d->error = error;
+	d->expires = expires;
+}
+
+static int64_t ttl_to_expiry(int64_t now, uint32_t ttl)
+{
+	if (ttl < DDNS_ZONE_TTL_MIN)
+		ttl = DDNS_ZONE_TTL_MIN;
+	if (ttl > DDNS_ZONE_TTL_MAX)
+		ttl = DDNS_ZONE_TTL_MAX;
+	return now + (int64_t)ttl * 1000;
+}
+
+/* Discovers zone and targets for owner and caches them. */
+static int discover(struct ddns_locator *loc, const char *owner, const char *domain, int64_t now,
+                    struct zone_entry **out)
+{
+	struct ddns_zone_info info;
+	int rc = ddns_discover_zone(&loc->resolvers, owner, &info);
+	if (rc != DDNS_OK) {
+		remember_domain(loc, domain, NULL, rc, now + DDNS_NEGATIVE_TTL_MS);
+		return rc;
+	}
+	struct zone_entry *z = find_zone(loc, info.zone);
+	if (z == NULL) {
+		z = calloc(1, sizeof(*z));
+		if (z == NULL)
+			return DDNS_ENOMEM;
+		snprintf(z->zone, sizeof(z->zone), "%s", info.zone);
+		uint32_t ttl = UINT32_MAX;
+		rc = ddns_discover_targets(&loc->resolvers, &info, z->targets, &z->n_targets, &ttl);
+		if (rc != DDNS_OK) {
+			free(z);
+			remember_domain(loc, domain, NULL, rc, now + DDNS_NEGATIVE_TTL_MS);
+			return rc;
+		}
+		z->expires = ttl_to_expiry(now, ttl);
+		z->next = loc->zones;
+		loc->zones = z;
+	}
+	/* The shortcut is only sound for names strictly below their zone's apex. */
+	if (strcmp(info.zone, owner) != 0)
+		remember_domain(loc, domain, z->zone, DDNS_OK, z->expires);
+	*out = z;
+	return DDNS_OK;
+}
+
+static int locate_pinned(struct ddns_locator *loc, const struct ddns_zone_cfg *entry,
+                         struct ddns_target_set *out)
+{
 	snprintf(out->zone, sizeof(out->zone), "%s", entry->name);
 	out->n_targets = 0;
+	out->discovered = false;
 	for (size_t i = 0; i < entry->n_servers && i < DDNS_TARGETS_MAX; i++) {
 		struct ddns_target *t = &out->targets[out->n_targets++];
 		t->addr = entry->servers[i];
@@ -46,4 +185,59 @@ int ddns_locate(struct ddns_locator *loc, const char *owner, struct ddns_target_
 	}
 	out->key = ddns_config_key_for(loc->cfg, entry);
 	return DDNS_OK;
+}
+
+int ddns_locate(struct ddns_locator *loc, const char *owner, bool fresh,
+                struct ddns_target_set *out)
+{
+	const struct ddns_zone_cfg *entry = ddns_config_zone_for(loc->cfg, owner);
+	if (entry != NULL && !entry->update)
+		return DDNS_EEXCLUDED;
+	if (entry != NULL && entry->n_servers > 0)
+		return locate_pinned(loc, entry, out);
+
+	int64_t now = ddns_now_ms();
+	char domain[DDNS_NAME_MAX];
+	ddns_name_parent(owner, domain);
+	prune(loc, now, NULL);
+	struct zone_entry *z = NULL;
+	const struct domain_entry *d = fresh ? NULL : find_domain(loc, domain);
+	if (d != NULL && d->error != DDNS_OK) {
+		log_debug("%s: discovery for %s failed recently (%s); not asking again yet", owner,
+		          domain, ddns_strerror(d->error));
+		return d->error;
+	}
+	if (d != NULL)
+		z = find_zone(loc, d->zone);
+	if (z == NULL) {
+		int rc = discover(loc, owner, domain, now, &z);
+		if (rc != DDNS_OK)
+			return rc;
+	}
+
+	snprintf(out->zone, sizeof(out->zone), "%s", z->zone);
+	out->discovered = true;
+	out->n_targets = 0;
+	out->targets[out->n_targets++] = z->targets[z->good];
+	for (size_t i = 0; i < z->n_targets; i++)
+		if (i != z->good)
+			out->targets[out->n_targets++] = z->targets[i];
+	out->key = ddns_config_key_for(loc->cfg, ddns_config_zone_for(loc->cfg, z->zone));
+	return DDNS_OK;
+}
+
+void ddns_locator_invalidate(struct ddns_locator *loc, const char *zone)
+{
+	log_debug("forgetting what is cached for zone %s", zone);
+	prune(loc, ddns_now_ms(), zone);
+}
+
+void ddns_locator_worked(struct ddns_locator *loc, const char *zone, const struct ddns_addr *target)
+{
+	struct zone_entry *z = find_zone(loc, zone);
+	if (z == NULL)
+		return;
+	for (size_t i = 0; i < z->n_targets; i++)
+		if (strcmp(z->targets[i].addr.text, target->text) == 0)
+			z->good = i;
 }

@@ -7,6 +7,7 @@
 #ifndef DDNS_LOCATE_H
 #define DDNS_LOCATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config/config.h"
@@ -25,6 +26,7 @@ struct ddns_target_set {
 	struct ddns_target targets[DDNS_TARGETS_MAX]; /* in the order to try */
 	size_t n_targets;                             /* at least one on success */
 	const struct ddns_tsig_key *key;              /* borrowed from the config; NULL: unsigned */
+	bool discovered;                              /* from discovery (false: pinned servers) */
 };
 
 struct ddns_locator;
@@ -37,10 +39,28 @@ struct ddns_locator *ddns_locator_new(const struct ddns_config *cfg,
 void ddns_locator_free(struct ddns_locator *loc);
 
 /*
- * Fills out for a normalised owner name. Returns DDNS_OK; DDNS_EEXCLUDED when the zone entry says
- * "update": false; DDNS_ENOZONE when no zone is known for the name; DDNS_ENOTARGET when the zone
- * has no usable server. Errors are transient unless DDNS_EEXCLUDED. Thread: the engine's worker.
+ * Fills out for a normalised owner name: pinned servers from the configuration, else the cached
+ * or freshly discovered zone and targets, the target that last worked first. With fresh, the
+ * cache is bypassed for this name (after a NOTAUTH/NOTZONE). Returns DDNS_OK; DDNS_EEXCLUDED when
+ * the zone entry says "update": false; otherwise the discovery error (DDNS_ENOZONE,
+ * DDNS_ENOTARGET, or why no resolver answered), all transient. Failures are cached for
+ * DDNS_NEGATIVE_TTL_MS per domain so that a burst does not hammer the resolvers.
+ * Thread: the engine's worker (one caller at a time, which is also what makes a burst of names in
+ * one zone cost one discovery).
  */
-int ddns_locate(struct ddns_locator *loc, const char *owner, struct ddns_target_set *out);
+#define DDNS_NEGATIVE_TTL_MS 10000
+int ddns_locate(struct ddns_locator *loc, const char *owner, bool fresh,
+                struct ddns_target_set *out);
+
+/* Forgets what is cached about zone (after NOTAUTH or NOTZONE from one of its targets). */
+void ddns_locator_invalidate(struct ddns_locator *loc, const char *zone);
+
+/* Records that target (by address) accepted an update for zone, so it is tried first next time. */
+void ddns_locator_worked(struct ddns_locator *loc, const char *zone,
+                         const struct ddns_addr *target);
+
+/* Cached zones are kept for the smallest TTL of the records used, within these bounds. */
+#define DDNS_ZONE_TTL_MIN 30
+#define DDNS_ZONE_TTL_MAX 3600
 
 #endif

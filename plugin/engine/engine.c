@@ -82,7 +82,63 @@ static void describe_failure(int err, const struct ddns_exchange_info *info,
 		snprintf(out, len, "%s", ddns_strerror(err));
 }
 
-/* Sends the change to each target in turn until one gives a final answer. */
+/* Outcome of sending one change to one target set. */
+enum attempt { ATTEMPT_DONE, ATTEMPT_FAILED, ATTEMPT_STALE };
+
+/*
+ * Sends the change to each target in turn until one gives a final answer. A NOTAUTH or NOTZONE
+ * from a discovered target means the cached view of the zone is wrong: ATTEMPT_STALE.
+ */
+static enum attempt send_to_targets(ddns_engine *e, const char *what,
+                                    const struct ddns_change *change,
+                                    const struct ddns_target_set *ts)
+{
+	ldns_pkt *query = ddns_update_build(ts->zone, change);
+	if (query == NULL) {
+		log_error("%s: cannot build the UPDATE message (out of memory)", what);
+		return ATTEMPT_FAILED;
+	}
+	enum attempt result = ATTEMPT_FAILED;
+	for (size_t i = 0; i < ts->n_targets && result == ATTEMPT_FAILED; i++) {
+		const struct ddns_target *t = &ts->targets[i];
+		struct ddns_exchange_info info;
+		ldns_pkt *reply = NULL;
+		int64_t started = ddns_now_ms();
+		int rc = ddns_exchange(e->transport, &t->addr, query, ts->key, e->timeout_ms,
+		                       &reply, &info);
+		ldns_pkt_free(reply);
+		if (rc == DDNS_OK)
+			rc = ddns_rcode_error(info.rcode);
+		STAT_ADD(e, updates, 1);
+		long ms = (long)(ddns_now_ms() - started);
+		if (rc == DDNS_OK) {
+			log_info("%s: zone %s, server %s (%s)%s: success in %ld ms", what, ts->zone,
+			         t->name, t->addr.text, info.tcp ? " over TCP" : "", ms);
+			STAT_ADD(e, succeeded, 1);
+			if (ts->discovered)
+				ddns_locator_worked(e->locator, ts->zone, &t->addr);
+			result = ATTEMPT_DONE;
+			break;
+		}
+		char why[256];
+		describe_failure(rc, &info, ts->key, why, sizeof(why));
+		if (is_prerequisite_failure(rc)) {
+			log_error("%s: zone %s, server %s (%s): %s; not retried", what, ts->zone,
+			          t->name, t->addr.text, why);
+			STAT_ADD(e, failed, 1);
+			result = ATTEMPT_DONE;
+			break;
+		}
+		log_warn("%s: zone %s, server %s (%s) failed after %ld ms: %s", what, ts->zone,
+		         t->name, t->addr.text, ms, why);
+		if (ts->discovered && (rc == DDNS_ENOTAUTH || rc == DDNS_ENOTZONE))
+			result = ATTEMPT_STALE;
+	}
+	ldns_pkt_free(query);
+	return result;
+}
+
+/* Locates the change's zone and targets and sends it; rediscovers once if the view was stale. */
 static enum job_result run_job(ddns_engine *e, struct job *job)
 {
 	struct ddns_target_set ts;
@@ -90,55 +146,28 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 	ddns_change_describe(&job->change, what, sizeof(what));
 	job->attempts++;
 
-	int rc = ddns_locate(e->locator, job->change.owner, &ts);
-	if (rc == DDNS_EEXCLUDED) {
-		log_info("%s: skipped, its zone is configured with \"update\": false", what);
-		STAT_ADD(e, skipped, 1);
-		return JOB_DONE;
-	}
-	if (rc != DDNS_OK) {
-		log_warn("%s: cannot find where to send it: %s", what, ddns_strerror(rc));
-		return JOB_RETRY;
-	}
-	ldns_pkt *query = ddns_update_build(ts.zone, &job->change);
-	if (query == NULL) {
-		log_error("%s: cannot build the UPDATE message (out of memory)", what);
-		return JOB_RETRY;
-	}
-	enum job_result result = JOB_RETRY;
-	for (size_t i = 0; i < ts.n_targets; i++) {
-		const struct ddns_target *t = &ts.targets[i];
-		struct ddns_exchange_info info;
-		ldns_pkt *reply = NULL;
-		int64_t started = ddns_now_ms();
-		rc = ddns_exchange(e->transport, &t->addr, query, ts.key, e->timeout_ms, &reply,
-		                   &info);
-		ldns_pkt_free(reply);
-		if (rc == DDNS_OK)
-			rc = ddns_rcode_error(info.rcode);
-		STAT_ADD(e, updates, 1);
-		long ms = (long)(ddns_now_ms() - started);
-		if (rc == DDNS_OK) {
-			log_info("%s: zone %s, server %s (%s)%s: success in %ld ms", what, ts.zone,
-			         t->name, t->addr.text, info.tcp ? " over TCP" : "", ms);
-			STAT_ADD(e, succeeded, 1);
-			result = JOB_DONE;
-			break;
+	for (int pass = 0; pass < 2; pass++) {
+		int rc = ddns_locate(e->locator, job->change.owner, pass > 0, &ts);
+		if (rc == DDNS_EEXCLUDED) {
+			log_info("%s: skipped, its zone is configured with \"update\": false",
+			         what);
+			STAT_ADD(e, skipped, 1);
+			return JOB_DONE;
 		}
-		char why[256];
-		describe_failure(rc, &info, ts.key, why, sizeof(why));
-		if (is_prerequisite_failure(rc)) {
-			log_error("%s: zone %s, server %s (%s): %s; not retried", what, ts.zone,
-			          t->name, t->addr.text, why);
-			STAT_ADD(e, failed, 1);
-			result = JOB_DONE;
-			break;
+		if (rc != DDNS_OK) {
+			log_warn("%s: cannot find where to send it: %s", what, ddns_strerror(rc));
+			return JOB_RETRY;
 		}
-		log_warn("%s: zone %s, server %s (%s) failed after %ld ms: %s", what, ts.zone,
-		         t->name, t->addr.text, ms, why);
+		enum attempt a = send_to_targets(e, what, &job->change, &ts);
+		if (a == ATTEMPT_DONE)
+			return JOB_DONE;
+		if (a == ATTEMPT_FAILED || pass > 0)
+			return JOB_RETRY;
+		log_info("%s: a server of zone %s says it is not authoritative; discovering again",
+		         what, ts.zone);
+		ddns_locator_invalidate(e->locator, ts.zone);
 	}
-	ldns_pkt_free(query);
-	return result;
+	return JOB_RETRY;
 }
 
 static int64_t retry_delay(const ddns_engine *e, int attempts)

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * Discovery rules against scripted resolver replies: where the zone comes from, which SOA is
+ * usable, when to walk up, which targets in which order, what is cached and for how long, and
+ * that no query ever goes anywhere but the configured resolvers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+#include "ddns/engine.h"
+#include "discovery/locate.h"
+#include "fake_dns.h"
+
+struct fixture {
+	struct fake_dns dns;
+	struct ddns_config *cfg;
+	struct ddns_locator *loc;
+};
+
+static const char *const params =
+	"{ \"resolvers\": [\"127.0.0.53\", \"127.0.0.54\"],"
+	"  \"zones\": [ { \"name\": \"pinned.example.\", \"servers\": [\"127.0.0.99\"] } ] }";
+
+static void quiet(void *ctx, enum ddns_log_level level, const char *line)
+{
+	(void)ctx;
+	(void)level;
+	(void)line;
+}
+
+static int setup(void **state)
+{
+	ddns_log_set_sink(quiet, NULL);
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	char err[256];
+	fake_dns_init(&fx->dns, NULL);
+	assert_int_equal(ddns_config_parse(params, "/nonexistent", &fx->cfg, err, sizeof(err)),
+			 DDNS_OK);
+	fx->loc = ddns_locator_new(fx->cfg, &fx->dns.transport, 100);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	ddns_locator_free(fx->loc);
+	ddns_config_free(fx->cfg);
+	fake_dns_deinit(&fx->dns);
+	free(fx);
+	return 0;
+}
+
+static void reply(struct fixture *fx, int rcode, const char *answer, const char *authority)
+{
+	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = rcode, .answer = answer,
+						    .authority = authority});
+}
+
+static void noerror(struct fixture *fx, const char *answer)
+{
+	reply(fx, LDNS_RCODE_NOERROR, answer, NULL);
+}
+
+/* Asserts query i asked name/type of server with recursion desired. */
+static void assert_query(struct fixture *fx, size_t i, const char *name, ldns_rr_type type,
+			 const char *server)
+{
+	if (i >= fake_dns_count(&fx->dns))
+		fail_msg("query %zu (%s) was never sent; %zu sent", i, name,
+			 fake_dns_count(&fx->dns));
+	const ldns_pkt *q = fx->dns.queries[i];
+	const ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
+	char *qname = ldns_rdf2str(ldns_rr_owner(rr));
+	if (strcmp(qname, name) != 0 || ldns_rr_get_type(rr) != type)
+		fail_msg("query %zu is %s type %d, expected %s type %d", i, qname,
+			 ldns_rr_get_type(rr), name, type);
+	free(qname);
+	assert_int_equal(ldns_pkt_get_opcode(q), LDNS_PACKET_QUERY);
+	assert_true(ldns_pkt_rd(q));
+	assert_string_equal(fx->dns.servers[i].text, server);
+}
+
+#define SOA(zone, mname) zone " 300 IN SOA " mname " hostmaster." zone " 1 3600 600 86400 60"
+
+/* The KB838151 topology: the primary lives in another domain and is found by asking the
+ * resolver for its address, never the primary. */
+static void primary_in_another_domain(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	noerror(fx, SOA("kb.test.", "dc1.other.test."));  /* SOA kb.test. */
+	noerror(fx, "kb.test. 300 IN NS dc1.other.test."); /* NS kb.test. */
+	noerror(fx, "dc1.other.test. 300 IN A 127.0.0.21"); /* A dc1.other.test. */
+	noerror(fx, NULL);                                  /* AAAA dc1.other.test. */
+	assert_int_equal(ddns_locate(fx->loc, "kb.test.", false, &ts), DDNS_OK);
+	assert_string_equal(ts.zone, "kb.test.");
+	assert_int_equal(ts.n_targets, 1);
+	assert_string_equal(ts.targets[0].addr.text, "127.0.0.21");
+	assert_string_equal(ts.targets[0].name, "dc1.other.test.");
+	assert_true(ts.discovered);
+	assert_query(fx, 0, "kb.test.", LDNS_RR_TYPE_SOA, "127.0.0.53");
+	assert_query(fx, 1, "kb.test.", LDNS_RR_TYPE_NS, "127.0.0.53");
+	assert_query(fx, 2, "dc1.other.test.", LDNS_RR_TYPE_A, "127.0.0.53");
+	assert_query(fx, 3, "dc1.other.test.", LDNS_RR_TYPE_AAAA, "127.0.0.53");
+	assert_int_equal(fake_dns_count(&fx->dns), 4);
+}
+
+static void negative_answer_soa_gives_the_zone(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "ns1.corp.test."));
+	noerror(fx, "corp.test. 300 IN NS ns1.corp.test.");
+	noerror(fx, "ns1.corp.test. 300 IN A 127.0.0.2");
+	noerror(fx, "ns1.corp.test. 300 IN AAAA ::1");
+	assert_int_equal(ddns_locate(fx->loc, "host.corp.test.", false, &ts), DDNS_OK);
+	assert_string_equal(ts.zone, "corp.test.");
+	assert_int_equal(ts.n_targets, 2);
+	assert_string_equal(ts.targets[0].addr.text, "127.0.0.2");
+	assert_string_equal(ts.targets[1].addr.text, "::1");
+}
+
+static void soa_of_a_sibling_is_not_usable(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	/* A broken resolver hands back an unrelated zone's SOA: walk up instead of trusting it. */
+	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("elsewhere.test.", "ns.elsewhere.test."));
+	noerror(fx, SOA("corp.test.", "ns1.corp.test."));
+	noerror(fx, "corp.test. 300 IN NS ns1.corp.test.");
+	noerror(fx, "ns1.corp.test. 300 IN A 127.0.0.2");
+	assert_int_equal(ddns_locate(fx->loc, "host.corp.test.", false, &ts), DDNS_OK);
+	assert_string_equal(ts.zone, "corp.test.");
+	assert_query(fx, 1, "corp.test.", LDNS_RR_TYPE_SOA, "127.0.0.53");
+}
+
+static void cname_at_the_name_does_not_move_it(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	/* alias.cname.test is a CNAME into target.test; the resolver follows it and returns the
+	 * target zone's SOA. The name still belongs to cname.test. */
+	reply(fx, LDNS_RCODE_NOERROR, "alias.cname.test. 300 IN CNAME www.target.test.",
+	      SOA("target.test.", "ns.target.test."));
+	noerror(fx, SOA("cname.test.", "ns.cname.test."));
+	noerror(fx, "cname.test. 300 IN NS ns.cname.test.");
+	noerror(fx, "ns.cname.test. 300 IN A 127.0.0.5");
+	assert_int_equal(ddns_locate(fx->loc, "alias.cname.test.", false, &ts), DDNS_OK);
+	assert_string_equal(ts.zone, "cname.test.");
+	assert_string_equal(ts.targets[0].addr.text, "127.0.0.5");
+}
+
+static void cname_to_apex_soa_is_not_used(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	reply(fx, LDNS_RCODE_NOERROR,
+	      "alias.cname.test. 300 IN CNAME target.test.\n" SOA("target.test.", "ns.target.test."),
+	      NULL);
+	noerror(fx, SOA("cname.test.", "ns.cname.test."));
+	noerror(fx, "cname.test. 300 IN NS ns.cname.test.");
+	noerror(fx, "ns.cname.test. 300 IN A 127.0.0.5");
+	assert_int_equal(ddns_locate(fx->loc, "alias.cname.test.", false, &ts), DDNS_OK);
+	assert_string_equal(ts.zone, "cname.test.");
+}
+
+static void servfail_is_not_a_reason_to_walk_up(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	reply(fx, LDNS_RCODE_SERVFAIL, NULL, NULL);
+	reply(fx, LDNS_RCODE_SERVFAIL, NULL, NULL);
+	assert_int_equal(ddns_locate(fx->loc, "host.corp.test.", false, &ts), DDNS_ESERVFAIL);
+	assert_int_equal(fake_dns_count(&fx->dns), 2);
+	assert_query(fx, 0, "host.corp.test.", LDNS_RR_TYPE_SOA, "127.0.0.53");
+	assert_query(fx, 1, "host.corp.test.", LDNS_RR_TYPE_SOA, "127.0.0.54");
+	/* The failure is cached for the domain: a second name there asks nobody. */
+	assert_int_equal(ddns_locate(fx->loc, "other.corp.test.", false, &ts), DDNS_ESERVFAIL);
+	assert_int_equal(fake_dns_count(&fx->dns), 2);
+}
+
+static void dead_resolver_falls_back_and_is_remembered(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	/* First resolver: UDP and TCP time out. */
+	fake_dns_push(&fx->dns, (struct fake_reply){.transport_error = DDNS_ETIMEOUT});
+	fake_dns_push(&fx->dns, (struct fake_reply){.transport_error = DDNS_ETIMEOUT});
+	noerror(fx, SOA("corp.test.", "ns1.corp.test."));
+	noerror(fx, "corp.test. 300 IN NS ns1.corp.test.");
+	noerror(fx, "ns1.corp.test. 300 IN A 127.0.0.2");
+	assert_int_equal(ddns_locate(fx->loc, "corp.test.", false, &ts), DDNS_OK);
+	assert_query(fx, 0, "corp.test.", LDNS_RR_TYPE_SOA, "127.0.0.53");
+	assert_true(fx->dns.tcp[1]);
+	assert_query(fx, 2, "corp.test.", LDNS_RR_TYPE_SOA, "127.0.0.54");
+	assert_query(fx, 3, "corp.test.", LDNS_RR_TYPE_NS, "127.0.0.54");
+}
+
+static void hidden_primary_first_then_ns_set(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	noerror(fx, SOA("hidden.test.", "hp.hidden.test."));
+	noerror(fx, "hidden.test. 300 IN NS ns2.hidden.test.\nhidden.test. 300 IN NS ns3.hidden.test.");
+	noerror(fx, "hp.hidden.test. 300 IN A 127.0.0.31");
+	noerror(fx, NULL);
+	noerror(fx, "ns2.hidden.test. 300 IN A 127.0.0.32");
+	noerror(fx, NULL);
+	noerror(fx, "ns3.hidden.test. 300 IN A 127.0.0.33");
+	noerror(fx, NULL);
+	assert_int_equal(ddns_locate(fx->loc, "hidden.test.", false, &ts), DDNS_OK);
+	assert_int_equal(ts.n_targets, 3);
+	assert_string_equal(ts.targets[0].addr.text, "127.0.0.31");
+	assert_string_equal(ts.targets[1].addr.text, "127.0.0.32");
+	assert_string_equal(ts.targets[2].addr.text, "127.0.0.33");
+}
+
+static void unresolvable_or_root_mname_is_skipped(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	noerror(fx, SOA("nomname.test.", "ghost.nomname.test."));
+	noerror(fx, "nomname.test. 300 IN NS ns.nomname.test.");
+	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("nomname.test.", "ghost.nomname.test."));
+	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("nomname.test.", "ghost.nomname.test."));
+	noerror(fx, "ns.nomname.test. 300 IN A 127.0.0.41");
+	assert_int_equal(ddns_locate(fx->loc, "nomname.test.", false, &ts), DDNS_OK);
+	assert_int_equal(ts.n_targets, 1);
+	assert_string_equal(ts.targets[0].addr.text, "127.0.0.41");
+
+	noerror(fx, SOA("dot.test.", "."));
+	noerror(fx, "dot.test. 300 IN NS ns.dot.test.");
+	noerror(fx, "ns.dot.test. 300 IN A 127.0.0.42");
+	assert_int_equal(ddns_locate(fx->loc, "dot.test.", false, &ts), DDNS_OK);
+	assert_string_equal(ts.targets[0].addr.text, "127.0.0.42");
+	assert_query(fx, 7, "dot.test.", LDNS_RR_TYPE_NS, "127.0.0.53");
+	assert_query(fx, 8, "ns.dot.test.", LDNS_RR_TYPE_A, "127.0.0.53");
+}
+
+static void mname_that_is_a_cname_is_followed(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	noerror(fx, SOA("mc.test.", "primary.mc.test."));
+	noerror(fx, "mc.test. 300 IN NS primary.mc.test.");
+	noerror(fx, "primary.mc.test. 300 IN CNAME real.mc.test.\nreal.mc.test. 300 IN A 127.0.0.81");
+	assert_int_equal(ddns_locate(fx->loc, "mc.test.", false, &ts), DDNS_OK);
+	assert_int_equal(ts.n_targets, 1);
+	assert_string_equal(ts.targets[0].addr.text, "127.0.0.81");
+}
+
+static void no_target_at_all(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	noerror(fx, SOA("empty.test.", "."));
+	assert_int_equal(ddns_locate(fx->loc, "empty.test.", false, &ts), DDNS_ENOTARGET);
+}
+
+static void nothing_up_to_the_root(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	assert_int_equal(ddns_locate(fx->loc, "a.b.", false, &ts), DDNS_ENOZONE);
+	assert_int_equal(fake_dns_count(&fx->dns), 3);
+	assert_query(fx, 2, ".", LDNS_RR_TYPE_SOA, "127.0.0.53");
+}
+
+static void a_burst_in_one_domain_costs_one_discovery(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "ns1.corp.test."));
+	noerror(fx, "corp.test. 300 IN NS ns1.corp.test.");
+	noerror(fx, "ns1.corp.test. 300 IN A 127.0.0.2");
+	for (int i = 0; i < 1000; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "host-%d.corp.test.", i);
+		assert_int_equal(ddns_locate(fx->loc, name, false, &ts), DDNS_OK);
+		assert_string_equal(ts.zone, "corp.test.");
+	}
+	assert_int_equal(fake_dns_count(&fx->dns), 4);
+}
+
+static void last_good_target_comes_first_and_invalidate_forgets(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	noerror(fx, SOA("corp.test.", "ns1.corp.test."));
+	noerror(fx, "corp.test. 300 IN NS ns2.corp.test.");
+	noerror(fx, "ns1.corp.test. 300 IN A 127.0.0.2");
+	noerror(fx, NULL);
+	noerror(fx, "ns2.corp.test. 300 IN A 127.0.0.3");
+	assert_int_equal(ddns_locate(fx->loc, "corp.test.", false, &ts), DDNS_OK);
+	ddns_locator_worked(fx->loc, "corp.test.", &ts.targets[1].addr);
+	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "ns1.corp.test."));
+	assert_int_equal(ddns_locate(fx->loc, "a.corp.test.", false, &ts), DDNS_OK);
+	assert_string_equal(ts.targets[0].addr.text, "127.0.0.3");
+	assert_string_equal(ts.targets[1].addr.text, "127.0.0.2");
+	size_t before = fake_dns_count(&fx->dns);
+	ddns_locator_invalidate(fx->loc, "corp.test.");
+	/* The fake now answers empty NOERROR everywhere: a fresh walk to the root, no zone. */
+	assert_int_equal(ddns_locate(fx->loc, "b.corp.test.", false, &ts), DDNS_ENOZONE);
+	assert_true(fake_dns_count(&fx->dns) > before);
+}
+
+static void pinned_servers_skip_discovery(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	assert_int_equal(ddns_locate(fx->loc, "x.pinned.example.", false, &ts), DDNS_OK);
+	assert_false(ts.discovered);
+	assert_string_equal(ts.zone, "pinned.example.");
+	assert_string_equal(ts.targets[0].addr.text, "127.0.0.99");
+	assert_int_equal(fake_dns_count(&fx->dns), 0);
+}
+
+/* Engine level: NOTAUTH from a cached target invalidates and rediscovers once. */
+static void notauth_rediscovers_once(void **state)
+{
+	struct fixture *fx = *state;
+	ddns_engine *engine;
+	char err[256];
+	struct ddns_engine_opts opts = {.transport = &fx->dns.transport,
+					.timeout_ms = 100,
+					.retry_min_ms = 10000};
+	assert_int_equal(ddns_engine_new("{ \"resolvers\": [\"127.0.0.53\"], \"reverse\": false }",
+					 &opts, &engine, err, sizeof(err)),
+			 DDNS_OK);
+	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "old.corp.test."));
+	noerror(fx, "corp.test. 300 IN NS old.corp.test.");
+	noerror(fx, "old.corp.test. 300 IN A 127.0.0.7");
+	noerror(fx, NULL);
+	reply(fx, LDNS_RCODE_NOTAUTH, NULL, NULL); /* UPDATE to 127.0.0.7 */
+	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "new.corp.test."));
+	noerror(fx, "corp.test. 300 IN NS new.corp.test.");
+	noerror(fx, "new.corp.test. 300 IN A 127.0.0.8");
+	noerror(fx, NULL);
+	noerror(fx, NULL); /* UPDATE to 127.0.0.8 */
+	struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED, .family = AF_INET,
+				      .address = {10, 0, 0, 1}, .fqdn = "h.corp.test.",
+				      .forward = true, .reverse = true, .lifetime = 600};
+	assert_int_equal(ddns_engine_submit(engine, &ev), DDNS_OK);
+	assert_int_equal(ddns_engine_wait_idle(engine, 5000), DDNS_OK);
+	assert_int_equal(fake_dns_count(&fx->dns), 10);
+	assert_string_equal(fx->dns.servers[4].text, "127.0.0.7");
+	assert_query(fx, 5, "h.corp.test.", LDNS_RR_TYPE_SOA, "127.0.0.53");
+	assert_update(&fx->dns, 9, "corp.test.",
+		      "h.corp.test. 0 ANY A \\# 0\nh.corp.test. 200 IN A 10.0.0.1");
+	assert_string_equal(fx->dns.servers[9].text, "127.0.0.8");
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(engine, &st);
+	assert_int_equal(st.succeeded, 1);
+	ddns_engine_free(engine);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(primary_in_another_domain),
+		T(negative_answer_soa_gives_the_zone),
+		T(soa_of_a_sibling_is_not_usable),
+		T(cname_at_the_name_does_not_move_it),
+		T(cname_to_apex_soa_is_not_used),
+		T(servfail_is_not_a_reason_to_walk_up),
+		T(dead_resolver_falls_back_and_is_remembered),
+		T(hidden_primary_first_then_ns_set),
+		T(unresolvable_or_root_mname_is_skipped),
+		T(mname_that_is_a_cname_is_followed),
+		T(no_target_at_all),
+		T(nothing_up_to_the_root),
+		T(a_burst_in_one_domain_costs_one_discovery),
+		T(last_good_target_comes_first_and_invalidate_forgets),
+		T(pinned_servers_skip_discovery),
+		T(notauth_rediscovers_once),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
