@@ -61,17 +61,18 @@ static int lookup(struct ddns_resolvers *r, const char *name, ldns_rr_type type,
 		const struct ddns_addr *resolver = &r->addrs[k];
 		struct ddns_exchange_info info;
 		ldns_pkt *answer = NULL;
-		rc = ddns_exchange(r->transport, resolver, query, NULL, r->timeout_ms, &answer, &info);
+		rc = ddns_exchange(r->transport, resolver, query, NULL, r->timeout_ms, &answer,
+		                   &info);
 		if (rc != DDNS_OK) {
 			log_debug("query %s %s to resolver %s: %s", type_name, name, resolver->text,
-				  ddns_strerror(rc));
+			          ddns_strerror(rc));
 			continue;
 		}
 		int rcode = ldns_pkt_get_rcode(answer);
 		log_debug("query %s %s to resolver %s%s: %s, %zu answer and %zu authority records",
-			  type_name, name, resolver->text, info.tcp ? " (TCP)" : "", rcode_name(rcode),
-			  ldns_rr_list_rr_count(ldns_pkt_answer(answer)),
-			  ldns_rr_list_rr_count(ldns_pkt_authority(answer)));
+		          type_name, name, resolver->text, info.tcp ? " (TCP)" : "",
+		          rcode_name(rcode), ldns_rr_list_rr_count(ldns_pkt_answer(answer)),
+		          ldns_rr_list_rr_count(ldns_pkt_authority(answer)));
 		if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
 			rc = ddns_rcode_error(rcode);
 			ldns_pkt_free(answer);
@@ -152,8 +153,8 @@ int ddns_discover_zone(struct ddns_resolvers *r, const char *name, struct ddns_z
 		ldns_pkt *reply = NULL;
 		int rc = lookup(r, cur, LDNS_RR_TYPE_SOA, &reply);
 		if (rc != DDNS_OK) {
-			log_debug("zone of %s: no resolver answered for %s (%s); not walking up", name,
-				  cur, ddns_strerror(rc));
+			log_debug("zone of %s: no resolver answered for %s (%s); not walking up",
+			          name, cur, ddns_strerror(rc));
 			return rc;
 		}
 		bool found = usable_soa(reply, cur, out);
@@ -194,7 +195,7 @@ static void lower_ttl(uint32_t *ttl, uint32_t value)
 
 /* Adds the addresses of host (through CNAMEs) of one type to out. */
 static int resolve_host(struct ddns_resolvers *r, const char *host, ldns_rr_type type,
-			struct ddns_target *out, size_t *n, uint32_t *ttl)
+                        struct ddns_target *out, size_t *n, uint32_t *ttl)
 {
 	ldns_pkt *reply = NULL;
 	int rc = lookup(r, host, type, &reply);
@@ -225,8 +226,8 @@ static int resolve_host(struct ddns_resolvers *r, const char *host, ldns_rr_type
 			continue;
 		const ldns_rdf *rd = ldns_rr_rdf(rr, 0);
 		struct ddns_addr addr;
-		ddns_addr_from_bytes(type == LDNS_RR_TYPE_A ? AF_INET : AF_INET6,
-				     ldns_rdf_data(rd), 53, &addr);
+		ddns_addr_from_bytes(type == LDNS_RR_TYPE_A ? AF_INET : AF_INET6, ldns_rdf_data(rd),
+		                     53, &addr);
 		bool dup = false;
 		for (size_t j = 0; j < *n; j++)
 			dup |= strcmp(out[j].addr.text, addr.text) == 0;
@@ -242,14 +243,14 @@ static int resolve_host(struct ddns_resolvers *r, const char *host, ldns_rr_type
 }
 
 int ddns_discover_targets(struct ddns_resolvers *r, const struct ddns_zone_info *zone,
-			  struct ddns_target *out, size_t *n, uint32_t *ttl)
+                          struct ddns_target *out, size_t *n, uint32_t *ttl)
 {
 	char names[DDNS_TARGETS_MAX][DDNS_NAME_MAX];
 	size_t n_names = 0;
 	*n = 0;
 	if (!add_name(names, &n_names, zone->mname))
 		log_debug("zone %s: MNAME %s is not usable; using the NS set", zone->zone,
-			  zone->mname);
+		          zone->mname);
 	lower_ttl(ttl, zone->ttl);
 
 	ldns_pkt *reply = NULL;
@@ -268,7 +269,7 @@ int ddns_discover_targets(struct ddns_resolvers *r, const struct ddns_zone_info 
 		ldns_pkt_free(reply);
 	} else {
 		log_debug("zone %s: NS lookup failed (%s); going on with the MNAME", zone->zone,
-			  ddns_strerror(rc));
+		          ddns_strerror(rc));
 	}
 
 	for (size_t i = 0; i < n_names; i++) {
@@ -276,11 +277,11 @@ int ddns_discover_targets(struct ddns_resolvers *r, const struct ddns_zone_info 
 		int rc4 = resolve_host(r, names[i], LDNS_RR_TYPE_A, out, n, ttl);
 		int rc6 = resolve_host(r, names[i], LDNS_RR_TYPE_AAAA, out, n, ttl);
 		if (*n == before)
-			log_debug("zone %s: server name %s has no address (%s); skipped", zone->zone,
-				  names[i], ddns_strerror(rc4 != DDNS_OK ? rc4 : rc6));
+			log_debug("zone %s: server name %s has no address (%s); skipped",
+			          zone->zone, names[i], ddns_strerror(rc4 != DDNS_OK ? rc4 : rc6));
 		else
 			log_debug("zone %s: target %s at %s%s", zone->zone, names[i],
-				  out[before].addr.text, *n - before > 1 ? " (and more)" : "");
+			          out[before].addr.text, *n - before > 1 ? " (and more)" : "");
 	}
 	return *n > 0 ? DDNS_OK : DDNS_ENOTARGET;
 }

@@ -47,7 +47,7 @@ int ddns_discover_zone(struct ddns_resolvers *r, const char *name, struct ddns_z
  * Returns DDNS_OK, or DDNS_ENOTARGET when no name gave an address (*n is then 0).
  */
 int ddns_discover_targets(struct ddns_resolvers *r, const struct ddns_zone_info *zone,
-			  struct ddns_target *out, size_t *n, uint32_t *ttl);
+                          struct ddns_target *out, size_t *n, uint32_t *ttl);
 
 /* Copies the parent of a normalised name ("a.b." -> "b.", "a." -> ".") into out. */
 void ddns_name_parent(const char *name, char *out);

@@ -86,8 +86,9 @@ static void describe_failure(int err, const struct ddns_exchange_info *info,
 enum attempt { ATTEMPT_DONE, ATTEMPT_FAILED, ATTEMPT_STALE };
 
 /*
- * Sends the change to each target in turn until one gives a final answer. A NOTAUTH or NOTZONE
- * from a discovered target means the cached view of the zone is wrong: ATTEMPT_STALE.
+ * Sends the change to each target in turn until one gives a final answer. When none does and a
+ * discovered target answered NOTAUTH or NOTZONE, the view of the zone may be out of date:
+ * ATTEMPT_STALE.
  */
 static enum attempt send_to_targets(ddns_engine *e, const char *what,
                                     const struct ddns_change *change,
@@ -99,7 +100,8 @@ static enum attempt send_to_targets(ddns_engine *e, const char *what,
 		return ATTEMPT_FAILED;
 	}
 	enum attempt result = ATTEMPT_FAILED;
-	for (size_t i = 0; i < ts->n_targets && result == ATTEMPT_FAILED; i++) {
+	bool stale = false;
+	for (size_t i = 0; i < ts->n_targets; i++) {
 		const struct ddns_target *t = &ts->targets[i];
 		struct ddns_exchange_info info;
 		ldns_pkt *reply = NULL;
@@ -131,11 +133,10 @@ static enum attempt send_to_targets(ddns_engine *e, const char *what,
 		}
 		log_warn("%s: zone %s, server %s (%s) failed after %ld ms: %s", what, ts->zone,
 		         t->name, t->addr.text, ms, why);
-		if (ts->discovered && (rc == DDNS_ENOTAUTH || rc == DDNS_ENOTZONE))
-			result = ATTEMPT_STALE;
+		stale |= ts->discovered && (rc == DDNS_ENOTAUTH || rc == DDNS_ENOTZONE);
 	}
 	ldns_pkt_free(query);
-	return result;
+	return result == ATTEMPT_FAILED && stale ? ATTEMPT_STALE : result;
 }
 
 /* Locates the change's zone and targets and sends it; rediscovers once if the view was stale. */

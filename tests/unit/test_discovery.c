@@ -25,8 +25,8 @@ struct fixture {
 };
 
 static const char *const params =
-	"{ \"resolvers\": [\"127.0.0.53\", \"127.0.0.54\"],"
-	"  \"zones\": [ { \"name\": \"pinned.example.\", \"servers\": [\"127.0.0.99\"] } ] }";
+    "{ \"resolvers\": [\"127.0.0.53\", \"127.0.0.54\"],"
+    "  \"zones\": [ { \"name\": \"pinned.example.\", \"servers\": [\"127.0.0.99\"] } ] }";
 
 static void quiet(void *ctx, enum ddns_log_level level, const char *line)
 {
@@ -42,7 +42,7 @@ static int setup(void **state)
 	char err[256];
 	fake_dns_init(&fx->dns, NULL);
 	assert_int_equal(ddns_config_parse(params, "/nonexistent", &fx->cfg, err, sizeof(err)),
-			 DDNS_OK);
+	                 DDNS_OK);
 	fx->loc = ddns_locator_new(fx->cfg, &fx->dns.transport, 100);
 	*state = fx;
 	return 0;
@@ -60,8 +60,8 @@ static int teardown(void **state)
 
 static void reply(struct fixture *fx, int rcode, const char *answer, const char *authority)
 {
-	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = rcode, .answer = answer,
-						    .authority = authority});
+	fake_dns_push(&fx->dns, (struct fake_reply){
+	                            .rcode = rcode, .answer = answer, .authority = authority});
 }
 
 static void noerror(struct fixture *fx, const char *answer)
@@ -71,17 +71,17 @@ static void noerror(struct fixture *fx, const char *answer)
 
 /* Asserts query i asked name/type of server with recursion desired. */
 static void assert_query(struct fixture *fx, size_t i, const char *name, ldns_rr_type type,
-			 const char *server)
+                         const char *server)
 {
 	if (i >= fake_dns_count(&fx->dns))
 		fail_msg("query %zu (%s) was never sent; %zu sent", i, name,
-			 fake_dns_count(&fx->dns));
+		         fake_dns_count(&fx->dns));
 	const ldns_pkt *q = fx->dns.queries[i];
 	const ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
 	char *qname = ldns_rdf2str(ldns_rr_owner(rr));
 	if (strcmp(qname, name) != 0 || ldns_rr_get_type(rr) != type)
 		fail_msg("query %zu is %s type %d, expected %s type %d", i, qname,
-			 ldns_rr_get_type(rr), name, type);
+		         ldns_rr_get_type(rr), name, type);
 	free(qname);
 	assert_int_equal(ldns_pkt_get_opcode(q), LDNS_PACKET_QUERY);
 	assert_true(ldns_pkt_rd(q));
@@ -96,8 +96,8 @@ static void primary_in_another_domain(void **state)
 {
 	struct fixture *fx = *state;
 	struct ddns_target_set ts;
-	noerror(fx, SOA("kb.test.", "dc1.other.test."));  /* SOA kb.test. */
-	noerror(fx, "kb.test. 300 IN NS dc1.other.test."); /* NS kb.test. */
+	noerror(fx, SOA("kb.test.", "dc1.other.test."));    /* SOA kb.test. */
+	noerror(fx, "kb.test. 300 IN NS dc1.other.test.");  /* NS kb.test. */
 	noerror(fx, "dc1.other.test. 300 IN A 127.0.0.21"); /* A dc1.other.test. */
 	noerror(fx, NULL);                                  /* AAAA dc1.other.test. */
 	assert_int_equal(ddns_locate(fx->loc, "kb.test.", false, &ts), DDNS_OK);
@@ -162,9 +162,10 @@ static void cname_to_apex_soa_is_not_used(void **state)
 {
 	struct fixture *fx = *state;
 	struct ddns_target_set ts;
-	reply(fx, LDNS_RCODE_NOERROR,
-	      "alias.cname.test. 300 IN CNAME target.test.\n" SOA("target.test.", "ns.target.test."),
-	      NULL);
+	reply(
+	    fx, LDNS_RCODE_NOERROR,
+	    "alias.cname.test. 300 IN CNAME target.test.\n" SOA("target.test.", "ns.target.test."),
+	    NULL);
 	noerror(fx, SOA("cname.test.", "ns.cname.test."));
 	noerror(fx, "cname.test. 300 IN NS ns.cname.test.");
 	noerror(fx, "ns.cname.test. 300 IN A 127.0.0.5");
@@ -209,7 +210,8 @@ static void hidden_primary_first_then_ns_set(void **state)
 	struct fixture *fx = *state;
 	struct ddns_target_set ts;
 	noerror(fx, SOA("hidden.test.", "hp.hidden.test."));
-	noerror(fx, "hidden.test. 300 IN NS ns2.hidden.test.\nhidden.test. 300 IN NS ns3.hidden.test.");
+	noerror(fx,
+	        "hidden.test. 300 IN NS ns2.hidden.test.\nhidden.test. 300 IN NS ns3.hidden.test.");
 	noerror(fx, "hp.hidden.test. 300 IN A 127.0.0.31");
 	noerror(fx, NULL);
 	noerror(fx, "ns2.hidden.test. 300 IN A 127.0.0.32");
@@ -251,7 +253,8 @@ static void mname_that_is_a_cname_is_followed(void **state)
 	struct ddns_target_set ts;
 	noerror(fx, SOA("mc.test.", "primary.mc.test."));
 	noerror(fx, "mc.test. 300 IN NS primary.mc.test.");
-	noerror(fx, "primary.mc.test. 300 IN CNAME real.mc.test.\nreal.mc.test. 300 IN A 127.0.0.81");
+	noerror(fx,
+	        "primary.mc.test. 300 IN CNAME real.mc.test.\nreal.mc.test. 300 IN A 127.0.0.81");
 	assert_int_equal(ddns_locate(fx->loc, "mc.test.", false, &ts), DDNS_OK);
 	assert_int_equal(ts.n_targets, 1);
 	assert_string_equal(ts.targets[0].addr.text, "127.0.0.81");
@@ -329,12 +332,11 @@ static void notauth_rediscovers_once(void **state)
 	struct fixture *fx = *state;
 	ddns_engine *engine;
 	char err[256];
-	struct ddns_engine_opts opts = {.transport = &fx->dns.transport,
-					.timeout_ms = 100,
-					.retry_min_ms = 10000};
+	struct ddns_engine_opts opts = {
+	    .transport = &fx->dns.transport, .timeout_ms = 100, .retry_min_ms = 10000};
 	assert_int_equal(ddns_engine_new("{ \"resolvers\": [\"127.0.0.53\"], \"reverse\": false }",
-					 &opts, &engine, err, sizeof(err)),
-			 DDNS_OK);
+	                                 &opts, &engine, err, sizeof(err)),
+	                 DDNS_OK);
 	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "old.corp.test."));
 	noerror(fx, "corp.test. 300 IN NS old.corp.test.");
 	noerror(fx, "old.corp.test. 300 IN A 127.0.0.7");
@@ -345,16 +347,20 @@ static void notauth_rediscovers_once(void **state)
 	noerror(fx, "new.corp.test. 300 IN A 127.0.0.8");
 	noerror(fx, NULL);
 	noerror(fx, NULL); /* UPDATE to 127.0.0.8 */
-	struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED, .family = AF_INET,
-				      .address = {10, 0, 0, 1}, .fqdn = "h.corp.test.",
-				      .forward = true, .reverse = true, .lifetime = 600};
+	struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED,
+	                              .family = AF_INET,
+	                              .address = {10, 0, 0, 1},
+	                              .fqdn = "h.corp.test.",
+	                              .forward = true,
+	                              .reverse = true,
+	                              .lifetime = 600};
 	assert_int_equal(ddns_engine_submit(engine, &ev), DDNS_OK);
 	assert_int_equal(ddns_engine_wait_idle(engine, 5000), DDNS_OK);
 	assert_int_equal(fake_dns_count(&fx->dns), 10);
 	assert_string_equal(fx->dns.servers[4].text, "127.0.0.7");
 	assert_query(fx, 5, "h.corp.test.", LDNS_RR_TYPE_SOA, "127.0.0.53");
 	assert_update(&fx->dns, 9, "corp.test.",
-		      "h.corp.test. 0 ANY A \\# 0\nh.corp.test. 200 IN A 10.0.0.1");
+	              "h.corp.test. 0 ANY A \\# 0\nh.corp.test. 200 IN A 10.0.0.1");
 	assert_string_equal(fx->dns.servers[9].text, "127.0.0.8");
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(engine, &st);
@@ -362,26 +368,61 @@ static void notauth_rediscovers_once(void **state)
 	ddns_engine_free(engine);
 }
 
+/* NOTAUTH is first a reason to try the next target; only if none works is the zone rediscovered. */
+static void notauth_moves_to_the_next_target_first(void **state)
+{
+	struct fixture *fx = *state;
+	ddns_engine *engine;
+	char err[256];
+	struct ddns_engine_opts opts = {
+	    .transport = &fx->dns.transport, .timeout_ms = 100, .retry_min_ms = 10000};
+	assert_int_equal(ddns_engine_new("{ \"resolvers\": [\"127.0.0.53\"], \"reverse\": false }",
+	                                 &opts, &engine, err, sizeof(err)),
+	                 DDNS_OK);
+	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "knot.corp.test."));
+	noerror(fx, "corp.test. 300 IN NS prim.corp.test.");
+	noerror(fx, "knot.corp.test. 300 IN A 127.0.0.61");
+	noerror(fx, NULL);
+	noerror(fx, "prim.corp.test. 300 IN A 127.0.0.62");
+	noerror(fx, NULL);
+	reply(fx, LDNS_RCODE_NOTAUTH, NULL, NULL); /* UPDATE to 127.0.0.61 */
+	noerror(fx, NULL);                         /* UPDATE to 127.0.0.62 */
+	struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED,
+	                              .family = AF_INET,
+	                              .address = {10, 0, 0, 1},
+	                              .fqdn = "h.corp.test.",
+	                              .forward = true,
+	                              .reverse = true,
+	                              .lifetime = 600};
+	assert_int_equal(ddns_engine_submit(engine, &ev), DDNS_OK);
+	assert_int_equal(ddns_engine_wait_idle(engine, 5000), DDNS_OK);
+	assert_int_equal(fake_dns_count(&fx->dns), 8);
+	assert_string_equal(fx->dns.servers[6].text, "127.0.0.61");
+	assert_string_equal(fx->dns.servers[7].text, "127.0.0.62");
+	ddns_engine_free(engine);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(primary_in_another_domain),
-		T(negative_answer_soa_gives_the_zone),
-		T(soa_of_a_sibling_is_not_usable),
-		T(cname_at_the_name_does_not_move_it),
-		T(cname_to_apex_soa_is_not_used),
-		T(servfail_is_not_a_reason_to_walk_up),
-		T(dead_resolver_falls_back_and_is_remembered),
-		T(hidden_primary_first_then_ns_set),
-		T(unresolvable_or_root_mname_is_skipped),
-		T(mname_that_is_a_cname_is_followed),
-		T(no_target_at_all),
-		T(nothing_up_to_the_root),
-		T(a_burst_in_one_domain_costs_one_discovery),
-		T(last_good_target_comes_first_and_invalidate_forgets),
-		T(pinned_servers_skip_discovery),
-		T(notauth_rediscovers_once),
+	    T(primary_in_another_domain),
+	    T(negative_answer_soa_gives_the_zone),
+	    T(soa_of_a_sibling_is_not_usable),
+	    T(cname_at_the_name_does_not_move_it),
+	    T(cname_to_apex_soa_is_not_used),
+	    T(servfail_is_not_a_reason_to_walk_up),
+	    T(dead_resolver_falls_back_and_is_remembered),
+	    T(hidden_primary_first_then_ns_set),
+	    T(unresolvable_or_root_mname_is_skipped),
+	    T(mname_that_is_a_cname_is_followed),
+	    T(no_target_at_all),
+	    T(nothing_up_to_the_root),
+	    T(a_burst_in_one_domain_costs_one_discovery),
+	    T(last_good_target_comes_first_and_invalidate_forgets),
+	    T(pinned_servers_skip_discovery),
+	    T(notauth_rediscovers_once),
+	    T(notauth_moves_to_the_next_target_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
