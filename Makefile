@@ -26,6 +26,9 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELP  := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 UNIT_HELP_OBJ := $(UNIT_HELP:%.c=$(BUILD)/%.o)
 
+TOOL_SRC   := $(wildcard tests/integration/*.c)
+TOOL_BIN   := $(BUILD)/tests/ddns-lease
+
 LIB       := $(BUILD)/libdhcp_ddns_direct.so
 ENGINE_A  := $(BUILD)/libddns_engine.a
 
@@ -69,10 +72,14 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(UNIT_HELP_OBJ) $(ENGINE_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lcmocka $(LDLIBS_ENGINE)
 
+$(BUILD)/tests/ddns-lease: $(BUILD)/tests/integration/lease_tool.o $(ENGINE_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_ENGINE)
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-integration: $(LIB)
+integration: $(LIB) $(TOOL_BIN)
 	@set -e; for t in tests/integration/test_*.sh; do echo "== $$t"; bash $$t $(LIB); done
 
 test: deps
@@ -105,4 +112,4 @@ format-check:
 clean:
 	rm -rf $(BUILD) build-asan
 
--include $(ENGINE_OBJ:.o=.d) $(SHIM_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)
+-include $(ENGINE_OBJ:.o=.d) $(SHIM_OBJ:.o=.d) $(TOOL_SRC:%.c=$(BUILD)/%.d) $(UNIT_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)

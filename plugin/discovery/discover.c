@@ -33,12 +33,6 @@ static void rdf_name(const ldns_rdf *rdf, char *out)
 	free(s);
 }
 
-static const char *rcode_name(int rcode)
-{
-	ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, rcode);
-	return lt != NULL ? lt->name : "RCODE?";
-}
-
 /*
  * Sends one query to the resolvers, starting with the one that answered last. A reply counts
  * when its RCODE is NOERROR or NXDOMAIN; SERVFAIL, REFUSED, other RCODEs and transport failures
@@ -71,7 +65,7 @@ static int lookup(struct ddns_resolvers *r, const char *name, ldns_rr_type type,
 		int rcode = ldns_pkt_get_rcode(answer);
 		log_debug("query %s %s to resolver %s%s: %s, %zu answer and %zu authority records",
 		          type_name, name, resolver->text, info.tcp ? " (TCP)" : "",
-		          rcode_name(rcode), ldns_rr_list_rr_count(ldns_pkt_answer(answer)),
+		          ddns_rcode_name(rcode), ldns_rr_list_rr_count(ldns_pkt_answer(answer)),
 		          ldns_rr_list_rr_count(ldns_pkt_authority(answer)));
 		if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
 			rc = ddns_rcode_error(rcode);

@@ -75,6 +75,10 @@ static void describe_failure(int err, const struct ddns_exchange_info *info,
 	if (err == DDNS_ETSIG && info->tsig_error != 0)
 		snprintf(out, len, "%s: reply has TSIG error %s for key %s", ddns_strerror(err),
 		         ddns_tsig_error_name(info->tsig_error), key->name);
+	else if (err == DDNS_ETSIG && info->rcode > 0)
+		snprintf(out, len,
+		         "%s: the reply (RCODE %s) is unsigned or fails verification with key %s",
+		         ddns_strerror(err), ddns_rcode_name(info->rcode), key->name);
 	else if (err == DDNS_ETSIG)
 		snprintf(out, len, "%s: reply is unsigned or fails verification with key %s",
 		         ddns_strerror(err), key->name);

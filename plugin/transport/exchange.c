@@ -41,6 +41,12 @@ int ddns_rcode_error(int rcode)
 	}
 }
 
+const char *ddns_rcode_name(int rcode)
+{
+	const ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, rcode);
+	return lt != NULL ? lt->name : "unknown";
+}
+
 const char *ddns_tsig_error_name(int tsig_error)
 {
 	switch (tsig_error) {

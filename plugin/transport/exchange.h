@@ -37,6 +37,9 @@ int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr
 /* Maps a reply RCODE to DDNS_OK or the matching error code. */
 int ddns_rcode_error(int rcode);
 
+/* Mnemonic of an RCODE for log lines ("NOTAUTH", ...). */
+const char *ddns_rcode_name(int rcode);
+
 /* Name of a TSIG error value for log lines ("BADSIG", ...). */
 const char *ddns_tsig_error_name(int tsig_error);
 

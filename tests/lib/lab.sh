@@ -85,7 +85,8 @@ lab_wait() {
 lab_tsig_secret() { head -c 32 /dev/urandom | base64; }
 
 # named_start NAME ADDR CONF_BODY: writes $LAB_DIR/NAME/named.conf (options plus CONF_BODY) and
-# starts named on ADDR; returns once it answers on that address.
+# starts named on ADDR (port NAMED_PORT, default 53); returns once it answers there. NAMED_OPTIONS
+# replaces the default "recursion no;".
 named_start() {
 	local name=$1 addr=$2 body=$3
 	local dir="$LAB_DIR/$name"
@@ -93,10 +94,10 @@ named_start() {
 	cat >"$dir/named.conf" <<CONF
 options {
 	directory "$dir";
-	listen-on port 53 { $addr; };
+	listen-on port ${NAMED_PORT:-53} { $addr; };
 	listen-on-v6 { none; };
 	pid-file "$dir/named.pid";
-	recursion no;
+	${NAMED_OPTIONS:-recursion no;}
 	notify no;
 	dnssec-validation no;
 	allow-transfer { any; };
@@ -105,9 +106,9 @@ options {
 controls { };
 $body
 CONF
-	lab_spawn "$name" named -f -n 1 -c "$dir/named.conf"
+	lab_spawn "$name" named -g -n 1 -c "$dir/named.conf"
 	local pid_var="PID_${name//-/_}"
-	lab_wait 20 dig @"$addr" +time=1 +tries=1 version.bind CH TXT ||
+	lab_wait 20 dig @"$addr" -p "${NAMED_PORT:-53}" +time=1 +tries=1 version.bind CH TXT ||
 		lab_fail "named $name on $addr did not start"
 	kill -0 "${!pid_var}" || lab_fail "named $name exited"
 }
