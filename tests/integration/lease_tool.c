@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 5 || (argc - 2) % 3 != 0) {
 		fprintf(stderr, "usage: %s PARAMS.json grant|release|expire FQDN ADDRESS...\n",
-			argv[0]);
+		        argv[0]);
 		return 2;
 	}
 	const char *params = read_file(argv[1]);

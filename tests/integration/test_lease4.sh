@@ -32,29 +32,13 @@ leases=$(wc -l <"$LAB_DIR/leases.txt")
 lab_log "$leases active leases"
 [ "$leases" -ge 200 ] || lab_fail "only $leases leases granted; perfdhcp: $(tail -n 30 "$LAB_DIR/perfdhcp.log")"
 
-all_published() {
-	[ "$(count_type 127.0.0.2 corp.example A)" -ge "$leases" ] &&
-		[ "$(count_type 127.0.0.2 1.10.in-addr.arpa PTR)" -ge "$leases" ]
-}
-lab_wait 30 all_published || lab_fail "records missing: $(count_type 127.0.0.2 corp.example A) A, $(count_type 127.0.0.2 1.10.in-addr.arpa PTR) PTR for $leases leases"
-
-# Every lease has exactly its records, and the zone holds nothing else.
-axfr 127.0.0.2 corp.example | awk '$4 == "A" { print $5, $1 }' | sort >"$LAB_DIR/zone-a.txt"
-axfr 127.0.0.2 1.10.in-addr.arpa | awk '$4 == "PTR" { print $1, $5 }' | sort >"$LAB_DIR/zone-ptr.txt"
-while read -r addr name; do echo "$(reverse_v4 "$addr") $name"; done <"$LAB_DIR/leases.txt" |
-	sort >"$LAB_DIR/want-ptr.txt"
-# The lab zone's own ns1 glue A (127.0.0.2) is not a lease.
-grep -v ' ns1\.corp\.example\.$' "$LAB_DIR/zone-a.txt" >"$LAB_DIR/zone-a-leases.txt" || true
-diff -u "$LAB_DIR/leases.txt" "$LAB_DIR/zone-a-leases.txt" || lab_fail "A records differ from the leases"
-diff -u "$LAB_DIR/want-ptr.txt" "$LAB_DIR/zone-ptr.txt" || lab_fail "PTR records differ from the leases"
-lab_log "all $leases leases have their A and PTR"
+lab_wait 30 zone_vs_leases 127.0.0.2 corp.example 1.10.in-addr.arpa "$LAB_DIR/leases.txt" ||
+	lab_fail "zone does not match the leases: $(head -n 20 "$LAB_DIR/zone-diff.txt")"
+lab_log "all $leases leases have exactly their A and PTR"
 
 lab_log "waiting for the leases to expire and be reclaimed"
-all_removed() {
-	[ "$(count_type 127.0.0.2 corp.example A)" -eq 1 ] &&
-		[ "$(count_type 127.0.0.2 1.10.in-addr.arpa PTR)" -eq 0 ]
-}
-lab_wait 90 all_removed || lab_fail "records left after expiry: $(count_type 127.0.0.2 corp.example A) A (1 is ns1), $(count_type 127.0.0.2 1.10.in-addr.arpa PTR) PTR"
+lab_wait 90 zone_has_no_leases 127.0.0.2 corp.example 1.10.in-addr.arpa ||
+	lab_fail "records left after expiry: $(axfr 127.0.0.2 corp.example | grep -c host-) A, $(count_type 127.0.0.2 1.10.in-addr.arpa PTR) PTR"
 removed=$(grep -c 'DDNS_DIRECT_INFO remove A .*: success' "$LAB_DIR/kea4.log" || true)
 [ "$removed" -eq "$leases" ] || lab_fail "expected $leases logged removals of A records, saw $removed"
 if grep -q "$SECRET" "$LAB_DIR/kea4.log"; then lab_fail "the TSIG secret appears in Kea's log"; fi
