@@ -18,6 +18,7 @@
 #include "ddns/engine.h"
 #include "discovery/locate.h"
 #include "engine/published.h"
+#include "engine/send.h"
 #include "queue/queue.h"
 #include "transport/exchange.h"
 #include "update/update.h"
@@ -63,84 +64,33 @@ struct ddns_engine {
 
 enum job_result { JOB_DONE, JOB_RETRY };
 
-static bool is_prerequisite_failure(int err)
-{
-	return err == DDNS_EYXDOMAIN || err == DDNS_EYXRRSET || err == DDNS_ENXDOMAIN ||
-	       err == DDNS_ENXRRSET;
-}
+/* What the engine's observer of ddns_send_change needs to log and count an attempt. */
+struct send_ctx {
+	ddns_engine *engine;
+	const char *what;                 /* the change in words */
+	const struct ddns_target_set *ts; /* where it went */
+};
 
-static void describe_failure(int err, const struct ddns_exchange_info *info,
-                             const struct ddns_tsig_key *key, char *out, size_t len)
+static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 {
-	if (err == DDNS_ETSIG && info->tsig_error != 0)
-		snprintf(out, len, "%s: reply has TSIG error %s for key %s", ddns_strerror(err),
-		         ddns_tsig_error_name(info->tsig_error), key->name);
-	else if (err == DDNS_ETSIG && info->rcode > 0)
-		snprintf(out, len,
-		         "%s: the reply (RCODE %s) is unsigned or fails verification with key %s",
-		         ddns_strerror(err), ddns_rcode_name(info->rcode), key->name);
-	else if (err == DDNS_ETSIG)
-		snprintf(out, len, "%s: reply is unsigned or fails verification with key %s",
-		         ddns_strerror(err), key->name);
-	else
-		snprintf(out, len, "%s", ddns_strerror(err));
-}
-
-/* Outcome of sending one change to one target set. */
-enum attempt { ATTEMPT_DONE, ATTEMPT_FAILED, ATTEMPT_STALE };
-
-/*
- * Sends the change to each target in turn until one gives a final answer. When none does and a
- * discovered target answered NOTAUTH or NOTZONE, the view of the zone may be out of date:
- * ATTEMPT_STALE.
- */
-static enum attempt send_to_targets(ddns_engine *e, const char *what,
-                                    const struct ddns_change *change,
-                                    const struct ddns_target_set *ts)
-{
-	ldns_pkt *query = ddns_update_build(ts->zone, change);
-	if (query == NULL) {
-		log_error("%s: cannot build the UPDATE message (out of memory)", what);
-		return ATTEMPT_FAILED;
+	struct send_ctx *c = arg;
+	ddns_engine *e = c->engine;
+	const struct ddns_target *t = a->target;
+	STAT_ADD(e, updates, 1);
+	if (a->error == DDNS_OK) {
+		log_info("%s: zone %s, server %s (%s)%s: success in %ld ms", c->what, c->ts->zone,
+		         t->name, t->addr.text, a->info.tcp ? " over TCP" : "", a->ms);
+		STAT_ADD(e, succeeded, 1);
+		if (c->ts->discovered)
+			ddns_locator_worked(e->locator, c->ts->zone, &t->addr);
+	} else if (a->final) {
+		log_error("%s: zone %s, server %s (%s): %s; not retried", c->what, c->ts->zone,
+		          t->name, t->addr.text, a->why);
+		STAT_ADD(e, failed, 1);
+	} else {
+		log_warn("%s: zone %s, server %s (%s) failed after %ld ms: %s", c->what,
+		         c->ts->zone, t->name, t->addr.text, a->ms, a->why);
 	}
-	enum attempt result = ATTEMPT_FAILED;
-	bool stale = false;
-	for (size_t i = 0; i < ts->n_targets; i++) {
-		const struct ddns_target *t = &ts->targets[i];
-		struct ddns_exchange_info info;
-		ldns_pkt *reply = NULL;
-		int64_t started = ddns_now_ms();
-		int rc = ddns_exchange(e->transport, &t->addr, query, ts->key, e->timeout_ms,
-		                       &reply, &info);
-		ldns_pkt_free(reply);
-		if (rc == DDNS_OK)
-			rc = ddns_rcode_error(info.rcode);
-		STAT_ADD(e, updates, 1);
-		long ms = (long)(ddns_now_ms() - started);
-		if (rc == DDNS_OK) {
-			log_info("%s: zone %s, server %s (%s)%s: success in %ld ms", what, ts->zone,
-			         t->name, t->addr.text, info.tcp ? " over TCP" : "", ms);
-			STAT_ADD(e, succeeded, 1);
-			if (ts->discovered)
-				ddns_locator_worked(e->locator, ts->zone, &t->addr);
-			result = ATTEMPT_DONE;
-			break;
-		}
-		char why[256];
-		describe_failure(rc, &info, ts->key, why, sizeof(why));
-		if (is_prerequisite_failure(rc)) {
-			log_error("%s: zone %s, server %s (%s): %s; not retried", what, ts->zone,
-			          t->name, t->addr.text, why);
-			STAT_ADD(e, failed, 1);
-			result = ATTEMPT_DONE;
-			break;
-		}
-		log_warn("%s: zone %s, server %s (%s) failed after %ld ms: %s", what, ts->zone,
-		         t->name, t->addr.text, ms, why);
-		stale |= ts->discovered && (rc == DDNS_ENOTAUTH || rc == DDNS_ENOTZONE);
-	}
-	ldns_pkt_free(query);
-	return result == ATTEMPT_FAILED && stale ? ATTEMPT_STALE : result;
 }
 
 /* Locates the change's zone and targets and sends it; rediscovers once if the view was stale. */
@@ -163,10 +113,12 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 			log_warn("%s: cannot find where to send it: %s", what, ddns_strerror(rc));
 			return JOB_RETRY;
 		}
-		enum attempt a = send_to_targets(e, what, &job->change, &ts);
-		if (a == ATTEMPT_DONE)
+		struct send_ctx ctx = {e, what, &ts};
+		enum ddns_send_result r = ddns_send_change(e->transport, e->timeout_ms, &ts,
+		                                           &job->change, on_attempt, &ctx);
+		if (r == DDNS_SEND_APPLIED || r == DDNS_SEND_FINAL)
 			return JOB_DONE;
-		if (a == ATTEMPT_FAILED || pass > 0)
+		if (r == DDNS_SEND_FAILED || pass > 0)
 			return JOB_RETRY;
 		log_info("%s: a server of zone %s says it is not authoritative; discovering again",
 		         what, ts.zone);

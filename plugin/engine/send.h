@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * One record change sent to the targets of its zone in order, with RFC 2136 section 4 semantics:
+ * SERVFAIL, NOTIMP, REFUSED, NOTAUTH, NOTZONE, TSIG trouble and silence move on to the next target;
+ * a prerequisite failure is a final answer. Each target's outcome is reported to an observer, so
+ * the engine can log and count it and the probe can print it.
+ */
+#ifndef DDNS_SEND_H
+#define DDNS_SEND_H
+
+#include "discovery/locate.h"
+#include "transport/exchange.h"
+#include "update/update.h"
+
+enum ddns_send_result {
+	DDNS_SEND_APPLIED, /* a target accepted the change */
+	DDNS_SEND_FINAL,   /* a target gave a final "no" (prerequisite failure) */
+	DDNS_SEND_FAILED,  /* no target gave a final answer: retry later */
+	DDNS_SEND_STALE,   /* as FAILED, and a discovered target said NOTAUTH or NOTZONE */
+};
+
+struct ddns_send_attempt {
+	const struct ddns_target *target; /* the target tried */
+	int error;                        /* DDNS_OK, or why it did not accept */
+	bool final;                       /* error is a final answer (prerequisite failure) */
+	struct ddns_exchange_info info;   /* RCODE, TSIG error, TCP */
+	long ms;                          /* duration of the exchange */
+	char why[256];                    /* error in words, with TSIG details; no secret */
+};
+
+/* Called once per target tried, from the calling thread; attempt is valid during the call. */
+typedef void (*ddns_send_observer)(void *ctx, const struct ddns_send_attempt *attempt);
+
+/*
+ * Builds the UPDATE for change in ts->zone and sends it to ts->targets in order (signed with
+ * ts->key) until one gives a final answer. Returns the outcome; DDNS_SEND_FAILED also when the
+ * message cannot be built (logged). Thread: any; blocks for up to two timeouts per target.
+ */
+enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, int timeout_ms,
+				       const struct ddns_target_set *ts,
+				       const struct ddns_change *change,
+				       ddns_send_observer observer, void *ctx);
+
+#endif
