@@ -4,6 +4,7 @@
 BUILD    ?= build
 CC       ?= cc
 CXX      ?= c++
+PREFIX   ?= /usr/local
 HOOKS_DIR ?= $(shell ls -d /usr/lib/*/kea/hooks 2>/dev/null | head -n1)
 
 WARN      = -Wall -Wextra -Wshadow -Wno-unused-parameter -Werror
@@ -29,6 +30,7 @@ UNIT_HELP_OBJ := $(UNIT_HELP:%.c=$(BUILD)/%.o)
 TOOL_SRC   := $(wildcard tests/integration/*.c)
 TOOL_BIN   := $(BUILD)/tests/ddns-lease
 
+PROBE     := $(BUILD)/ddns-direct-probe
 LIB       := $(BUILD)/libdhcp_ddns_direct.so
 ENGINE_A  := $(BUILD)/libddns_engine.a
 
@@ -40,7 +42,7 @@ DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev ldnsu
 
 .PHONY: all deps test unit integration demo install format format-check clean valgrind asan
 
-all: $(LIB) $(ENGINE_A)
+all: $(LIB) $(ENGINE_A) $(PROBE)
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -72,6 +74,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(UNIT_HELP_OBJ) $(ENGINE_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lcmocka $(LDLIBS_ENGINE)
 
+$(PROBE): $(BUILD)/plugin/probe/probe.o $(ENGINE_A)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_ENGINE)
+
 $(BUILD)/tests/ddns-lease: $(BUILD)/tests/integration/lease_tool.o $(ENGINE_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_ENGINE)
@@ -99,8 +104,9 @@ asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" unit
 
-install: $(LIB)
+install: $(LIB) $(PROBE)
 	install -D -m 0644 $(LIB) $(DESTDIR)$(HOOKS_DIR)/libdhcp_ddns_direct.so
+	install -D -m 0755 $(PROBE) $(DESTDIR)$(PREFIX)/sbin/ddns-direct-probe
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' '*.cc' 2>/dev/null)
 format:
@@ -112,4 +118,4 @@ format-check:
 clean:
 	rm -rf $(BUILD) build-asan
 
--include $(ENGINE_OBJ:.o=.d) $(SHIM_OBJ:.o=.d) $(TOOL_SRC:%.c=$(BUILD)/%.d) $(UNIT_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)
+-include $(ENGINE_OBJ:.o=.d) $(SHIM_OBJ:.o=.d) $(TOOL_SRC:%.c=$(BUILD)/%.d) $(BUILD)/plugin/probe/probe.d $(UNIT_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)

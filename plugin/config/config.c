@@ -435,19 +435,13 @@ static int parse_root(struct parser *p, const struct json *root, const char *res
 	return cfg->state_dir != NULL ? DDNS_OK : DDNS_ENOMEM;
 }
 
-int ddns_config_parse(const char *json, const char *resolv_conf, struct ddns_config **out,
-                      char *err, size_t errlen)
+int ddns_config_from_json(const struct json *params, const char *resolv_conf,
+                          struct ddns_config **out, char *err, size_t errlen)
 {
-	struct json *root = NULL;
 	struct parser p = {err, errlen, calloc(1, sizeof(struct ddns_config))};
 	if (p.cfg == NULL)
 		return DDNS_ENOMEM;
-	if (json_parse(json, strlen(json), &root, err, errlen) != 0) {
-		ddns_config_free(p.cfg);
-		return DDNS_ECONFIG;
-	}
-	int rc = parse_root(&p, root, resolv_conf);
-	json_free(root);
+	int rc = parse_root(&p, params, resolv_conf);
 	if (rc != DDNS_OK) {
 		if (rc == DDNS_ENOMEM)
 			snprintf(err, errlen, "out of memory while reading the parameters");
@@ -456,6 +450,17 @@ int ddns_config_parse(const char *json, const char *resolv_conf, struct ddns_con
 	}
 	*out = p.cfg;
 	return DDNS_OK;
+}
+
+int ddns_config_parse(const char *json, const char *resolv_conf, struct ddns_config **out,
+                      char *err, size_t errlen)
+{
+	struct json *root = NULL;
+	if (json_parse(json, strlen(json), &root, err, errlen) != 0)
+		return DDNS_ECONFIG;
+	int rc = ddns_config_from_json(root, resolv_conf, out, err, errlen);
+	json_free(root);
+	return rc;
 }
 
 void ddns_config_free(struct ddns_config *cfg)

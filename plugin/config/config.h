@@ -52,6 +52,12 @@ struct ddns_config {
 int ddns_config_parse(const char *json, const char *resolv_conf, struct ddns_config **out,
                       char *err, size_t errlen);
 
+struct json;
+
+/* As ddns_config_parse, from an already parsed parameters object (borrowed). */
+int ddns_config_from_json(const struct json *params, const char *resolv_conf,
+                          struct ddns_config **out, char *err, size_t errlen);
+
 /* Frees the config and wipes its secrets; NULL is ignored. */
 void ddns_config_free(struct ddns_config *cfg);
 

@@ -153,6 +153,11 @@ int ddns_discover_zone(struct ddns_resolvers *r, const char *name, struct ddns_z
 		}
 		bool found = usable_soa(reply, cur, out);
 		ldns_pkt_free(reply);
+		if (found && strcmp(out->zone, ".") == 0) {
+			/* Nobody updates the root zone: the name is in no zone of its own. */
+			log_debug("zone of %s: only the root zone claims it", name);
+			return DDNS_ENOZONE;
+		}
 		if (found) {
 			if (out->mname[0] == '\0')
 				strcpy(out->mname, ".");

@@ -33,9 +33,9 @@ struct ddns_zone_info {
  * Finds the zone of a normalised name from its SOA: the answer section, or the SOA in the
  * authority section of a negative answer when it is an ancestor of (or equal to) the name.
  * A CNAME or DNAME at the name never moves it into the alias target's zone. Walks up one label
- * only when an answer carries no usable SOA. Returns DDNS_OK; DDNS_ENOZONE when even the root
- * gives no SOA; or the error of the last resolver tried when none answered (a reason to retry
- * later, not to walk up).
+ * only when an answer carries no usable SOA. Returns DDNS_OK; DDNS_ENOZONE when no SOA is found
+ * or only the root zone's (the root is never updated); or the error of the last resolver tried when
+ * none answered (a reason to retry later, not to walk up).
  */
 int ddns_discover_zone(struct ddns_resolvers *r, const char *name, struct ddns_zone_info *out);
 

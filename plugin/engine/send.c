@@ -17,24 +17,24 @@ static void describe(struct ddns_send_attempt *a, const struct ddns_tsig_key *ke
 {
 	if (a->error == DDNS_ETSIG && a->info.tsig_error != 0)
 		snprintf(a->why, sizeof(a->why), "%s: reply has TSIG error %s for key %s",
-			 ddns_strerror(a->error), ddns_tsig_error_name(a->info.tsig_error),
-			 key->name);
+		         ddns_strerror(a->error), ddns_tsig_error_name(a->info.tsig_error),
+		         key->name);
 	else if (a->error == DDNS_ETSIG && a->info.rcode > 0)
 		snprintf(a->why, sizeof(a->why),
-			 "%s: the reply (RCODE %s) is unsigned or fails verification with key %s",
-			 ddns_strerror(a->error), ddns_rcode_name(a->info.rcode), key->name);
+		         "%s: the reply (RCODE %s) is unsigned or fails verification with key %s",
+		         ddns_strerror(a->error), ddns_rcode_name(a->info.rcode), key->name);
 	else if (a->error == DDNS_ETSIG)
 		snprintf(a->why, sizeof(a->why),
-			 "%s: reply is unsigned or fails verification with key %s",
-			 ddns_strerror(a->error), key->name);
+		         "%s: reply is unsigned or fails verification with key %s",
+		         ddns_strerror(a->error), key->name);
 	else
 		snprintf(a->why, sizeof(a->why), "%s", ddns_strerror(a->error));
 }
 
 enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, int timeout_ms,
-				       const struct ddns_target_set *ts,
-				       const struct ddns_change *change,
-				       ddns_send_observer observer, void *ctx)
+                                       const struct ddns_target_set *ts,
+                                       const struct ddns_change *change,
+                                       ddns_send_observer observer, void *ctx)
 {
 	ldns_pkt *query = ddns_update_build(ts->zone, change);
 	if (query == NULL) {
@@ -48,7 +48,7 @@ enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, i
 		ldns_pkt *reply = NULL;
 		int64_t started = ddns_now_ms();
 		a.error = ddns_exchange(transport, &a.target->addr, query, ts->key, timeout_ms,
-					&reply, &a.info);
+		                        &reply, &a.info);
 		ldns_pkt_free(reply);
 		if (a.error == DDNS_OK)
 			a.error = ddns_rcode_error(a.info.rcode);

@@ -37,8 +37,8 @@ typedef void (*ddns_send_observer)(void *ctx, const struct ddns_send_attempt *at
  * message cannot be built (logged). Thread: any; blocks for up to two timeouts per target.
  */
 enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, int timeout_ms,
-				       const struct ddns_target_set *ts,
-				       const struct ddns_change *change,
-				       ddns_send_observer observer, void *ctx);
+                                       const struct ddns_target_set *ts,
+                                       const struct ddns_change *change,
+                                       ddns_send_observer observer, void *ctx);
 
 #endif

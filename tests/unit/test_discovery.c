@@ -277,6 +277,16 @@ static void nothing_up_to_the_root(void **state)
 	assert_query(fx, 2, ".", LDNS_RR_TYPE_SOA, "127.0.0.53");
 }
 
+static void the_root_zone_is_never_the_answer(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_target_set ts;
+	reply(fx, LDNS_RCODE_NXDOMAIN, NULL,
+	      ". 300 IN SOA a.root.test. hostmaster. 1 3600 600 86400 60");
+	assert_int_equal(ddns_locate(fx->loc, "nosuch.invalid.", false, &ts), DDNS_ENOZONE);
+	assert_int_equal(fake_dns_count(&fx->dns), 1);
+}
+
 static void a_burst_in_one_domain_costs_one_discovery(void **state)
 {
 	struct fixture *fx = *state;
@@ -418,6 +428,7 @@ int main(void)
 	    T(mname_that_is_a_cname_is_followed),
 	    T(no_target_at_all),
 	    T(nothing_up_to_the_root),
+	    T(the_root_zone_is_never_the_answer),
 	    T(a_burst_in_one_domain_costs_one_discovery),
 	    T(last_good_target_comes_first_and_invalidate_forgets),
 	    T(pinned_servers_skip_discovery),
