@@ -173,22 +173,29 @@ static int read_secret_file(struct parser *p, const char *path, const char *file
 	return *out != NULL ? DDNS_OK : DDNS_ENOMEM;
 }
 
-static int parse_key(struct parser *p, const char *path, const struct json *v,
-                     struct ddns_tsig_key *key)
+/* Checks that v is an object with only the allowed members and a valid "name"; stores the name
+ * (normalised, caller frees) and the path of the name for later messages. */
+static int named_object(struct parser *p, const char *path, const struct json *v,
+                        const char *const *members, char **name, char *name_path, size_t len)
 {
-	static const char *const members[] = {"name", "algorithm", "secret", "secret-file", NULL};
-	char sub[256];
 	int rc = expect(p, path, v, JSON_OBJECT);
 	if (rc == DDNS_OK)
 		rc = check_members(p, path, v, members);
 	if (rc != DDNS_OK)
 		return rc;
+	const struct json *n = json_get(v, "name");
+	snprintf(name_path, len, "%s.name", path);
+	if (n == NULL)
+		return reject(p, name_path, "missing");
+	return dup_name(p, name_path, n, NAME_SERVICE, name);
+}
 
-	const struct json *name = json_get(v, "name");
-	snprintf(sub, sizeof(sub), "%s.name", path);
-	if (name == NULL)
-		return reject(p, sub, "missing");
-	rc = dup_name(p, sub, name, NAME_SERVICE, &key->name);
+static int parse_key(struct parser *p, const char *path, const struct json *v,
+                     struct ddns_tsig_key *key)
+{
+	static const char *const members[] = {"name", "algorithm", "secret", "secret-file", NULL};
+	char sub[256];
+	int rc = named_object(p, path, v, members, &key->name, sub, sizeof(sub));
 	if (rc != DDNS_OK)
 		return rc;
 	if (strcmp(key->name, ".") == 0)
@@ -272,16 +279,7 @@ static int parse_zone(struct parser *p, const char *path, const struct json *v,
 {
 	static const char *const members[] = {"name", "servers", "key", "update", NULL};
 	char sub[256];
-	int rc = expect(p, path, v, JSON_OBJECT);
-	if (rc == DDNS_OK)
-		rc = check_members(p, path, v, members);
-	if (rc != DDNS_OK)
-		return rc;
-	const struct json *name = json_get(v, "name");
-	snprintf(sub, sizeof(sub), "%s.name", path);
-	if (name == NULL)
-		return reject(p, sub, "missing");
-	rc = dup_name(p, sub, name, NAME_SERVICE, &zone->name);
+	int rc = named_object(p, path, v, members, &zone->name, sub, sizeof(sub));
 	if (rc != DDNS_OK)
 		return rc;
 	for (const struct ddns_zone_cfg *z = p->cfg->zones; z < zone; z++)

@@ -351,6 +351,18 @@ static int opt_or(int value, int fallback)
 	return value > 0 ? value : fallback;
 }
 
+/* Frees what the engine owns once no thread uses it; tolerates a half-built engine. */
+static void release(ddns_engine *e)
+{
+	ddns_locator_free(e->locator);
+	ddns_published_free(e->published);
+	ddns_queue_free(e->queue);
+	ddns_config_free(e->cfg);
+	pthread_cond_destroy(&e->idle);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}
+
 int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts, ddns_engine **out,
                     char *err, size_t errlen)
 {
@@ -389,13 +401,7 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 		rc = -rc;
 	}
 	if (rc != DDNS_OK) {
-		ddns_locator_free(e->locator);
-		ddns_published_free(e->published);
-		ddns_queue_free(e->queue);
-		ddns_config_free(e->cfg);
-		pthread_cond_destroy(&e->idle);
-		pthread_mutex_destroy(&e->lock);
-		free(e);
+		release(e);
 		return rc;
 	}
 	*out = e;
@@ -461,11 +467,5 @@ void ddns_engine_free(ddns_engine *e)
 		log_warn("stopping with %zu lease events not yet processed and %zu record changes "
 		         "waiting for a retry; they are not kept across a restart",
 		         queued, waiting);
-	ddns_locator_free(e->locator);
-	ddns_published_free(e->published);
-	ddns_queue_free(e->queue);
-	ddns_config_free(e->cfg);
-	pthread_cond_destroy(&e->idle);
-	pthread_mutex_destroy(&e->lock);
-	free(e);
+	release(e);
 }

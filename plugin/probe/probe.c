@@ -19,7 +19,7 @@
 #include "util/log.h"
 #include "util/name.h"
 
-#define TIMEOUT_MS 2000
+#define TIMEOUT_MS    2000
 #define MAX_RESOLVERS 8
 
 static int step;
@@ -33,16 +33,17 @@ static void print_step(void *ctx, enum ddns_log_level level, const char *line)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: ddns-direct-probe NAME [--resolver ADDR]... [--config KEA.json] "
-		"[--update-test]\n"
-		"  NAME           the host name whose updates you want to trace\n"
-		"  --resolver     a recursive resolver to use (repeatable; default: from the\n"
-		"                 configuration, else /etc/resolv.conf)\n"
-		"  --config       a Kea configuration file; the ddns-direct hook parameters in it are\n"
-		"                 used (resolvers, keys, zones)\n"
-		"  --update-test  add, then remove, a TXT record at _ddns-direct-probe.NAME, signed\n"
-		"                 with the zone's key, to prove updates reach the primary\n");
+	fprintf(
+	    out,
+	    "usage: ddns-direct-probe NAME [--resolver ADDR]... [--config KEA.json] "
+	    "[--update-test]\n"
+	    "  NAME           the host name whose updates you want to trace\n"
+	    "  --resolver     a recursive resolver to use (repeatable; default: from the\n"
+	    "                 configuration, else /etc/resolv.conf)\n"
+	    "  --config       a Kea configuration file; the ddns-direct hook parameters in it are\n"
+	    "                 used (resolvers, keys, zones)\n"
+	    "  --update-test  add, then remove, a TXT record at _ddns-direct-probe.NAME, signed\n"
+	    "                 with the zone's key, to prove updates reach the primary\n");
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -75,7 +76,8 @@ static const struct json *hook_parameters(const struct json *root)
 	static const char *const servers[] = {"Dhcp4", "Dhcp6"};
 	for (size_t s = 0; s < 2; s++) {
 		const struct json *libs = json_get(json_get(root, servers[s]), "hooks-libraries");
-		for (size_t i = 0; libs != NULL && libs->type == JSON_ARRAY && i < libs->count; i++) {
+		for (size_t i = 0; libs != NULL && libs->type == JSON_ARRAY && i < libs->count;
+		     i++) {
 			const struct json *lib = json_get(libs->values[i], "library");
 			if (lib != NULL && lib->type == JSON_STRING &&
 			    strstr(lib->string, "ddns_direct") != NULL)
@@ -106,9 +108,9 @@ static int load_config(const char *path, struct ddns_config **cfg)
 		params = hook_parameters(root);
 		if (params == NULL) {
 			fprintf(stderr,
-				"ddns-direct-probe: %s has no hooks-libraries entry for "
-				"libdhcp_ddns_direct.so with parameters\n",
-				path);
+			        "ddns-direct-probe: %s has no hooks-libraries entry for "
+			        "libdhcp_ddns_direct.so with parameters\n",
+			        path);
 			json_free(root);
 			return 2;
 		}
@@ -130,7 +132,8 @@ static const char *discovery_cause(int err)
 {
 	switch (err) {
 	case DDNS_ENOZONE:
-		return "no SOA for the name or any of its parents came back: the name is in no zone "
+		return "no SOA for the name or any of its parents came back: the name is in no "
+		       "zone "
 		       "the resolvers can see (check the spelling, or the resolvers' view).";
 	case DDNS_ETIMEOUT:
 	case DDNS_ENETWORK:
@@ -159,10 +162,10 @@ static const char *update_cause(const struct ddns_send_attempt *a)
 		       "(allow-update / update-policy), or the server is a secondary.";
 	case DDNS_ETSIG:
 		return a->info.tsig_error == 18
-			       ? "the server rejected the signature's time: the clocks differ by "
-				 "more than 5 minutes."
-			       : "the server did not accept the key: check its name, algorithm and "
-				 "secret on both sides.";
+		           ? "the server rejected the signature's time: the clocks differ by "
+		             "more than 5 minutes."
+		           : "the server did not accept the key: check its name, algorithm and "
+		             "secret on both sides.";
 	case DDNS_ENOTAUTH:
 	case DDNS_ENOTZONE:
 		return "the target is not authoritative for the zone: its MNAME or NS records are "
@@ -197,16 +200,17 @@ static bool update_test(const struct ddns_target_set *ts, const char *name)
 	struct ddns_change change = {.op = DDNS_CHANGE_ADD, .type = LDNS_RR_TYPE_TXT, .ttl = 60};
 	size_t len = strlen(name);
 	if (sizeof(prefix) + len > 254) {
-		printf("FAILED at the update test: %s is too long to have the test record below it.\n",
-		       name);
+		printf(
+		    "FAILED at the update test: %s is too long to have the test record below it.\n",
+		    name);
 		return false;
 	}
 	memcpy(change.owner, prefix, sizeof(prefix) - 1);
 	memcpy(change.owner + sizeof(prefix) - 1, name, len + 1);
 	snprintf(change.rdata, sizeof(change.rdata), "\"ddns-direct probe %ld\"", (long)time(NULL));
 	struct test_ctx ctx = {.what = "add TXT"};
-	enum ddns_send_result r = ddns_send_change(&ddns_socket_transport, TIMEOUT_MS, ts, &change,
-						   on_attempt, &ctx);
+	enum ddns_send_result r =
+	    ddns_send_change(&ddns_socket_transport, TIMEOUT_MS, ts, &change, on_attempt, &ctx);
 	if (r == DDNS_SEND_APPLIED) {
 		/* Remove it where it was added: the target that just accepted it comes first. */
 		struct ddns_target_set again = *ts;
@@ -215,7 +219,7 @@ static bool update_test(const struct ddns_target_set *ts, const char *name)
 		change.op = DDNS_CHANGE_REMOVE;
 		ctx.what = "remove TXT";
 		r = ddns_send_change(&ddns_socket_transport, TIMEOUT_MS, &again, &change,
-				     on_attempt, &ctx);
+		                     on_attempt, &ctx);
 		if (r == DDNS_SEND_APPLIED)
 			return true;
 	}
@@ -228,10 +232,10 @@ static bool update_test(const struct ddns_target_set *ts, const char *name)
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {{"resolver", required_argument, NULL, 'r'},
-						{"config", required_argument, NULL, 'c'},
-						{"update-test", no_argument, NULL, 'u'},
-						{"help", no_argument, NULL, 'h'},
-						{NULL, 0, NULL, 0}};
+	                                        {"config", required_argument, NULL, 'c'},
+	                                        {"update-test", no_argument, NULL, 'u'},
+	                                        {"help", no_argument, NULL, 'h'},
+	                                        {NULL, 0, NULL, 0}};
 	const char *config = NULL;
 	const char *resolvers[MAX_RESOLVERS];
 	size_t n_resolvers = 0;
@@ -242,7 +246,7 @@ int main(int argc, char **argv)
 		case 'r':
 			if (n_resolvers == MAX_RESOLVERS) {
 				fprintf(stderr, "ddns-direct-probe: at most %d resolvers\n",
-					MAX_RESOLVERS);
+				        MAX_RESOLVERS);
 				return 2;
 			}
 			resolvers[n_resolvers++] = optarg;
@@ -269,7 +273,7 @@ int main(int argc, char **argv)
 	const char *why;
 	if (ddns_name_normalize(argv[optind], NAME_SERVICE, false, name, &why) != 0) {
 		fprintf(stderr, "ddns-direct-probe: '%s' is not a valid name: %s\n", argv[optind],
-			why);
+		        why);
 		return 2;
 	}
 	struct ddns_config *cfg = NULL;
@@ -281,7 +285,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; addrs != NULL && i < n_resolvers; i++) {
 			if (ddns_addr_parse(resolvers[i], 53, &addrs[i]) != 0) {
 				fprintf(stderr, "ddns-direct-probe: '%s' is not an address\n",
-					resolvers[i]);
+				        resolvers[i]);
 				free(addrs);
 				ddns_config_free(cfg);
 				return 2;
@@ -304,7 +308,8 @@ int main(int argc, char **argv)
 	if (!ok) {
 		printf("FAILED at discovery (%s): %s\n", ddns_strerror(rc), discovery_cause(rc));
 	} else {
-		printf("zone:    %s%s\n", ts.zone, ts.discovered ? "" : " (servers pinned in zones)");
+		printf("zone:    %s%s\n", ts.zone,
+		       ts.discovered ? "" : " (servers pinned in zones)");
 		if (ts.key != NULL)
 			printf("key:     %s (%s)\n", ts.key->name, ts.key->algorithm);
 		else
