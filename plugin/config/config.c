@@ -340,22 +340,88 @@ static int read_resolv_conf(struct parser *p, const char *file)
 	return DDNS_OK;
 }
 
-static int parse_ttl(struct parser *p, const struct json *v)
+static int parse_seconds(struct parser *p, const char *path, const struct json *v, uint32_t *out)
 {
-	int rc = expect(p, "ttl", v, JSON_NUMBER);
+	int rc = expect(p, path, v, JSON_NUMBER);
 	if (rc != DDNS_OK)
 		return rc;
 	if (!v->integral || v->integer < 0 || v->integer > 2147483647)
-		return reject(p, "ttl", "must be a whole number of seconds from 0 to 2147483647");
-	p->cfg->ttl = (uint32_t)v->integer;
+		return reject(p, path, "must be a whole number of seconds from 0 to 2147483647");
+	*out = (uint32_t)v->integer;
 	return DDNS_OK;
+}
+
+static const char *const conflict_modes[] = {
+    [DDNS_CHECK_WITH_DHCID] = "check-with-dhcid",
+    [DDNS_NO_CHECK_WITH_DHCID] = "no-check-with-dhcid",
+    [DDNS_CHECK_EXISTS_WITH_DHCID] = "check-exists-with-dhcid",
+    [DDNS_NO_CHECK_WITHOUT_DHCID] = "no-check-without-dhcid",
+};
+
+static int parse_ttl_rules(struct parser *p, const struct json *root)
+{
+	struct ddns_config *cfg = p->cfg;
+	const struct json *v;
+	int rc = DDNS_OK;
+	bool derived_set = false;
+	cfg->ttl_min = DDNS_TTL_FLOOR;
+	cfg->ttl_max = 2147483647u;
+	cfg->ttl_percent = 1.0 / 3;
+	if ((v = json_get(root, "ttl")) != NULL && (rc = parse_seconds(p, "ttl", v, &cfg->ttl)))
+		return rc;
+	if ((v = json_get(root, "ttl-min")) != NULL) {
+		derived_set = true;
+		if ((rc = parse_seconds(p, "ttl-min", v, &cfg->ttl_min)) != DDNS_OK)
+			return rc;
+	}
+	if ((v = json_get(root, "ttl-max")) != NULL) {
+		derived_set = true;
+		if ((rc = parse_seconds(p, "ttl-max", v, &cfg->ttl_max)) != DDNS_OK)
+			return rc;
+	}
+	if ((v = json_get(root, "ttl-percent")) != NULL) {
+		derived_set = true;
+		if ((rc = expect(p, "ttl-percent", v, JSON_NUMBER)) != DDNS_OK)
+			return rc;
+		if (!(v->number > 0 && v->number <= 1))
+			return reject(p, "ttl-percent",
+			              "must be a fraction of the lifetime above 0 and at most 1 "
+			              "(0.33 for a third)");
+		cfg->ttl_percent = v->number;
+	}
+	if (cfg->ttl != 0 && derived_set)
+		return reject(
+		    p, "ttl",
+		    "a fixed TTL cannot be combined with ttl-percent, ttl-min or ttl-max");
+	if (cfg->ttl_min > cfg->ttl_max)
+		return reject(p, "ttl-min", "is larger than ttl-max");
+	return DDNS_OK;
+}
+
+static int parse_conflict_mode(struct parser *p, const struct json *v)
+{
+	int rc = expect(p, "conflict-resolution", v, JSON_STRING);
+	if (rc != DDNS_OK)
+		return rc;
+	for (size_t i = 0; i < sizeof(conflict_modes) / sizeof(conflict_modes[0]); i++) {
+		if (strcmp(v->string, conflict_modes[i]) == 0) {
+			p->cfg->conflict_mode = (enum ddns_conflict_mode)i;
+			return DDNS_OK;
+		}
+	}
+	return reject(p, "conflict-resolution",
+	              "unknown mode '%s' (use check-with-dhcid, no-check-with-dhcid, "
+	              "check-exists-with-dhcid or no-check-without-dhcid)",
+	              v->string);
 }
 
 static int parse_root(struct parser *p, const struct json *root, const char *resolv_conf)
 {
-	static const char *const members[] = {"resolvers", "tsig-keys", "default-key",
-	                                      "zones",     "forward",   "reverse",
-	                                      "ttl",       "state-dir", NULL};
+	static const char *const members[] = {"resolvers", "tsig-keys",   "default-key",
+	                                      "zones",     "forward",     "reverse",
+	                                      "ttl",       "ttl-percent", "ttl-min",
+	                                      "ttl-max",   "state-dir",   "conflict-resolution",
+	                                      NULL};
 	struct ddns_config *cfg = p->cfg;
 	const struct json *v;
 	int rc = expect(p, "parameters", root, JSON_OBJECT);
@@ -418,7 +484,10 @@ static int parse_root(struct parser *p, const struct json *root, const char *res
 	if ((v = json_get(root, "reverse")) != NULL &&
 	    (rc = parse_bool(p, "reverse", v, &cfg->reverse)) != DDNS_OK)
 		return rc;
-	if ((v = json_get(root, "ttl")) != NULL && (rc = parse_ttl(p, v)) != DDNS_OK)
+	if ((rc = parse_ttl_rules(p, root)) != DDNS_OK)
+		return rc;
+	if ((v = json_get(root, "conflict-resolution")) != NULL &&
+	    (rc = parse_conflict_mode(p, v)) != DDNS_OK)
 		return rc;
 	const char *state_dir = "/var/lib/kea/ddns-direct";
 	if ((v = json_get(root, "state-dir")) != NULL) {
@@ -504,8 +573,10 @@ uint32_t ddns_config_ttl(const struct ddns_config *cfg, uint32_t lifetime)
 {
 	if (cfg->ttl != 0)
 		return cfg->ttl;
-	uint32_t ttl = lifetime / 3;
-	if (ttl < DDNS_TTL_FLOOR)
-		ttl = DDNS_TTL_FLOOR;
-	return ttl > 2147483647u ? 2147483647u : ttl;
+	double ttl = (double)lifetime * cfg->ttl_percent;
+	if (ttl < cfg->ttl_min)
+		ttl = cfg->ttl_min;
+	if (ttl > cfg->ttl_max)
+		ttl = cfg->ttl_max;
+	return (uint32_t)ttl;
 }

@@ -28,6 +28,14 @@ struct ddns_zone_cfg {
 	bool update; /* false: names in this zone are never updated */
 };
 
+/* Kea's "ddns-conflict-resolution-mode" values, same names and meanings (RFC 4703). */
+enum ddns_conflict_mode {
+	DDNS_CHECK_WITH_DHCID,        /* a name is taken over only by its own client */
+	DDNS_NO_CHECK_WITH_DHCID,     /* overwrite, but still record the DHCID */
+	DDNS_CHECK_EXISTS_WITH_DHCID, /* a name with any DHCID may be taken over */
+	DDNS_NO_CHECK_WITHOUT_DHCID,  /* overwrite, no DHCID at all */
+};
+
 struct ddns_config {
 	struct ddns_addr *resolvers;             /* recursive servers for every lookup */
 	size_t n_resolvers;                      /* at least one */
@@ -39,6 +47,10 @@ struct ddns_config {
 	bool forward;                            /* publish forward (A) records */
 	bool reverse;                            /* publish reverse (PTR) records */
 	uint32_t ttl;                            /* 0: derived from the lease lifetime */
+	double ttl_percent;                      /* share of the lifetime for a derived TTL */
+	uint32_t ttl_min;                        /* floor of a derived TTL */
+	uint32_t ttl_max;                        /* cap of a derived TTL */
+	enum ddns_conflict_mode conflict_mode;   /* how a name already in use is treated */
 	char *state_dir;                         /* directory for the plugin's own state */
 };
 
@@ -69,8 +81,9 @@ const struct ddns_tsig_key *ddns_config_key_for(const struct ddns_config *cfg,
                                                 const struct ddns_zone_cfg *entry);
 
 /*
- * TTL for records of a lease with this lifetime: the fixed "ttl" when set, else a third of the
- * lifetime (RFC 4702 section 5) with a floor of DDNS_TTL_FLOOR seconds, capped at 2^31-1.
+ * TTL for records of a lease with this lifetime: the fixed "ttl" when set, else "ttl-percent" of
+ * the lifetime (default a third, RFC 4702 section 5) within ["ttl-min", "ttl-max"] (defaults
+ * DDNS_TTL_FLOOR and 2^31-1).
  */
 #define DDNS_TTL_FLOOR 60
 uint32_t ddns_config_ttl(const struct ddns_config *cfg, uint32_t lifetime);

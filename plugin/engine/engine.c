@@ -21,15 +21,20 @@
 #include "engine/send.h"
 #include "queue/queue.h"
 #include "transport/exchange.h"
+#include "update/dhcid.h"
 #include "update/update.h"
 #include "util/log.h"
 
 struct job {
 	struct job *next;          /* next pending job, in arrival order */
-	struct ddns_change change; /* what to apply */
+	struct ddns_change change; /* what to apply, and how far it got */
 	bool best_effort;          /* a removal the plugin has no record of: no retry */
-	int attempts;              /* attempts made so far */
-	int64_t due_ms;            /* when the next attempt may run */
+	bool has_then;             /* then is to be submitted once change is applied */
+	struct ddns_change then;   /* the reverse record that waits for its forward name */
+	int family;                /* the lease's address, to forget a name lost to a conflict */
+	uint8_t address[16];
+	int attempts;   /* attempts made so far */
+	int64_t due_ms; /* when the next attempt may run */
 };
 
 struct ddns_engine {
@@ -80,29 +85,64 @@ static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 	if (a->error == DDNS_OK) {
 		log_info("%s: zone %s, server %s (%s)%s: success in %ld ms", c->what, c->ts->zone,
 		         t->name, t->addr.text, a->info.tcp ? " over TCP" : "", a->ms);
-		STAT_ADD(e, succeeded, 1);
 		if (c->ts->discovered)
 			ddns_locator_worked(e->locator, c->ts->zone, &t->addr);
 	} else if (a->final) {
-		log_error("%s: zone %s, server %s (%s): %s; not retried", c->what, c->ts->zone,
-		          t->name, t->addr.text, a->why);
-		STAT_ADD(e, failed, 1);
+		log_info("%s: zone %s, server %s (%s): %s", c->what, c->ts->zone, t->name,
+		         t->addr.text, a->why);
 	} else {
 		log_warn("%s: zone %s, server %s (%s) failed after %ld ms: %s", c->what,
 		         c->ts->zone, t->name, t->addr.text, a->ms, a->why);
 	}
 }
 
-/* Locates the change's zone and targets and sends it; rediscovers once if the view was stale. */
+static void submit_job(ddns_engine *e, const struct job *tmpl);
+
+/* The job's change is settled: count it, and start or drop what waited for it. */
+static void settle(ddns_engine *e, struct job *job, enum ddns_step step, const char *what)
+{
+	switch (step) {
+	case DDNS_STEP_CONFLICT:
+		log_error("%s: conflict, the name belongs to another client or is a static entry; "
+		          "not published%s",
+		          what, job->has_then ? ", and neither is its reverse record" : "");
+		STAT_ADD(e, failed, 1);
+		STAT_ADD(e, conflicts, 1);
+		const struct ddns_published *p =
+		    ddns_published_get(e->published, job->family, job->address);
+		if (p != NULL && strcmp(p->fqdn, job->change.owner) == 0)
+			ddns_published_remove(e->published, job->family, job->address);
+		return;
+	case DDNS_STEP_NOT_OURS:
+		log_info("%s: left alone, the record is held by another client or already gone",
+		         what);
+		STAT_ADD(e, succeeded, 1);
+		return;
+	default:
+		STAT_ADD(e, succeeded, 1);
+		if (job->has_then) {
+			struct job next = {.change = job->then, .family = job->family};
+			memcpy(next.address, job->address, sizeof(next.address));
+			submit_job(e, &next);
+		}
+	}
+}
+
+/*
+ * Runs the job's change from its current step: locates the zone and targets, sends, and goes on
+ * to the next step of the sequence while the answers say so. Rediscovers once if the view of the
+ * zone was stale.
+ */
 static enum job_result run_job(ddns_engine *e, struct job *job)
 {
 	struct ddns_target_set ts;
-	char what[2 * DDNS_NAME_MAX + 32];
-	ddns_change_describe(&job->change, what, sizeof(what));
+	char what[2 * DDNS_NAME_MAX + 64];
+	bool fresh = false;
 	job->attempts++;
 
-	for (int pass = 0; pass < 2; pass++) {
-		int rc = ddns_locate(e->locator, job->change.owner, pass > 0, &ts);
+	for (;;) {
+		ddns_change_describe(&job->change, what, sizeof(what));
+		int rc = ddns_locate(e->locator, job->change.owner, fresh, &ts);
 		if (rc == DDNS_EEXCLUDED) {
 			log_info("%s: skipped, its zone is configured with \"update\": false",
 			         what);
@@ -114,17 +154,27 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 			return JOB_RETRY;
 		}
 		struct send_ctx ctx = {e, what, &ts};
+		int answer;
 		enum ddns_send_result r = ddns_send_change(e->transport, e->timeout_ms, &ts,
-		                                           &job->change, on_attempt, &ctx);
-		if (r == DDNS_SEND_APPLIED || r == DDNS_SEND_FINAL)
-			return JOB_DONE;
-		if (r == DDNS_SEND_FAILED || pass > 0)
+		                                           &job->change, on_attempt, &ctx, &answer);
+		if (r == DDNS_SEND_STALE && !fresh) {
+			log_info(
+			    "%s: a server of zone %s says it is not authoritative; discovering "
+			    "again",
+			    what, ts.zone);
+			ddns_locator_invalidate(e->locator, ts.zone);
+			fresh = true;
+			continue;
+		}
+		if (r == DDNS_SEND_FAILED || r == DDNS_SEND_STALE)
 			return JOB_RETRY;
-		log_info("%s: a server of zone %s says it is not authoritative; discovering again",
-		         what, ts.zone);
-		ddns_locator_invalidate(e->locator, ts.zone);
+		enum ddns_step step = ddns_update_next(&job->change, answer);
+		if (step != DDNS_STEP_NEXT) {
+			settle(e, job, step, what);
+			return JOB_DONE;
+		}
+		job->change.step++;
 	}
-	return JOB_RETRY;
 }
 
 static int64_t retry_delay(const ddns_engine *e, int attempts)
@@ -158,19 +208,17 @@ static bool owner_waiting(const ddns_engine *e, const struct job *before, const 
 	return false;
 }
 
-/* Runs a job now unless an earlier change to its owner is still waiting. */
-static void submit_job(ddns_engine *e, const struct ddns_change *change, bool best_effort)
+/* Runs a copy of tmpl now unless an earlier change to its owner is still waiting. */
+static void submit_job(ddns_engine *e, const struct job *tmpl)
 {
-	struct job *job = calloc(1, sizeof(*job));
+	struct job *job = malloc(sizeof(*job));
 	if (job == NULL) {
-		log_error("out of memory: dropping %s change for %s", best_effort ? "a" : "the",
-		          change->owner);
+		log_error("out of memory: dropping the change for %s", tmpl->change.owner);
 		STAT_ADD(e, failed, 1);
 		return;
 	}
-	job->change = *change;
-	job->best_effort = best_effort;
-	if (owner_waiting(e, NULL, change->owner)) {
+	*job = *tmpl;
+	if (owner_waiting(e, NULL, job->change.owner)) {
 		append_pending(e, job);
 		return;
 	}
@@ -179,7 +227,8 @@ static void submit_job(ddns_engine *e, const struct ddns_change *change, bool be
 		return;
 	}
 	if (job->best_effort) {
-		log_warn("%s: given up, the plugin had no record of publishing it", change->owner);
+		log_warn("%s: given up, the plugin had no record of publishing it",
+		         job->change.owner);
 		STAT_ADD(e, failed, 1);
 		free(job);
 		return;
@@ -212,33 +261,46 @@ static void run_pending(ddns_engine *e)
 }
 
 static void change_init(struct ddns_change *c, enum ddns_change_op op, ldns_rr_type type,
-                        const char *owner, const char *rdata, uint32_t ttl)
+                        const char *owner, const char *rdata, uint32_t ttl,
+                        const struct ddns_published *p)
 {
+	memset(c, 0, sizeof(*c));
 	c->op = op;
 	c->type = type;
 	c->ttl = ttl;
+	c->mode = p->mode;
+	memcpy(c->dhcid, p->dhcid, sizeof(c->dhcid));
 	snprintf(c->owner, sizeof(c->owner), "%s", owner);
 	snprintf(c->rdata, sizeof(c->rdata), "%s", rdata);
 }
 
+/*
+ * Submits the changes for p's records of the lease. An added reverse record waits for its forward
+ * name: if the name turns out to belong to another client, the PTR is not published either.
+ */
 static void submit_records(ddns_engine *e, enum ddns_change_op op,
                            const struct ddns_lease_event *ev, const struct ddns_published *p,
                            bool best_effort)
 {
 	char addr[INET6_ADDRSTRLEN], rev[DDNS_NAME_MAX];
-	struct ddns_change change;
+	struct job fwd = {.best_effort = best_effort, .family = ev->family};
+	struct job ptr = fwd;
 	uint32_t ttl = ddns_config_ttl(e->cfg, ev->lifetime);
 	inet_ntop(ev->family, ev->address, addr, sizeof(addr));
-	if (p->forward) {
-		change_init(&change, op, ev->family == AF_INET ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA,
-		            p->fqdn, addr, ttl);
-		submit_job(e, &change, best_effort);
+	memcpy(fwd.address, ev->address, sizeof(fwd.address));
+	memcpy(ptr.address, ev->address, sizeof(ptr.address));
+	change_init(&fwd.change, op, ev->family == AF_INET ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA,
+	            p->fqdn, addr, ttl, p);
+	ddns_reverse_name(ev->family, ev->address, rev);
+	change_init(&ptr.change, op, LDNS_RR_TYPE_PTR, rev, p->fqdn, ttl, p);
+	if (p->forward && p->reverse && op == DDNS_CHANGE_ADD) {
+		fwd.has_then = true;
+		fwd.then = ptr.change;
 	}
-	if (p->reverse) {
-		ddns_reverse_name(ev->family, ev->address, rev);
-		change_init(&change, op, LDNS_RR_TYPE_PTR, rev, p->fqdn, ttl);
-		submit_job(e, &change, best_effort);
-	}
+	if (p->forward)
+		submit_job(e, &fwd);
+	if (p->reverse && !fwd.has_then)
+		submit_job(e, &ptr);
 }
 
 static const char *kind_name(enum ddns_lease_kind kind)
@@ -247,14 +309,35 @@ static const char *kind_name(enum ddns_lease_kind kind)
 	return names[kind];
 }
 
+/* Sets p's conflict mode and DHCID from the configuration and the lease's client identity. */
+static void identify(ddns_engine *e, const struct ddns_lease_event *ev, struct ddns_published *p)
+{
+	p->mode = e->cfg->conflict_mode;
+	if (p->mode == DDNS_NO_CHECK_WITHOUT_DHCID)
+		return;
+	if (ddns_dhcid_compute(ev->id_type, ev->id, ev->id_len, p->fqdn, p->dhcid) != 0) {
+		log_warn("%s: the lease carries no client identity, so no DHCID: published "
+		         "without conflict checks",
+		         p->fqdn);
+		p->mode = DDNS_NO_CHECK_WITHOUT_DHCID;
+	}
+}
+
+/* A renewal re-sends records last sent more than a lease lifetime ago, to repair deletions. */
+static bool due_for_repair(const struct ddns_published *had, const struct ddns_lease_event *ev)
+{
+	return ddns_now_ms() - had->since_ms > (int64_t)ev->lifetime * 1000;
+}
+
 static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev)
 {
 	char addr[INET6_ADDRSTRLEN];
-	struct ddns_published want = {{0}, false, false};
+	struct ddns_published want;
 	const char *why = NULL;
 	const struct ddns_published *had =
 	    ddns_published_get(e->published, ev->family, ev->address);
 	inet_ntop(ev->family, ev->address, addr, sizeof(addr));
+	memset(&want, 0, sizeof(want));
 
 	if (ev->fqdn[0] != '\0' &&
 	    ddns_name_normalize(ev->fqdn, NAME_HOST, false, want.fqdn, &why) != 0) {
@@ -269,26 +352,27 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev)
 	if (ev->kind == DDNS_LEASE_GRANTED && want.fqdn[0] != '\0') {
 		want.forward = ev->forward && e->cfg->forward;
 		want.reverse = ev->reverse && e->cfg->reverse;
+		identify(e, ev, &want);
 	}
-	if (had != NULL && want.forward == had->forward && want.reverse == had->reverse &&
-	    strcmp(want.fqdn, had->fqdn) == 0) {
+	bool same = had != NULL && want.forward == had->forward && want.reverse == had->reverse &&
+	            strcmp(want.fqdn, had->fqdn) == 0;
+	if (same && !due_for_repair(had, ev)) {
 		log_debug("lease %s %s: %s already published", addr, kind_name(ev->kind),
 		          want.fqdn);
 		STAT_ADD(e, skipped, 1);
 		return;
 	}
-
-	if (had != NULL) {
+	if (had != NULL && !same) {
 		struct ddns_published old = *had;
 		ddns_published_remove(e->published, ev->family, ev->address);
 		submit_records(e, DDNS_CHANGE_REMOVE, ev, &old, false);
-	} else if (ev->kind != DDNS_LEASE_GRANTED && want.fqdn[0] != '\0') {
+	} else if (had == NULL && ev->kind != DDNS_LEASE_GRANTED && want.fqdn[0] != '\0') {
 		/* Nothing recorded (for example, published before a restart): remove what the lease
-		 * names, which deletes exactly that record and nothing else if it is there. */
-		struct ddns_published guess = want;
-		guess.forward = e->cfg->forward;
-		guess.reverse = e->cfg->reverse;
-		submit_records(e, DDNS_CHANGE_REMOVE, ev, &guess, true);
+		 * names, with its client's DHCID, which deletes only this client's records. */
+		want.forward = e->cfg->forward;
+		want.reverse = e->cfg->reverse;
+		identify(e, ev, &want);
+		submit_records(e, DDNS_CHANGE_REMOVE, ev, &want, true);
 		return;
 	}
 	if (!want.forward && !want.reverse) {
@@ -296,6 +380,7 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev)
 			STAT_ADD(e, skipped, 1);
 		return;
 	}
+	want.since_ms = ddns_now_ms();
 	if (ddns_published_set(e->published, ev->family, ev->address, &want) != DDNS_OK)
 		log_error("lease %s: out of memory recording what is published; its removal will "
 		          "use the lease's name",

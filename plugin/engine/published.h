@@ -11,12 +11,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/config.h"
+#include "update/dhcid.h"
 #include "util/name.h"
 
 struct ddns_published {
-	char fqdn[DDNS_NAME_MAX]; /* normalised name the records were published under */
-	bool forward;             /* an A/AAAA record was published */
-	bool reverse;             /* a PTR record was published */
+	char fqdn[DDNS_NAME_MAX];      /* normalised name the records were published under */
+	bool forward;                  /* an A/AAAA record was published */
+	bool reverse;                  /* a PTR record was published */
+	enum ddns_conflict_mode mode;  /* how they were published */
+	uint8_t dhcid[DDNS_DHCID_LEN]; /* the client's DHCID, unless mode is without DHCID */
+	int64_t since_ms;              /* when they were last sent (monotonic ms) */
 };
 
 struct ddns_published_map;

@@ -34,7 +34,7 @@ static void describe(struct ddns_send_attempt *a, const struct ddns_tsig_key *ke
 enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, int timeout_ms,
                                        const struct ddns_target_set *ts,
                                        const struct ddns_change *change,
-                                       ddns_send_observer observer, void *ctx)
+                                       ddns_send_observer observer, void *ctx, int *answer)
 {
 	ldns_pkt *query = ddns_update_build(ts->zone, change);
 	if (query == NULL) {
@@ -43,6 +43,7 @@ enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, i
 	}
 	enum ddns_send_result result = DDNS_SEND_FAILED;
 	bool stale = false;
+	*answer = DDNS_ENOTARGET;
 	for (size_t i = 0; i < ts->n_targets && result == DDNS_SEND_FAILED; i++) {
 		struct ddns_send_attempt a = {.target = &ts->targets[i]};
 		ldns_pkt *reply = NULL;
@@ -55,6 +56,7 @@ enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, i
 		a.ms = (long)(ddns_now_ms() - started);
 		describe(&a, ts->key);
 		a.final = is_prerequisite_failure(a.error);
+		*answer = a.error;
 		if (a.error == DDNS_OK)
 			result = DDNS_SEND_APPLIED;
 		else if (a.final)

@@ -34,11 +34,12 @@ typedef void (*ddns_send_observer)(void *ctx, const struct ddns_send_attempt *at
 /*
  * Builds the UPDATE for change in ts->zone and sends it to ts->targets in order (signed with
  * ts->key) until one gives a final answer. Returns the outcome; DDNS_SEND_FAILED also when the
- * message cannot be built (logged). Thread: any; blocks for up to two timeouts per target.
+ * message cannot be built (logged). *answer is DDNS_OK when APPLIED, the prerequisite error when
+ * FINAL. Thread: any; blocks for up to two timeouts per target.
  */
 enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, int timeout_ms,
                                        const struct ddns_target_set *ts,
                                        const struct ddns_change *change,
-                                       ddns_send_observer observer, void *ctx);
+                                       ddns_send_observer observer, void *ctx, int *answer);
 
 #endif

@@ -209,8 +209,9 @@ static bool update_test(const struct ddns_target_set *ts, const char *name)
 	memcpy(change.owner + sizeof(prefix) - 1, name, len + 1);
 	snprintf(change.rdata, sizeof(change.rdata), "\"ddns-direct probe %ld\"", (long)time(NULL));
 	struct test_ctx ctx = {.what = "add TXT"};
-	enum ddns_send_result r =
-	    ddns_send_change(&ddns_socket_transport, TIMEOUT_MS, ts, &change, on_attempt, &ctx);
+	int answer;
+	enum ddns_send_result r = ddns_send_change(&ddns_socket_transport, TIMEOUT_MS, ts, &change,
+	                                           on_attempt, &ctx, &answer);
 	if (r == DDNS_SEND_APPLIED) {
 		/* Remove it where it was added: the target that just accepted it comes first. */
 		struct ddns_target_set again = *ts;
@@ -219,7 +220,7 @@ static bool update_test(const struct ddns_target_set *ts, const char *name)
 		change.op = DDNS_CHANGE_REMOVE;
 		ctx.what = "remove TXT";
 		r = ddns_send_change(&ddns_socket_transport, TIMEOUT_MS, &again, &change,
-		                     on_attempt, &ctx);
+		                     on_attempt, &ctx, &answer);
 		if (r == DDNS_SEND_APPLIED)
 			return true;
 	}

@@ -8,7 +8,7 @@
 #include "update/dhcid.h"
 
 int ddns_dhcid_compute(enum ddns_id_type id_type, const uint8_t *id, size_t id_len,
-		       const char *fqdn, uint8_t out[DDNS_DHCID_LEN])
+                       const char *fqdn, uint8_t out[DDNS_DHCID_LEN])
 {
 	if (id_type == DDNS_ID_NONE || id_len == 0 || id_len > DDNS_ID_MAX)
 		return -1;

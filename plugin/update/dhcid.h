@@ -21,6 +21,6 @@
  * bytes to out and returns 0, or -1 when the identity is missing or the name is invalid.
  */
 int ddns_dhcid_compute(enum ddns_id_type id_type, const uint8_t *id, size_t id_len,
-		       const char *fqdn, uint8_t out[DDNS_DHCID_LEN]);
+                       const char *fqdn, uint8_t out[DDNS_DHCID_LEN]);
 
 #endif

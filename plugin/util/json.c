@@ -320,8 +320,9 @@ static struct json *read_number(struct reader *r)
 		}
 		n->integral = true;
 		n->integer = v;
+		n->number = (double)v;
 	} else {
-		(void)strtod(tmp, &endp);
+		n->number = strtod(tmp, &endp);
 		if (*endp != '\0') {
 			json_free(n);
 			r->p = s;

@@ -18,6 +18,7 @@ struct json {
 	bool boolean;         /* JSON_BOOL */
 	bool integral;        /* JSON_NUMBER written without fraction or exponent */
 	int64_t integer;      /* JSON_NUMBER when integral */
+	double number;        /* JSON_NUMBER, any */
 	char *string;         /* JSON_STRING, NUL-terminated; contains no NUL byte */
 	size_t count;         /* elements of JSON_ARRAY / members of JSON_OBJECT */
 	char **keys;          /* JSON_OBJECT member names, in document order */

@@ -34,12 +34,16 @@ lab_log "$leases active leases"
 
 lab_wait 30 zone_vs_leases 127.0.0.2 corp.example 1.10.in-addr.arpa "$LAB_DIR/leases.txt" ||
 	lab_fail "zone does not match the leases: $(head -n 20 "$LAB_DIR/zone-diff.txt")"
-lab_log "all $leases leases have exactly their A and PTR"
+for zone in corp.example 1.10.in-addr.arpa; do
+	dhcids=$(count_type 127.0.0.2 $zone DHCID)
+	[ "$dhcids" -eq "$leases" ] || lab_fail "$zone has $dhcids DHCID records for $leases leases"
+done
+lab_log "all $leases leases have exactly their A and PTR, each with its DHCID"
 
 lab_log "waiting for the leases to expire and be reclaimed"
 lab_wait 90 zone_has_no_leases 127.0.0.2 corp.example 1.10.in-addr.arpa ||
 	lab_fail "records left after expiry: $(axfr 127.0.0.2 corp.example | grep -c host-) A, $(count_type 127.0.0.2 1.10.in-addr.arpa PTR) PTR"
-removed=$(grep -c 'DDNS_DIRECT_INFO remove A .*: success' "$LAB_DIR/kea4.log" || true)
+removed=$(grep -cE 'DDNS_DIRECT_INFO remove A [^ ]+ [0-9.]+: zone .*: success' "$LAB_DIR/kea4.log" || true)
 [ "$removed" -eq "$leases" ] || lab_fail "expected $leases logged removals of A records, saw $removed"
 if grep -q "$SECRET" "$LAB_DIR/kea4.log"; then lab_fail "the TSIG secret appears in Kea's log"; fi
 if grep -q NCR "$LAB_DIR/d2-listener.log"; then lab_fail "Kea sent requests to D2: $(head -n 3 "$LAB_DIR/d2-listener.log")"; fi

@@ -232,10 +232,11 @@ zone_vs_leases() {
 	} >"$LAB_DIR/zone-diff.txt" 2>&1
 }
 
-# zone_has_no_leases SERVER FWD_ZONE REV_ZONE: no host-* A record and no PTR are left.
+# zone_has_no_leases SERVER FWD_ZONE REV_ZONE: no host-* A record, no PTR and no DHCID are left.
 zone_has_no_leases() {
 	[ "$(axfr "$1" "$2" | awk '$4 == "A" && $1 ~ /^host-/' | wc -l)" -eq 0 ] &&
-		[ "$(count_type "$1" "$3" PTR)" -eq 0 ]
+		[ "$(count_type "$1" "$3" PTR)" -eq 0 ] &&
+		[ "$(count_type "$1" "$2" DHCID)" -eq 0 ] && [ "$(count_type "$1" "$3" DHCID)" -eq 0 ]
 }
 
 # reverse_v4 ADDR: the in-addr.arpa name of an IPv4 address.

@@ -125,6 +125,30 @@ size_t fake_dns_count(struct fake_dns *f)
 	return n;
 }
 
+/* Compares a section word by word: ldns separates fields with tabs, writes empty rdata "\\# 0". */
+static void assert_section(size_t i, const char *section, const ldns_rr_list *list,
+                           const char *records)
+{
+	char *got = ldns_rr_list2str(list);
+	char *want = strdup(records), *s1 = NULL, *s2 = NULL;
+	char *g = got, *w = want;
+	for (;;) {
+		char *gt = strtok_r(g, " \t\n", &s1), *wt = strtok_r(w, " \t\n", &s2);
+		g = w = NULL;
+		if (gt == NULL || wt == NULL) {
+			if (gt != wt)
+				fail_msg("%s section of query %zu is\n%s\nwant\n%s", section, i,
+				         ldns_rr_list2str(list), records);
+			break;
+		}
+		if (strcmp(gt, wt) != 0)
+			fail_msg("%s section of query %zu: got '%s' where '%s' was expected\n%s",
+			         section, i, gt, wt, ldns_rr_list2str(list));
+	}
+	free(want);
+	free(got);
+}
+
 void assert_update(struct fake_dns *f, size_t i, const char *zone, const char *records)
 {
 	assert_true(i < fake_dns_count(f));
@@ -136,27 +160,11 @@ void assert_update(struct fake_dns *f, size_t i, const char *zone, const char *r
 	assert_string_equal(zname, zone);
 	free(zname);
 	assert_int_equal(ldns_rr_get_type(z), LDNS_RR_TYPE_SOA);
+	assert_section(i, "update", ldns_pkt_authority(q), records);
+}
 
-	const ldns_rr_list *up = ldns_pkt_authority(q);
-	char *got = ldns_rr_list2str(up);
-	/* Compare word by word: ldns separates fields with tabs and writes empty rdata as "\\# 0".
-	 */
-	char *want = strdup(records), *s1 = NULL, *s2 = NULL;
-	char *g = got, *w = want;
-	for (;;) {
-		char *gt = strtok_r(g, " \t\n", &s1), *wt = strtok_r(w, " \t\n", &s2);
-		g = w = NULL;
-		if (gt == NULL || wt == NULL) {
-			if (gt != wt)
-				fail_msg("update section of query %zu is\n%s\nwant\n%s", i,
-				         ldns_rr_list2str(up), records);
-			break;
-		}
-		if (strcmp(gt, wt) != 0)
-			fail_msg(
-			    "update section of query %zu: got '%s' where '%s' was expected\n%s", i,
-			    gt, wt, ldns_rr_list2str(up));
-	}
-	free(want);
-	free(got);
+void assert_prereq(struct fake_dns *f, size_t i, const char *records)
+{
+	assert_true(i < fake_dns_count(f));
+	assert_section(i, "prerequisite", ldns_pkt_answer(f->queries[i]), records);
 }

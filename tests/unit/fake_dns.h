@@ -54,4 +54,7 @@ size_t fake_dns_count(struct fake_dns *f);
  * "a.b. 0 ANY A \\# 0"). */
 void assert_update(struct fake_dns *f, size_t i, const char *zone, const char *records);
 
+/* Asserts query i's prerequisite section, in the same notation ("" for none). */
+void assert_prereq(struct fake_dns *f, size_t i, const char *records);
+
 #endif

@@ -171,12 +171,34 @@ static void bad_parameters_are_named(void **state)
 static void ttl_rule(void **state)
 {
 	(void)state;
-	struct ddns_config cfg = {0};
-	assert_int_equal(ddns_config_ttl(&cfg, 3600), 1200);
-	assert_int_equal(ddns_config_ttl(&cfg, 30), DDNS_TTL_FLOOR);
-	assert_int_equal(ddns_config_ttl(&cfg, 0xFFFFFFFFu), 1431655765u);
-	cfg.ttl = 77;
-	assert_int_equal(ddns_config_ttl(&cfg, 3600), 77);
+	struct ddns_config *cfg = parse_ok("{ \"resolvers\": [\"127.0.0.2\"] }");
+	assert_int_equal(ddns_config_ttl(cfg, 3600), 1200);
+	assert_int_equal(ddns_config_ttl(cfg, 30), DDNS_TTL_FLOOR);
+	assert_int_equal(ddns_config_ttl(cfg, 0xFFFFFFFFu), 1431655765u);
+	assert_int_equal(cfg->conflict_mode, DDNS_CHECK_WITH_DHCID);
+	ddns_config_free(cfg);
+
+	cfg = parse_ok("{ \"resolvers\": [\"127.0.0.2\"], \"ttl\": 77 }");
+	assert_int_equal(ddns_config_ttl(cfg, 3600), 77);
+	ddns_config_free(cfg);
+
+	cfg = parse_ok("{ \"resolvers\": [\"127.0.0.2\"], \"ttl-percent\": 0.5,"
+	               " \"ttl-min\": 100, \"ttl-max\": 1000,"
+	               " \"conflict-resolution\": \"no-check-without-dhcid\" }");
+	assert_int_equal(ddns_config_ttl(cfg, 600), 300);
+	assert_int_equal(ddns_config_ttl(cfg, 60), 100);
+	assert_int_equal(ddns_config_ttl(cfg, 86400), 1000);
+	assert_int_equal(cfg->conflict_mode, DDNS_NO_CHECK_WITHOUT_DHCID);
+	ddns_config_free(cfg);
+
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"ttl\": 60, \"ttl-min\": 10 }",
+	             "parameter 'ttl': a fixed TTL cannot be combined with ttl-percent");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"ttl-percent\": 1.5 }",
+	             "parameter 'ttl-percent': must be a fraction of the lifetime above 0");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"ttl-min\": 600, \"ttl-max\": 60 }",
+	             "parameter 'ttl-min': is larger than ttl-max");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"conflict-resolution\": \"yes\" }",
+	             "parameter 'conflict-resolution': unknown mode 'yes'");
 }
 
 int main(void)

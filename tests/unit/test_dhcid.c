@@ -12,7 +12,7 @@
 #include "update/dhcid.h"
 
 static void expect(enum ddns_id_type type, const uint8_t *id, size_t len, const char *fqdn,
-		   const char *want_b64)
+                   const char *want_b64)
 {
 	uint8_t out[DDNS_DHCID_LEN];
 	assert_int_equal(ddns_dhcid_compute(type, id, len, fqdn, out), 0);
@@ -28,7 +28,7 @@ static void duid_example(void **state)
 {
 	(void)state;
 	static const uint8_t duid[] = {0x00, 0x01, 0x00, 0x06, 0x41, 0x2d, 0xf1,
-				       0x66, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06};
+	                               0x66, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06};
 	expect(DDNS_ID_DUID, duid, sizeof(duid), "chi6.example.com.",
 	       "AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA=");
 }
@@ -68,10 +68,10 @@ static void case_does_not_matter_and_identity_does(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(duid_example),
-		cmocka_unit_test(client_id_example),
-		cmocka_unit_test(hwaddr_example),
-		cmocka_unit_test(case_does_not_matter_and_identity_does),
+	    cmocka_unit_test(duid_example),
+	    cmocka_unit_test(client_id_example),
+	    cmocka_unit_test(hwaddr_example),
+	    cmocka_unit_test(case_does_not_matter_and_identity_does),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

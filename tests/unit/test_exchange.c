@@ -28,8 +28,12 @@ static int setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	fake_dns_init(&fx->dns, &key);
 	ddns_addr_parse("127.0.0.2", 53, &fx->server);
-	struct ddns_change c = {DDNS_CHANGE_ADD, LDNS_RR_TYPE_A, "a.corp.example.", "10.0.0.1",
-	                        300};
+	struct ddns_change c = {.op = DDNS_CHANGE_ADD,
+	                        .type = LDNS_RR_TYPE_A,
+	                        .owner = "a.corp.example.",
+	                        .rdata = "10.0.0.1",
+	                        .ttl = 300,
+	                        .mode = DDNS_NO_CHECK_WITHOUT_DHCID};
 	fx->query = ddns_update_build("corp.example.", &c);
 	*state = fx;
 	return 0;
