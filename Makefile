@@ -13,7 +13,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -fPIC -fvisibility=hidden -pthread
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++14 $(WARN) -fPIC -fvisibility=hidden -pthread -I/usr/include/kea
-LDLIBS_ENGINE = -lldns -pthread
+LDLIBS_ENGINE = -lldns -lcrypto -pthread
 LDLIBS_KEA    = -lkea-dhcpsrv -lkea-dhcp++ -lkea-hooks -lkea-log -lkea-asiolink -lkea-cc \
                 -lkea-exceptions -lkea-util
 
@@ -35,7 +35,7 @@ LIB       := $(BUILD)/libdhcp_ddns_direct.so
 ENGINE_A  := $(BUILD)/libddns_engine.a
 
 # Debian packages the build, the tests and the demo need (see README).
-DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev ldnsutils libcmocka-dev \
+DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev libssl-dev ldnsutils libcmocka-dev \
                kea-dhcp4-server kea-dhcp6-server kea-admin kea-dhcp-ddns-server \
                bind9 bind9-utils bind9-dnsutils knot knot-dnsutils iproute2 util-linux \
                clang-format valgrind python3

@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "ddns/error.h"
+#include "util/base64.h"
 #include "util/json.h"
 #include "util/name.h"
 
@@ -112,25 +113,6 @@ static const struct {
     {"hmac-sha384", "hmac-sha384."},
     {"hmac-sha512", "hmac-sha512."},
 };
-
-/* Strict RFC 4648 base64: what BIND and ldns accept as a key secret. */
-static bool valid_base64(const char *b64)
-{
-	size_t len = strlen(b64);
-	if (len == 0 || len % 4 != 0)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)b64[i];
-		if (c == '=') {
-			/* Padding only at the very end, at most two. */
-			if (i < len - 2 || (i == len - 2 && b64[len - 1] != '='))
-				return false;
-		} else if (!(isalnum(c) || c == '+' || c == '/')) {
-			return false;
-		}
-	}
-	return true;
-}
 
 /*
  * Reads a secret file: either a BIND key file (the quoted string after "secret") or a bare base64
@@ -239,8 +221,14 @@ static int parse_key(struct parser *p, const char *path, const struct json *v,
 		if (rc != DDNS_OK)
 			return rc;
 	}
-	if (!valid_base64(key->secret))
+	size_t cap = strlen(key->secret) / 4 * 3;
+	key->raw = malloc(cap > 0 ? cap : 1);
+	if (key->raw == NULL)
+		return DDNS_ENOMEM;
+	int n = ddns_base64_decode(key->secret, key->raw, cap);
+	if (n <= 0)
 		return reject(p, sub, "secret is not valid base64");
+	key->raw_len = (size_t)n;
 	return DDNS_OK;
 }
 
@@ -539,6 +527,9 @@ void ddns_config_free(struct ddns_config *cfg)
 		if (cfg->keys[i].secret != NULL)
 			explicit_bzero(cfg->keys[i].secret, strlen(cfg->keys[i].secret));
 		free(cfg->keys[i].secret);
+		if (cfg->keys[i].raw != NULL)
+			explicit_bzero(cfg->keys[i].raw, cfg->keys[i].raw_len);
+		free(cfg->keys[i].raw);
 	}
 	for (size_t i = 0; i < cfg->n_zones; i++) {
 		free(cfg->zones[i].name);

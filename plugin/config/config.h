@@ -15,8 +15,10 @@
 
 struct ddns_tsig_key {
 	char *name;            /* normalised key name, e.g. "ddns-key." */
-	const char *algorithm; /* ldns algorithm name, e.g. "hmac-sha256." (static string) */
+	const char *algorithm; /* algorithm name, e.g. "hmac-sha256." (static string) */
 	char *secret;          /* base64 secret, validated; wiped on free */
+	uint8_t *raw;          /* the decoded secret; wiped on free */
+	size_t raw_len;        /* its length */
 };
 
 struct ddns_zone_cfg {

@@ -6,10 +6,8 @@
 
 #include "ddns/error.h"
 #include "transport/exchange.h"
+#include "transport/tsig.h"
 #include "util/log.h"
-
-/* RFC 8945 recommends 300 s of allowed clock skew. */
-#define TSIG_FUDGE 300
 
 int ddns_rcode_error(int rcode)
 {
@@ -81,20 +79,6 @@ static uint16_t random_id(void)
 	return id;
 }
 
-static int sign(ldns_pkt *query, const struct ddns_tsig_key *key)
-{
-	ldns_rr *old = ldns_pkt_tsig(query);
-	if (old != NULL) {
-		ldns_pkt_set_tsig(query, NULL);
-		ldns_rr_free(old);
-	}
-	if (key == NULL)
-		return DDNS_OK;
-	ldns_status st =
-	    ldns_pkt_tsig_sign(query, key->name, key->secret, TSIG_FUDGE, key->algorithm, NULL);
-	return st == LDNS_STATUS_OK ? DDNS_OK : DDNS_ETSIG;
-}
-
 static bool same_question(const ldns_pkt *query, const ldns_pkt *reply)
 {
 	const ldns_rr_list *q = ldns_pkt_question(query);
@@ -118,24 +102,6 @@ static bool matches(const ldns_pkt *query, const ldns_pkt *reply)
 	return same_question(query, reply);
 }
 
-static int check_tsig(const ldns_pkt *query, ldns_pkt *reply, const uint8_t *wire, size_t len,
-                      const struct ddns_tsig_key *key, struct ddns_exchange_info *info)
-{
-	const ldns_rr *tsig = ldns_pkt_tsig(reply);
-	if (tsig == NULL) {
-		/* Without a TSIG the RCODE is unauthenticated, so it cannot be believed. */
-		return DDNS_ETSIG;
-	}
-	if (ldns_rr_rd_count(tsig) > 5)
-		info->tsig_error = ldns_rdf2native_int16(ldns_rr_rdf(tsig, 5));
-	if (info->tsig_error != 0)
-		return DDNS_ETSIG;
-	const ldns_rdf *query_mac = ldns_rr_rdf(ldns_pkt_tsig(query), 3);
-	if (!ldns_pkt_tsig_verify(reply, wire, len, key->name, key->secret, query_mac))
-		return DDNS_ETSIG;
-	return DDNS_OK;
-}
-
 int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr *server,
                   ldns_pkt *query, const struct ddns_tsig_key *key, int timeout_ms,
                   ldns_pkt **reply, struct ddns_exchange_info *info)
@@ -149,10 +115,17 @@ int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr
 	info->tsig_error = 0;
 	info->tcp = false;
 
+	uint8_t mac[DDNS_TSIG_MAC_MAX];
+	size_t mac_len = 0;
 	ldns_pkt_set_id(query, random_id());
-	rc = sign(query, key);
-	if (rc != DDNS_OK)
-		return rc;
+	if (key != NULL) {
+		rc = ddns_tsig_sign(query, key, mac, &mac_len);
+		if (rc != DDNS_OK)
+			return rc;
+	} else {
+		ldns_rr_free(ldns_pkt_tsig(query));
+		ldns_pkt_set_tsig(query, NULL);
+	}
 	if (ldns_pkt2wire(&wire, query, &wire_len) != LDNS_STATUS_OK)
 		return DDNS_ENOMEM;
 
@@ -187,8 +160,8 @@ int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr
 			info->tcp = true;
 			continue;
 		}
-		if (key != NULL &&
-		    (rc = check_tsig(query, parsed, buf, len, key, info)) != DDNS_OK) {
+		if (key != NULL && (rc = ddns_tsig_verify(buf, len, parsed, key, mac, mac_len,
+		                                          &info->tsig_error)) != DDNS_OK) {
 			info->rcode = ldns_pkt_get_rcode(parsed);
 			ldns_pkt_free(parsed);
 			break;

@@ -6,7 +6,8 @@
  *   ddns-lease PARAMS.json grant|release|expire FQDN ADDRESS [grant|... FQDN ADDRESS]...
  *
  * Every engine log line goes to stderr, DEBUG included. Exits 0 when every change succeeded
- * within 60 s, 1 otherwise, after printing the counters on stdout.
+ * within DDNS_LEASE_WAIT_MS milliseconds (default 60000), 1 otherwise, after printing the counters
+ * on stdout.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -84,7 +85,8 @@ int main(int argc, char **argv)
 		}
 		ddns_engine_submit(engine, &ev);
 	}
-	int idle = ddns_engine_wait_idle(engine, 60000);
+	const char *wait = getenv("DDNS_LEASE_WAIT_MS");
+	int idle = ddns_engine_wait_idle(engine, wait != NULL ? atoi(wait) : 60000);
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(engine, &st);
 	printf("events=%llu updates=%llu succeeded=%llu failed=%llu retries=%llu pending=%llu "

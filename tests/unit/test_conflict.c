@@ -42,17 +42,18 @@ static int start(void **state, const char *mode)
 	char params[512], err[256];
 	fake_dns_init(&fx->dns, NULL);
 	ddns_log_set_sink(capture, fx);
-	snprintf(params, sizeof(params),
-		 "{ \"resolvers\": [\"127.0.0.1\"], \"conflict-resolution\": \"%s\","
-		 "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] },"
-		 "             { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [\"127.0.0.2\"] } ] }",
-		 mode);
+	snprintf(
+	    params, sizeof(params),
+	    "{ \"resolvers\": [\"127.0.0.1\"], \"conflict-resolution\": \"%s\","
+	    "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] },"
+	    "             { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [\"127.0.0.2\"] } ] }",
+	    mode);
 	struct ddns_engine_opts opts = {.transport = &fx->dns.transport, .timeout_ms = 100};
 	assert_int_equal(ddns_engine_new(params, &opts, &fx->engine, err, sizeof(err)), DDNS_OK);
 	uint8_t raw[DDNS_DHCID_LEN];
-	assert_int_equal(ddns_dhcid_compute(DDNS_ID_CLIENT_ID, client1, sizeof(client1),
-					    "h.corp.example.", raw),
-			 0);
+	assert_int_equal(
+	    ddns_dhcid_compute(DDNS_ID_CLIENT_ID, client1, sizeof(client1), "h.corp.example.", raw),
+	    0);
 	ldns_rdf *rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_B64, sizeof(raw), raw);
 	char *b64 = ldns_rdf2str(rdf);
 	snprintf(fx->dhcid, sizeof(fx->dhcid), "%s", b64);
@@ -89,10 +90,15 @@ static int teardown(void **state)
 
 static void lease(struct fixture *fx, enum ddns_lease_kind kind, const uint8_t *id, size_t len)
 {
-	struct ddns_lease_event ev = {.kind = kind, .family = AF_INET, .address = {10, 1, 0, 5},
-				      .fqdn = "h.corp.example.", .forward = true, .reverse = true,
-				      .lifetime = 3600, .id_type = DDNS_ID_CLIENT_ID,
-				      .id_len = (uint16_t)len};
+	struct ddns_lease_event ev = {.kind = kind,
+	                              .family = AF_INET,
+	                              .address = {10, 1, 0, 5},
+	                              .fqdn = "h.corp.example.",
+	                              .forward = true,
+	                              .reverse = true,
+	                              .lifetime = 3600,
+	                              .id_type = DDNS_ID_CLIENT_ID,
+	                              .id_len = (uint16_t)len};
 	memcpy(ev.id, id, len);
 	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
 	assert_int_equal(ddns_engine_wait_idle(fx->engine, 5000), DDNS_OK);
@@ -115,14 +121,14 @@ static void add_of_a_free_name(void **state)
 	assert_int_equal(fake_dns_count(&fx->dns), 2);
 	assert_prereq(&fx->dns, 0, "h.corp.example. 0 NONE ANY \\# 0");
 	assert_update(&fx->dns, 0, "corp.example.",
-		      with_dhcid(fx, "h.corp.example. 1200 IN A 10.1.0.5\n"
-				     "h.corp.example. 1200 IN DHCID %s"));
+	              with_dhcid(fx, "h.corp.example. 1200 IN A 10.1.0.5\n"
+	                             "h.corp.example. 1200 IN DHCID %s"));
 	assert_prereq(&fx->dns, 1, "");
 	assert_update(&fx->dns, 1, "1.10.in-addr.arpa.",
-		      with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 ANY PTR \\# 0\n"
-				     "5.0.1.10.in-addr.arpa. 0 ANY DHCID \\# 0\n"
-				     "5.0.1.10.in-addr.arpa. 1200 IN PTR h.corp.example.\n"
-				     "5.0.1.10.in-addr.arpa. 1200 IN DHCID %s"));
+	              with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 ANY PTR \\# 0\n"
+	                             "5.0.1.10.in-addr.arpa. 0 ANY DHCID \\# 0\n"
+	                             "5.0.1.10.in-addr.arpa. 1200 IN PTR h.corp.example.\n"
+	                             "5.0.1.10.in-addr.arpa. 1200 IN DHCID %s"));
 }
 
 static void own_name_is_taken_over(void **state)
@@ -133,12 +139,12 @@ static void own_name_is_taken_over(void **state)
 	assert_int_equal(fake_dns_count(&fx->dns), 3);
 	assert_prereq(&fx->dns, 1, with_dhcid(fx, "h.corp.example. 0 IN DHCID %s"));
 	assert_update(&fx->dns, 1, "corp.example.",
-		      "h.corp.example. 0 ANY A \\# 0\nh.corp.example. 1200 IN A 10.1.0.5");
+	              "h.corp.example. 0 ANY A \\# 0\nh.corp.example. 1200 IN A 10.1.0.5");
 	assert_update(&fx->dns, 2, "1.10.in-addr.arpa.",
-		      with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 ANY PTR \\# 0\n"
-				     "5.0.1.10.in-addr.arpa. 0 ANY DHCID \\# 0\n"
-				     "5.0.1.10.in-addr.arpa. 1200 IN PTR h.corp.example.\n"
-				     "5.0.1.10.in-addr.arpa. 1200 IN DHCID %s"));
+	              with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 ANY PTR \\# 0\n"
+	                             "5.0.1.10.in-addr.arpa. 0 ANY DHCID \\# 0\n"
+	                             "5.0.1.10.in-addr.arpa. 1200 IN PTR h.corp.example.\n"
+	                             "5.0.1.10.in-addr.arpa. 1200 IN DHCID %s"));
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(fx->engine, &st);
 	assert_int_equal(st.succeeded, 2);
@@ -157,9 +163,10 @@ static void another_clients_name_is_refused_and_no_ptr_is_written(void **state)
 	assert_int_equal(st.conflicts, 1);
 	assert_int_equal(st.failed, 1);
 	assert_int_equal(st.retries, 0);
-	assert_non_null(strstr(fx->log, "add A h.corp.example. 10.1.0.5 (name in use: checking its "
-					"DHCID): conflict, the name belongs to another client or is "
-					"a static entry; not published, and neither is its reverse"));
+	assert_non_null(strstr(fx->log,
+	                       "add A h.corp.example. 10.1.0.5 (name in use: checking its "
+	                       "DHCID): conflict, the name belongs to another client or is "
+	                       "a static entry; not published, and neither is its reverse"));
 	/* Nothing was published, so the expiry sends nothing that could hit the other client. */
 	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_NXRRSET});
 	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_NXRRSET});
@@ -177,14 +184,15 @@ static void removal_checks_dhcid_then_drops_it_with_the_last_address(void **stat
 	assert_int_equal(fake_dns_count(&fx->dns), 5);
 	assert_prereq(&fx->dns, 2, with_dhcid(fx, "h.corp.example. 0 IN DHCID %s"));
 	assert_update(&fx->dns, 2, "corp.example.", "h.corp.example. 0 NONE A 10.1.0.5");
-	assert_prereq(&fx->dns, 3, with_dhcid(fx, "h.corp.example. 0 IN DHCID %s\n"
-						  "h.corp.example. 0 NONE A \\# 0\n"
-						  "h.corp.example. 0 NONE AAAA \\# 0"));
+	assert_prereq(&fx->dns, 3,
+	              with_dhcid(fx, "h.corp.example. 0 IN DHCID %s\n"
+	                             "h.corp.example. 0 NONE A \\# 0\n"
+	                             "h.corp.example. 0 NONE AAAA \\# 0"));
 	assert_update(&fx->dns, 3, "corp.example.", "h.corp.example. 0 ANY DHCID \\# 0");
 	assert_prereq(&fx->dns, 4, with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 IN DHCID %s"));
 	assert_update(&fx->dns, 4, "1.10.in-addr.arpa.",
-		      "5.0.1.10.in-addr.arpa. 0 ANY PTR \\# 0\n"
-		      "5.0.1.10.in-addr.arpa. 0 ANY DHCID \\# 0");
+	              "5.0.1.10.in-addr.arpa. 0 ANY PTR \\# 0\n"
+	              "5.0.1.10.in-addr.arpa. 0 ANY DHCID \\# 0");
 }
 
 static void removal_of_another_clients_record_leaves_it(void **state)
@@ -196,7 +204,7 @@ static void removal_of_another_clients_record_leaves_it(void **state)
 	lease(fx, DDNS_LEASE_EXPIRED, client1, sizeof(client1));
 	assert_int_equal(fake_dns_count(&fx->dns), 4);
 	assert_non_null(strstr(fx->log, "remove A h.corp.example. 10.1.0.5: left alone, the record "
-					"is held by another client or already gone"));
+	                                "is held by another client or already gone"));
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(fx->engine, &st);
 	assert_int_equal(st.failed, 0);
@@ -209,15 +217,16 @@ static void no_check_mode_overwrites_and_records_dhcid(void **state)
 	lease(fx, DDNS_LEASE_GRANTED, client1, sizeof(client1));
 	assert_prereq(&fx->dns, 0, "");
 	assert_update(&fx->dns, 0, "corp.example.",
-		      with_dhcid(fx, "h.corp.example. 0 ANY A \\# 0\n"
-				     "h.corp.example. 0 ANY DHCID \\# 0\n"
-				     "h.corp.example. 1200 IN A 10.1.0.5\n"
-				     "h.corp.example. 1200 IN DHCID %s"));
+	              with_dhcid(fx, "h.corp.example. 0 ANY A \\# 0\n"
+	                             "h.corp.example. 0 ANY DHCID \\# 0\n"
+	                             "h.corp.example. 1200 IN A 10.1.0.5\n"
+	                             "h.corp.example. 1200 IN DHCID %s"));
 	lease(fx, DDNS_LEASE_RELEASED, client1, sizeof(client1));
 	assert_prereq(&fx->dns, 2, "");
 	assert_update(&fx->dns, 2, "corp.example.", "h.corp.example. 0 NONE A 10.1.0.5");
-	assert_prereq(&fx->dns, 3, "h.corp.example. 0 NONE A \\# 0\n"
-				   "h.corp.example. 0 NONE AAAA \\# 0");
+	assert_prereq(&fx->dns, 3,
+	              "h.corp.example. 0 NONE A \\# 0\n"
+	              "h.corp.example. 0 NONE AAAA \\# 0");
 }
 
 static void exists_mode_accepts_any_dhcid(void **state)
@@ -227,25 +236,23 @@ static void exists_mode_accepts_any_dhcid(void **state)
 	lease(fx, DDNS_LEASE_GRANTED, client1, sizeof(client1));
 	assert_prereq(&fx->dns, 1, "h.corp.example. 0 ANY DHCID \\# 0");
 	assert_update(&fx->dns, 1, "corp.example.",
-		      "h.corp.example. 0 ANY A \\# 0\nh.corp.example. 1200 IN A 10.1.0.5");
+	              "h.corp.example. 0 ANY A \\# 0\nh.corp.example. 1200 IN A 10.1.0.5");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(add_of_a_free_name, setup_check, teardown),
-		cmocka_unit_test_setup_teardown(own_name_is_taken_over, setup_check, teardown),
-		cmocka_unit_test_setup_teardown(another_clients_name_is_refused_and_no_ptr_is_written,
-						setup_check, teardown),
-		cmocka_unit_test_setup_teardown(
-			removal_checks_dhcid_then_drops_it_with_the_last_address, setup_check,
-			teardown),
-		cmocka_unit_test_setup_teardown(removal_of_another_clients_record_leaves_it,
-						setup_check, teardown),
-		cmocka_unit_test_setup_teardown(no_check_mode_overwrites_and_records_dhcid,
-						setup_no_check, teardown),
-		cmocka_unit_test_setup_teardown(exists_mode_accepts_any_dhcid, setup_exists,
-						teardown),
+	    cmocka_unit_test_setup_teardown(add_of_a_free_name, setup_check, teardown),
+	    cmocka_unit_test_setup_teardown(own_name_is_taken_over, setup_check, teardown),
+	    cmocka_unit_test_setup_teardown(another_clients_name_is_refused_and_no_ptr_is_written,
+	                                    setup_check, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        removal_checks_dhcid_then_drops_it_with_the_last_address, setup_check, teardown),
+	    cmocka_unit_test_setup_teardown(removal_of_another_clients_record_leaves_it,
+	                                    setup_check, teardown),
+	    cmocka_unit_test_setup_teardown(no_check_mode_overwrites_and_records_dhcid,
+	                                    setup_no_check, teardown),
+	    cmocka_unit_test_setup_teardown(exists_mode_accepts_any_dhcid, setup_exists, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

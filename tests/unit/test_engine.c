@@ -26,7 +26,8 @@ static const char *const params =
     "             { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [\"127.0.0.2\"] },"
     "             { \"name\": \"nodns.corp.example.\", \"update\": false } ] }";
 
-static struct ddns_tsig_key key = {"ddns-key.", "hmac-sha256.", SECRET};
+/* The fake server signs its replies with ldns, which needs only the base64 secret. */
+static struct ddns_tsig_key key = {"ddns-key.", "hmac-sha256.", SECRET, NULL, 0};
 
 struct fixture {
 	struct fake_dns dns;

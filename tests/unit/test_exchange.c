@@ -11,11 +11,23 @@
 #include "fake_dns.h"
 #include "transport/exchange.h"
 #include "update/update.h"
+#include "util/base64.h"
 
 static struct ddns_tsig_key key = {"ddns-key.", "hmac-sha256.",
-                                   "c2VjcmV0LWtleS1mb3ItdW5pdC10ZXN0cy0wMTIzNDU2Nzg5"};
-static struct ddns_tsig_key other_key = {"ddns-key.", "hmac-sha256.",
-                                         "b3RoZXItc2VjcmV0LWZvci11bml0LXRlc3RzLTAxMjM0NQ=="};
+                                   "c2VjcmV0LWtleS1mb3ItdW5pdC10ZXN0cy0wMTIzNDU2Nzg5", NULL, 0};
+static struct ddns_tsig_key other_key = {
+    "ddns-key.", "hmac-sha256.", "b3RoZXItc2VjcmV0LWZvci11bml0LXRlc3RzLTAxMjM0NQ==", NULL, 0};
+
+/* The engine signs with the decoded secret, as the configuration would have decoded it. */
+static void decode(struct ddns_tsig_key *k)
+{
+	static uint8_t raw[2][64];
+	uint8_t *buf = raw[k == &key ? 0 : 1];
+	int n = ddns_base64_decode(k->secret, buf, sizeof(raw[0]));
+	assert_true(n > 0);
+	k->raw = buf;
+	k->raw_len = (size_t)n;
+}
 
 struct fixture {
 	struct fake_dns dns;
@@ -26,6 +38,8 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
+	decode(&key);
+	decode(&other_key);
 	fake_dns_init(&fx->dns, &key);
 	ddns_addr_parse("127.0.0.2", 53, &fx->server);
 	struct ddns_change c = {.op = DDNS_CHANGE_ADD,

@@ -12,6 +12,7 @@
 #include "ddns/error.h"
 #include "update/update.h"
 #include "util/addr.h"
+#include "util/base64.h"
 #include "util/json.h"
 #include "util/name.h"
 
@@ -122,6 +123,22 @@ static void addresses(void **state)
 	assert_int_equal(ddns_addr_parse("", 53, &a), -1);
 }
 
+static void base64(void **state)
+{
+	(void)state;
+	uint8_t out[16];
+	assert_int_equal(ddns_base64_decode("TWFu", out, sizeof(out)), 3);
+	assert_memory_equal(out, "Man", 3);
+	assert_int_equal(ddns_base64_decode("TWE=", out, sizeof(out)), 2);
+	assert_int_equal(ddns_base64_decode("TQ==", out, sizeof(out)), 1);
+	assert_int_equal(ddns_base64_decode("TQ==TWFu", out, sizeof(out)), -1);
+	assert_int_equal(ddns_base64_decode("T=Q=", out, sizeof(out)), -1);
+	assert_int_equal(ddns_base64_decode("TWF", out, sizeof(out)), -1);
+	assert_int_equal(ddns_base64_decode("TW!u", out, sizeof(out)), -1);
+	assert_int_equal(ddns_base64_decode("", out, sizeof(out)), -1);
+	assert_int_equal(ddns_base64_decode("TWFuTWFu", out, 5), -1);
+}
+
 static void json_reader(void **state)
 {
 	(void)state;
@@ -164,6 +181,7 @@ int main(void)
 	    cmocka_unit_test(reverse_names),
 	    cmocka_unit_test(addresses),
 	    cmocka_unit_test(json_reader),
+	    cmocka_unit_test(base64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* TSIG signing and verification with OpenSSL's HMAC; see tsig.h. */
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ddns/error.h"
+#include "transport/tsig.h"
+
+/* RFC 8945 recommends 300 s of allowed clock skew. */
+#define TSIG_FUDGE 300
+
+static const EVP_MD *digest_of(const char *algorithm)
+{
+	static const struct {
+		const char *name;
+		const EVP_MD *(*md)(void);
+	} table[] = {
+	    {"hmac-md5.sig-alg.reg.int.", EVP_md5}, {"hmac-sha1.", EVP_sha1},
+	    {"hmac-sha224.", EVP_sha224},           {"hmac-sha256.", EVP_sha256},
+	    {"hmac-sha384.", EVP_sha384},           {"hmac-sha512.", EVP_sha512},
+	};
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (strcasecmp(algorithm, table[i].name) == 0)
+			return table[i].md();
+	return NULL;
+}
+
+/* Writes a name in canonical (lower-case, uncompressed) wire form. */
+static bool put_name(ldns_buffer *b, const char *name)
+{
+	ldns_rdf *rdf = ldns_dname_new_frm_str(name);
+	if (rdf == NULL)
+		return false;
+	ldns_dname2canonical(rdf);
+	ldns_buffer_write(b, ldns_rdf_data(rdf), ldns_rdf_size(rdf));
+	ldns_rdf_deep_free(rdf);
+	return true;
+}
+
+/* The TSIG variables of RFC 8945 section 4.3.3, after the message. */
+static bool put_variables(ldns_buffer *b, const struct ddns_tsig_key *key, const uint8_t time[6],
+                          uint16_t fudge, uint16_t error, const uint8_t *other, uint16_t other_len)
+{
+	if (!put_name(b, key->name))
+		return false;
+	ldns_buffer_write_u16(b, LDNS_RR_CLASS_ANY);
+	ldns_buffer_write_u32(b, 0);
+	if (!put_name(b, key->algorithm))
+		return false;
+	ldns_buffer_write(b, time, 6);
+	ldns_buffer_write_u16(b, fudge);
+	ldns_buffer_write_u16(b, error);
+	ldns_buffer_write_u16(b, other_len);
+	ldns_buffer_write(b, other, other_len);
+	return ldns_buffer_status_ok(b);
+}
+
+static int mac_of(const struct ddns_tsig_key *key, const ldns_buffer *b, uint8_t *mac,
+                  unsigned int *mac_len)
+{
+	const EVP_MD *md = digest_of(key->algorithm);
+	if (md == NULL)
+		return DDNS_EINVAL;
+	if (HMAC(md, key->raw, (int)key->raw_len, ldns_buffer_begin(b), ldns_buffer_position(b),
+	         mac, mac_len) == NULL)
+		return DDNS_ENOMEM;
+	return DDNS_OK;
+}
+
+int ddns_tsig_sign(ldns_pkt *query, const struct ddns_tsig_key *key, uint8_t *mac, size_t *mac_len)
+{
+	ldns_rr *old = ldns_pkt_tsig(query);
+	ldns_pkt_set_tsig(query, NULL);
+	ldns_rr_free(old);
+
+	uint8_t *wire = NULL;
+	size_t wire_len;
+	if (ldns_pkt2wire(&wire, query, &wire_len) != LDNS_STATUS_OK)
+		return DDNS_ENOMEM;
+	uint64_t now = (uint64_t)time(NULL);
+	uint8_t when[6] = {(uint8_t)(now >> 40), (uint8_t)(now >> 32), (uint8_t)(now >> 24),
+	                   (uint8_t)(now >> 16), (uint8_t)(now >> 8),  (uint8_t)now};
+	ldns_buffer *b = ldns_buffer_new(wire_len + 2 * LDNS_MAX_DOMAINLEN + 64);
+	int rc = DDNS_ENOMEM;
+	unsigned int len = 0;
+	if (b != NULL) {
+		ldns_buffer_write(b, wire, wire_len);
+		rc = put_variables(b, key, when, TSIG_FUDGE, 0, NULL, 0) ? mac_of(key, b, mac, &len)
+		                                                         : DDNS_ENOMEM;
+	}
+	ldns_buffer_free(b);
+	free(wire);
+	if (rc != DDNS_OK)
+		return rc;
+	*mac_len = len;
+
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rdf *owner = ldns_dname_new_frm_str(key->name);
+	ldns_rdf *rdfs[] = {
+	    ldns_dname_new_frm_str(key->algorithm),
+	    ldns_rdf_new_frm_data(LDNS_RDF_TYPE_TSIGTIME, sizeof(when), when),
+	    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, TSIG_FUDGE),
+	    ldns_native2rdf_int16_data(len, mac),
+	    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, ldns_pkt_id(query)),
+	    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 0),
+	    ldns_native2rdf_int16_data(0, NULL),
+	};
+	bool ok = rr != NULL && owner != NULL;
+	for (size_t i = 0; i < sizeof(rdfs) / sizeof(rdfs[0]); i++)
+		ok = ok && rdfs[i] != NULL;
+	if (!ok) {
+		ldns_rr_free(rr);
+		ldns_rdf_deep_free(owner);
+		for (size_t i = 0; i < sizeof(rdfs) / sizeof(rdfs[0]); i++)
+			ldns_rdf_deep_free(rdfs[i]);
+		return DDNS_ENOMEM;
+	}
+	ldns_rr_set_owner(rr, owner);
+	ldns_rr_set_type(rr, LDNS_RR_TYPE_TSIG);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_ANY);
+	ldns_rr_set_ttl(rr, 0);
+	for (size_t i = 0; i < sizeof(rdfs) / sizeof(rdfs[0]); i++)
+		ldns_rr_push_rdf(rr, rdfs[i]);
+	ldns_pkt_set_tsig(query, rr);
+	return DDNS_OK;
+}
+
+static bool skip_name(const uint8_t *w, size_t len, size_t *pos)
+{
+	while (*pos < len) {
+		uint8_t c = w[*pos];
+		if (c == 0) {
+			(*pos)++;
+			return true;
+		}
+		if ((c & 0xC0) == 0xC0) {
+			*pos += 2;
+			return *pos <= len;
+		}
+		if ((c & 0xC0) != 0)
+			return false;
+		*pos += (size_t)c + 1;
+	}
+	return false;
+}
+
+/* Offset of the last record of the message, where a TSIG must be. */
+static bool last_record(const uint8_t *w, size_t len, size_t *out)
+{
+	if (len < LDNS_HEADER_SIZE)
+		return false;
+	size_t qd = (size_t)w[4] << 8 | w[5];
+	size_t rrs =
+	    ((size_t)w[6] << 8 | w[7]) + ((size_t)w[8] << 8 | w[9]) + ((size_t)w[10] << 8 | w[11]);
+	size_t pos = LDNS_HEADER_SIZE;
+	if (rrs == 0)
+		return false;
+	for (size_t i = 0; i < qd; i++) {
+		if (!skip_name(w, len, &pos))
+			return false;
+		pos += 4;
+	}
+	for (size_t i = 0; i + 1 < rrs; i++) {
+		if (!skip_name(w, len, &pos) || pos + 10 > len)
+			return false;
+		pos += 10 + ((size_t)w[pos + 8] << 8 | w[pos + 9]);
+	}
+	*out = pos;
+	return pos < len;
+}
+
+int ddns_tsig_verify(const uint8_t *wire, size_t len, const ldns_pkt *reply,
+                     const struct ddns_tsig_key *key, const uint8_t *req_mac, size_t req_mac_len,
+                     int *tsig_error)
+{
+	*tsig_error = 0;
+	const ldns_rr *t = ldns_pkt_tsig(reply);
+	if (t == NULL || ldns_rr_rd_count(t) < 7)
+		return DDNS_ETSIG;
+	int error = ldns_rdf2native_int16(ldns_rr_rdf(t, 5));
+	if (error != 0) {
+		*tsig_error = error;
+		return DDNS_ETSIG;
+	}
+	ldns_rdf *name = ldns_dname_new_frm_str(key->name);
+	ldns_rdf *alg = ldns_dname_new_frm_str(key->algorithm);
+	bool ours = name != NULL && alg != NULL &&
+	            ldns_dname_compare(ldns_rr_owner(t), name) == 0 &&
+	            ldns_dname_compare(ldns_rr_rdf(t, 0), alg) == 0;
+	ldns_rdf_deep_free(name);
+	ldns_rdf_deep_free(alg);
+	size_t at;
+	const ldns_rdf *when = ldns_rr_rdf(t, 1), *mac = ldns_rr_rdf(t, 3),
+	               *other = ldns_rr_rdf(t, 6);
+	if (!ours || !last_record(wire, len, &at) || ldns_rdf_size(when) != 6 ||
+	    ldns_rdf_size(mac) < 2 || ldns_rdf_size(other) < 2)
+		return DDNS_ETSIG;
+
+	ldns_buffer *b = ldns_buffer_new(len + req_mac_len + 2 * LDNS_MAX_DOMAINLEN + 64);
+	if (b == NULL)
+		return DDNS_ENOMEM;
+	ldns_buffer_write_u16(b, (uint16_t)req_mac_len);
+	ldns_buffer_write(b, req_mac, req_mac_len);
+	size_t msg = ldns_buffer_position(b);
+	ldns_buffer_write(b, wire, at);
+	/* As the server signed it: its original ID, and without the TSIG in ARCOUNT. */
+	uint8_t *m = ldns_buffer_at(b, msg);
+	uint16_t orig_id = ldns_rdf2native_int16(ldns_rr_rdf(t, 4));
+	uint16_t arcount = (uint16_t)((m[10] << 8 | m[11]) - 1);
+	m[0] = (uint8_t)(orig_id >> 8);
+	m[1] = (uint8_t)orig_id;
+	m[10] = (uint8_t)(arcount >> 8);
+	m[11] = (uint8_t)arcount;
+	const uint8_t *o = ldns_rdf_data(other);
+	uint16_t fudge = ldns_rdf2native_int16(ldns_rr_rdf(t, 2));
+	uint8_t expect[EVP_MAX_MD_SIZE];
+	unsigned int expect_len = 0;
+	int rc = put_variables(b, key, ldns_rdf_data(when), fudge, 0, o + 2,
+	                       (uint16_t)(ldns_rdf_size(other) - 2))
+	             ? mac_of(key, b, expect, &expect_len)
+	             : DDNS_ENOMEM;
+	ldns_buffer_free(b);
+	if (rc != DDNS_OK)
+		return rc;
+	const uint8_t *got = ldns_rdf_data(mac) + 2;
+	size_t got_len = ldns_rdf_size(mac) - 2;
+	if (got_len != expect_len || CRYPTO_memcmp(got, expect, expect_len) != 0)
+		return DDNS_ETSIG;
+	const uint8_t *w = ldns_rdf_data(when);
+	int64_t signed_at =
+	    (int64_t)((uint64_t)w[0] << 40 | (uint64_t)w[1] << 32 | (uint64_t)w[2] << 24 |
+	              (uint64_t)w[3] << 16 | (uint64_t)w[4] << 8 | w[5]);
+	int64_t skew = (int64_t)time(NULL) - signed_at;
+	if (skew > fudge || -skew > fudge) {
+		*tsig_error = DDNS_TSIG_BADTIME;
+		return DDNS_ETSIG;
+	}
+	return DDNS_OK;
+}
