@@ -284,3 +284,28 @@ int ddns_discover_targets(struct ddns_resolvers *r, const struct ddns_zone_info 
 	}
 	return *n > 0 ? DDNS_OK : DDNS_ENOTARGET;
 }
+
+int ddns_discover_alias(struct ddns_resolvers *r, const char *name, char *out)
+{
+	ldns_pkt *reply = NULL;
+	snprintf(out, DDNS_NAME_MAX, "%s", name);
+	int rc = lookup(r, name, LDNS_RR_TYPE_CNAME, &reply);
+	if (rc != DDNS_OK)
+		return rc;
+	const ldns_rr_list *answer = ldns_pkt_answer(reply);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(answer); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(answer, i);
+		char target[DDNS_NAME_MAX];
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME || !owner_is(rr, name))
+			continue;
+		rdf_name(ldns_rr_rdf(rr, 0), target);
+		if (target[0] != '\0') {
+			log_debug("%s is an alias of %s (classless reverse delegation)", name,
+			          target);
+			snprintf(out, DDNS_NAME_MAX, "%s", target);
+		}
+		break;
+	}
+	ldns_pkt_free(reply);
+	return DDNS_OK;
+}

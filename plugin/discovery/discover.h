@@ -49,6 +49,13 @@ int ddns_discover_zone(struct ddns_resolvers *r, const char *name, struct ddns_z
 int ddns_discover_targets(struct ddns_resolvers *r, const struct ddns_zone_info *zone,
                           struct ddns_target *out, size_t *n, uint32_t *ttl);
 
+/*
+ * Follows a CNAME at name, if there is one (RFC 2317 classless reverse delegation: the standard
+ * in-addr.arpa name is an alias into the child zone that holds the PTR). Copies the alias target,
+ * or name itself when it has no CNAME, into out. Returns DDNS_OK, or why no resolver answered.
+ */
+int ddns_discover_alias(struct ddns_resolvers *r, const char *name, char *out);
+
 /* Copies the parent of a normalised name ("a.b." -> "b.", "a." -> ".") into out. */
 void ddns_name_parent(const char *name, char *out);
 

@@ -226,6 +226,16 @@ int ddns_locate(struct ddns_locator *loc, const char *owner, bool fresh,
 	return DDNS_OK;
 }
 
+int ddns_locate_ptr_owner(struct ddns_locator *loc, const char *owner, char *out)
+{
+	const struct ddns_zone_cfg *entry = ddns_config_zone_for(loc->cfg, owner);
+	if (entry != NULL && entry->n_servers > 0) {
+		snprintf(out, DDNS_NAME_MAX, "%s", owner);
+		return DDNS_OK;
+	}
+	return ddns_discover_alias(&loc->resolvers, owner, out);
+}
+
 void ddns_locator_invalidate(struct ddns_locator *loc, const char *zone)
 {
 	log_debug("forgetting what is cached for zone %s", zone);

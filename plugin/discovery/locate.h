@@ -52,6 +52,13 @@ void ddns_locator_free(struct ddns_locator *loc);
 int ddns_locate(struct ddns_locator *loc, const char *owner, bool fresh,
                 struct ddns_target_set *out);
 
+/*
+ * The name a PTR record for the reverse name owner really lives at: the target of a CNAME there
+ * (RFC 2317), or owner itself. Zones with pinned servers are taken as they are configured, without
+ * a lookup. Returns DDNS_OK, or why no resolver answered (retry later).
+ */
+int ddns_locate_ptr_owner(struct ddns_locator *loc, const char *owner, char *out);
+
 /* Forgets what is cached about zone (after NOTAUTH or NOTZONE from one of its targets). */
 void ddns_locator_invalidate(struct ddns_locator *loc, const char *zone);
 

@@ -29,6 +29,7 @@ struct job {
 	struct job *next;          /* next pending job, in arrival order */
 	struct ddns_change change; /* what to apply, and how far it got */
 	bool best_effort;          /* a removal the plugin has no record of: no retry */
+	bool alias_checked;        /* a PTR's owner has been checked for an RFC 2317 CNAME */
 	bool has_then;             /* then is to be submitted once change is applied */
 	struct ddns_change then;   /* the reverse record that waits for its forward name */
 	int family;                /* the lease's address, to forget a name lost to a conflict */
@@ -140,6 +141,18 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 	bool fresh = false;
 	job->attempts++;
 
+	if (job->change.type == LDNS_RR_TYPE_PTR && !job->alias_checked) {
+		char owner[DDNS_NAME_MAX];
+		int rc = ddns_locate_ptr_owner(e->locator, job->change.owner, owner);
+		if (rc != DDNS_OK) {
+			ddns_change_describe(&job->change, what, sizeof(what));
+			log_warn("%s: cannot check for a classless delegation: %s", what,
+			         ddns_strerror(rc));
+			return JOB_RETRY;
+		}
+		snprintf(job->change.owner, sizeof(job->change.owner), "%s", owner);
+		job->alias_checked = true;
+	}
 	for (;;) {
 		ddns_change_describe(&job->change, what, sizeof(what));
 		int rc = ddns_locate(e->locator, job->change.owner, fresh, &ts);

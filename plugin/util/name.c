@@ -9,7 +9,7 @@ static bool allowed(unsigned char c, enum name_policy policy)
 {
 	if (isascii(c) && isalnum(c))
 		return true;
-	return c == '-' || (c == '_' && policy == NAME_SERVICE);
+	return c == '-' || ((c == '_' || c == '/') && policy == NAME_SERVICE);
 }
 
 int ddns_name_normalize(const char *in, enum name_policy policy, bool allow_root, char *out,

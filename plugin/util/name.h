@@ -16,7 +16,8 @@
 
 enum name_policy {
 	NAME_HOST,    /* letters, digits, hyphen; no leading or trailing hyphen (RFC 952/1123) */
-	NAME_SERVICE, /* as NAME_HOST, and underscores (zone, key and server names) */
+	NAME_SERVICE, /* as NAME_HOST, and underscores and slashes (names from the configuration
+	               * and from DNS: zone, key and server names, RFC 2317 "64/26" labels) */
 };
 
 /*

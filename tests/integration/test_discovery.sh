@@ -104,6 +104,18 @@ expect_log "query SOA h2.kb.test. to resolver 127.0.0.54: (no reply before the t
 expect_log "query SOA h2.kb.test. to resolver 127.0.0.53: NXDOMAIN"
 ok "first resolver down, second answers"
 
+publish h24.kb.test 10.1.5.7
+expect_at 127.0.0.23 7.5.1.10.in-addr.arpa PTR h24.kb.test.
+expect_log "add PTR 7\.5\.1\.10\.in-addr\.arpa\. h24\.kb\.test\.: zone 5\.1\.10\.in-addr\.arpa\., server rev24\.other\.test\. \(127\.0\.0\.23\): success"
+ok "reverse: a /24 delegated from the /16 (the /16 itself is the KB838151 case)"
+
+publish h26.kb.test 10.1.4.70
+expect_at 127.0.0.24 70.64-26.4.1.10.in-addr.arpa PTR h26.kb.test.
+expect_at 127.0.0.23 70.4.1.10.in-addr.arpa CNAME 70.64-26.4.1.10.in-addr.arpa.
+expect_log "70\.4\.1\.10\.in-addr\.arpa\. is an alias of 70\.64-26\.4\.1\.10\.in-addr\.arpa\."
+expect_log "zone 64-26\.4\.1\.10\.in-addr\.arpa\., server rev26\.other\.test\. \(127\.0\.0\.24\): success"
+ok "reverse: a /26 delegated the RFC 2317 way (PTR at the CNAME target)"
+
 "$LEASE_TOOL" "$LAB_DIR/params.json" grant h3.kb.test 10.1.0.7 expire h3.kb.test 10.1.0.7 \
 	>"$LAB_DIR/last.out" 2>"$LAB_DIR/last.log" || lab_fail "grant then expire failed"
 expect_at 127.0.0.21 h3.kb.test A ""

@@ -25,6 +25,9 @@
 #                      truncated                                 named on port 5300)
 #   drop.test          the primary drops UDP; NS q.drop.test     127.0.0.92 (TCP relayed)
 #                      (93) refuses
+#   5.1.10.in-addr.arpa   a /24 delegated from the /16 1.10.in-addr.arpa   127.0.0.23
+#   4.1.10.in-addr.arpa   a /24 (127.0.0.23) whose .64-.127 are CNAMEs into the RFC 2317 child
+#   64-26.4.1.10.in-addr.arpa                                               127.0.0.24
 #   127.0.0.54 swallows UDP and closes TCP: a resolver that is down.
 
 LAB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -114,7 +117,7 @@ resolves() { [ -n "$(dig @127.0.0.53 +time=1 +tries=1 +short "$1" A)" ]; }
 
 authority_lab_start() {
 	local a
-	for a in 10 21 22 31 32 41 51 52 53 54 61 62 71 81 82 83 84 91 92 93; do
+	for a in 10 21 22 23 24 31 32 41 51 52 53 54 61 62 71 81 82 83 84 91 92 93; do
 		lab_addr "127.0.0.$a"
 	done
 	LAB_SECRET=$(lab_tsig_secret)
@@ -136,9 +139,18 @@ authority_lab_start() {
 		"drop.test. IN NS p.drop.test." "drop.test. IN NS q.drop.test." \
 		"p.drop.test. IN A 127.0.0.92" "q.drop.test. IN A 127.0.0.93"
 	soa_zone "$Z/kb.test" dc1.other.test. "kb.test. IN NS dc1.other.test."
-	soa_zone "$Z/1.10.in-addr.arpa" dc1.other.test. "1.10.in-addr.arpa. IN NS dc1.other.test."
+	soa_zone "$Z/1.10.in-addr.arpa" dc1.other.test. "1.10.in-addr.arpa. IN NS dc1.other.test." \
+		"5.1.10.in-addr.arpa. IN NS rev24.other.test." "4.1.10.in-addr.arpa. IN NS rev24.other.test."
+	soa_zone "$Z/5.1.10.in-addr.arpa" rev24.other.test. "5.1.10.in-addr.arpa. IN NS rev24.other.test."
+	local cnames=() i
+	for i in $(seq 64 127); do cnames+=("$i.4.1.10.in-addr.arpa. IN CNAME $i.64-26.4.1.10.in-addr.arpa."); done
+	soa_zone "$Z/4.1.10.in-addr.arpa" rev24.other.test. "4.1.10.in-addr.arpa. IN NS rev24.other.test." \
+		"64-26.4.1.10.in-addr.arpa. IN NS rev26.other.test." "${cnames[@]}"
+	soa_zone "$Z/64-26.4.1.10.in-addr.arpa" rev26.other.test. \
+		"64-26.4.1.10.in-addr.arpa. IN NS rev26.other.test."
 	soa_zone "$Z/other.test" ns.other.test. "other.test. IN NS ns.other.test." \
-		"ns.other.test. IN A 127.0.0.22" "dc1.other.test. IN A 127.0.0.21"
+		"ns.other.test. IN A 127.0.0.22" "dc1.other.test. IN A 127.0.0.21" \
+		"rev24.other.test. IN A 127.0.0.23" "rev26.other.test. IN A 127.0.0.24"
 	soa_zone "$Z/hidden.test" hp.hidden.test. "hidden.test. IN NS ns2.hidden.test." \
 		"ns2.hidden.test. IN A 127.0.0.32" "hp.hidden.test. IN A 127.0.0.31"
 	soa_zone "$Z/nomname.test" ghost.nomname.test. "nomname.test. IN NS ns.nomname.test." \
@@ -169,6 +181,8 @@ authority_lab_start() {
 	primary root 127.0.0.10 -root
 	primary dc1 127.0.0.21 kb.test 1.10.in-addr.arpa
 	primary other 127.0.0.22 -other.test
+	primary rev24 127.0.0.23 5.1.10.in-addr.arpa 4.1.10.in-addr.arpa
+	primary rev26 127.0.0.24 64-26.4.1.10.in-addr.arpa
 	primary hidden-primary 127.0.0.31 hidden.test
 	primary hidden-ns2 127.0.0.32 -hidden.test
 	primary nomname 127.0.0.41 nomname.test

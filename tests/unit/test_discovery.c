@@ -412,6 +412,39 @@ static void notauth_moves_to_the_next_target_first(void **state)
 	ddns_engine_free(engine);
 }
 
+/* RFC 2317: the PTR goes to the CNAME target, in the child zone, written with the RFC's slash. */
+static void classless_reverse_follows_the_cname(void **state)
+{
+	struct fixture *fx = *state;
+	ddns_engine *engine;
+	char err[256];
+	struct ddns_engine_opts opts = {.transport = &fx->dns.transport, .timeout_ms = 100};
+	assert_int_equal(ddns_engine_new("{ \"resolvers\": [\"127.0.0.53\"], \"forward\": false }",
+	                                 &opts, &engine, err, sizeof(err)),
+	                 DDNS_OK);
+	noerror(fx, "70.4.1.10.in-addr.arpa. 300 IN CNAME 70.64/26.4.1.10.in-addr.arpa.");
+	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("64/26.4.1.10.in-addr.arpa.", "rev.test."));
+	noerror(fx, "64/26.4.1.10.in-addr.arpa. 300 IN NS rev.test.");
+	noerror(fx, "rev.test. 300 IN A 127.0.0.24");
+	noerror(fx, NULL);
+	struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED,
+	                              .family = AF_INET,
+	                              .address = {10, 1, 4, 70},
+	                              .fqdn = "h.corp.test.",
+	                              .forward = true,
+	                              .reverse = true,
+	                              .lifetime = 600};
+	assert_int_equal(ddns_engine_submit(engine, &ev), DDNS_OK);
+	assert_int_equal(ddns_engine_wait_idle(engine, 5000), DDNS_OK);
+	assert_query(fx, 0, "70.4.1.10.in-addr.arpa.", LDNS_RR_TYPE_CNAME, "127.0.0.53");
+	assert_int_equal(fake_dns_count(&fx->dns), 6);
+	assert_string_equal(fx->dns.servers[5].text, "127.0.0.24");
+	assert_update(&fx->dns, 5, "64/26.4.1.10.in-addr.arpa.",
+	              "70.64/26.4.1.10.in-addr.arpa. 0 ANY PTR \\# 0\n"
+	              "70.64/26.4.1.10.in-addr.arpa. 200 IN PTR h.corp.test.");
+	ddns_engine_free(engine);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -434,6 +467,7 @@ int main(void)
 	    T(pinned_servers_skip_discovery),
 	    T(notauth_rediscovers_once),
 	    T(notauth_moves_to_the_next_target_first),
+	    T(classless_reverse_follows_the_cname),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
