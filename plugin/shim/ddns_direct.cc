@@ -10,6 +10,9 @@
 #include <string>
 
 #include <hooks/hooks.h>
+#include <dhcp/dhcp6.h>
+#include <dhcp/option6_client_fqdn.h>
+#include <dhcp/pkt6.h>
 #include <dhcpsrv/lease.h>
 #include <log/logger.h>
 #include <log/macros.h>
@@ -25,6 +28,13 @@ using isc::dhcp::Lease4;
 using isc::dhcp::Lease4Collection;
 using isc::dhcp::Lease4CollectionPtr;
 using isc::dhcp::Lease4Ptr;
+using isc::dhcp::Lease6;
+using isc::dhcp::Lease6Collection;
+using isc::dhcp::Lease6CollectionPtr;
+using isc::dhcp::Lease6Ptr;
+using isc::dhcp::Option6ClientFqdn;
+using isc::dhcp::Option6ClientFqdnPtr;
+using isc::dhcp::Pkt6Ptr;
 
 namespace
 {
@@ -110,32 +120,56 @@ void copy_identity(ddns_lease_event &ev, const std::vector<uint8_t> &bytes, enum
 	ev.id_type = type;
 }
 
+// Fills what every lease has; the caller adds the client identity and submits.
+void fill_event(ddns_lease_event &ev, const isc::dhcp::Lease &lease, int family,
+                enum ddns_lease_kind kind, bool fwd, bool rev)
+{
+	std::memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.family = family;
+	std::vector<uint8_t> addr = lease.addr_.toBytes();
+	std::memcpy(ev.address, addr.data(), addr.size() < 16 ? addr.size() : 16);
+	std::snprintf(ev.fqdn, sizeof(ev.fqdn), "%s", lease.hostname_.c_str());
+	ev.forward = fwd;
+	ev.reverse = rev;
+	ev.lifetime = lease.valid_lft_;
+	ev.id_type = DDNS_ID_NONE;
+}
+
+void submit(const ddns_lease_event &ev, const isc::dhcp::Lease &lease)
+{
+	int rc = ddns_engine_submit(engine, &ev);
+	if (rc != DDNS_OK) {
+		LOG_ERROR(logger, DDNS_DIRECT_SUBMIT_FAILED)
+		    .arg(kind_name(ev.kind))
+		    .arg(lease.addr_.toText())
+		    .arg(ddns_strerror(rc));
+	}
+}
+
 void submit_lease4(const Lease4Ptr &lease, enum ddns_lease_kind kind, bool fwd, bool rev)
 {
 	if (!lease || engine == nullptr)
 		return;
 	ddns_lease_event ev;
-	std::memset(&ev, 0, sizeof(ev));
-	ev.kind = kind;
-	ev.family = AF_INET;
-	std::vector<uint8_t> addr = lease->addr_.toBytes();
-	std::memcpy(ev.address, addr.data(), addr.size() < 16 ? addr.size() : 16);
-	std::snprintf(ev.fqdn, sizeof(ev.fqdn), "%s", lease->hostname_.c_str());
-	ev.forward = fwd;
-	ev.reverse = rev;
-	ev.lifetime = lease->valid_lft_;
-	ev.id_type = DDNS_ID_NONE;
+	fill_event(ev, *lease, AF_INET, kind, fwd, rev);
 	if (lease->client_id_ && !lease->client_id_->getClientId().empty())
 		copy_identity(ev, lease->client_id_->getClientId(), DDNS_ID_CLIENT_ID, -1);
 	else if (lease->hwaddr_)
 		copy_identity(ev, lease->hwaddr_->hwaddr_, DDNS_ID_HWADDR, lease->hwaddr_->htype_);
-	int rc = ddns_engine_submit(engine, &ev);
-	if (rc != DDNS_OK) {
-		LOG_ERROR(logger, DDNS_DIRECT_SUBMIT_FAILED)
-		    .arg(kind_name(kind))
-		    .arg(lease->addr_.toText())
-		    .arg(ddns_strerror(rc));
-	}
+	submit(ev, *lease);
+}
+
+// Only addresses (IA_NA) are published; delegated prefixes are not.
+void submit_lease6(const Lease6Ptr &lease, enum ddns_lease_kind kind, bool fwd, bool rev)
+{
+	if (!lease || engine == nullptr || lease->type_ != isc::dhcp::Lease::TYPE_NA)
+		return;
+	ddns_lease_event ev;
+	fill_event(ev, *lease, AF_INET6, kind, fwd, rev);
+	if (lease->duid_)
+		copy_identity(ev, lease->duid_->getDuid(), DDNS_ID_DUID, -1);
+	submit(ev, *lease);
 }
 
 bool context_flag(CalloutHandle &handle, const char *name, bool &value)
@@ -146,6 +180,37 @@ bool context_flag(CalloutHandle &handle, const char *name, bool &value)
 	} catch (const NoSuchCalloutContext &) {
 		return false;
 	}
+}
+
+// Release, decline and expiry: Kea queues its own removal for D2 from this very lease object
+// after the callout when the lease says DNS was updated, so the flags are cleared here.
+template <typename LeasePtr>
+int lease_ended(CalloutHandle &handle, const char *argument, const char *callout,
+                enum ddns_lease_kind kind,
+                void (*submit_fn)(const LeasePtr &, enum ddns_lease_kind, bool, bool))
+{
+	try {
+		LeasePtr lease;
+		handle.getArgument(argument, lease);
+		submit_fn(lease, kind, false, false);
+		if (lease) {
+			lease->fqdn_fwd_ = false;
+			lease->fqdn_rev_ = false;
+		}
+	} catch (const std::exception &ex) {
+		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR).arg(callout).arg(ex.what());
+	}
+	return 0;
+}
+
+int lease4_ended(CalloutHandle &handle, const char *callout, enum ddns_lease_kind kind)
+{
+	return lease_ended<Lease4Ptr>(handle, "lease4", callout, kind, submit_lease4);
+}
+
+int lease6_ended(CalloutHandle &handle, const char *callout, enum ddns_lease_kind kind)
+{
+	return lease_ended<Lease6Ptr>(handle, "lease6", callout, kind, submit_lease6);
 }
 
 } // namespace
@@ -236,18 +301,6 @@ __attribute__((visibility("default"))) int leases4_committed(CalloutHandle &hand
 	return 0;
 }
 
-static int lease4_ended(CalloutHandle &handle, const char *callout, enum ddns_lease_kind kind)
-{
-	try {
-		Lease4Ptr lease;
-		handle.getArgument("lease4", lease);
-		submit_lease4(lease, kind, false, false);
-	} catch (const std::exception &ex) {
-		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR).arg(callout).arg(ex.what());
-	}
-	return 0;
-}
-
 __attribute__((visibility("default"))) int lease4_release(CalloutHandle &handle)
 {
 	return lease4_ended(handle, "lease4_release", DDNS_LEASE_RELEASED);
@@ -262,6 +315,83 @@ __attribute__((visibility("default"))) int lease4_decline(CalloutHandle &handle)
 __attribute__((visibility("default"))) int lease4_expire(CalloutHandle &handle)
 {
 	return lease4_ended(handle, "lease4_expire", DDNS_LEASE_EXPIRED);
+}
+
+/*
+ * DHCPv6: record Kea's decision as in v4. When Kea will generate the name later (hostname still
+ * empty), changing the arguments would make Kea call setDomainName("") and drop the packet, so the
+ * arguments are left alone and the response's Client FQDN flags are set to "server does no update"
+ * (S=0, N=1), which is what Kea reads when it decides whether to send anything to D2.
+ */
+__attribute__((visibility("default"))) int ddns6_update(CalloutHandle &handle)
+{
+	try {
+		bool fwd = false, rev = false;
+		std::string hostname;
+		handle.getArgument("fwd-update", fwd);
+		handle.getArgument("rev-update", rev);
+		handle.getArgument("hostname", hostname);
+		handle.setContext(CTX_FWD, fwd);
+		handle.setContext(CTX_REV, rev);
+		if (!hostname.empty()) {
+			handle.setArgument("fwd-update", false);
+			handle.setArgument("rev-update", false);
+			return 0;
+		}
+		Pkt6Ptr response;
+		handle.getArgument("response6", response);
+		Option6ClientFqdnPtr fqdn;
+		if (response)
+			fqdn = boost::dynamic_pointer_cast<Option6ClientFqdn>(
+			    response->getOption(D6O_CLIENT_FQDN));
+		if (fqdn) {
+			fqdn->setFlag(Option6ClientFqdn::FLAG_S, false);
+			fqdn->setFlag(Option6ClientFqdn::FLAG_N, true);
+		}
+	} catch (const std::exception &ex) {
+		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR).arg("ddns6_update").arg(ex.what());
+	}
+	return 0;
+}
+
+__attribute__((visibility("default"))) int leases6_committed(CalloutHandle &handle)
+{
+	try {
+		Lease6CollectionPtr leases, deleted;
+		handle.getArgument("leases6", leases);
+		handle.getArgument("deleted_leases6", deleted);
+		bool fwd = false, rev = false;
+		bool decided =
+		    context_flag(handle, CTX_FWD, fwd) && context_flag(handle, CTX_REV, rev);
+		if (deleted) {
+			for (const Lease6Ptr &lease : *deleted)
+				submit_lease6(lease, DDNS_LEASE_RELEASED, false, false);
+		}
+		if (leases && decided) {
+			for (const Lease6Ptr &lease : *leases)
+				submit_lease6(lease, DDNS_LEASE_GRANTED, fwd, rev);
+		}
+	} catch (const std::exception &ex) {
+		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR)
+		    .arg("leases6_committed")
+		    .arg(ex.what());
+	}
+	return 0;
+}
+
+__attribute__((visibility("default"))) int lease6_release(CalloutHandle &handle)
+{
+	return lease6_ended(handle, "lease6_release", DDNS_LEASE_RELEASED);
+}
+
+__attribute__((visibility("default"))) int lease6_decline(CalloutHandle &handle)
+{
+	return lease6_ended(handle, "lease6_decline", DDNS_LEASE_DECLINED);
+}
+
+__attribute__((visibility("default"))) int lease6_expire(CalloutHandle &handle)
+{
+	return lease6_ended(handle, "lease6_expire", DDNS_LEASE_EXPIRED);
 }
 
 } // extern "C"

@@ -13,16 +13,7 @@ SECRET=$(lab_tsig_secret)
 ddns_lab_zones ns1 127.0.0.2 "$SECRET"
 LEASE_LIFETIME=20 kea4_config "$LAB_DIR/kea.json" "$LIB" "$(ddns_lab_params 127.0.0.2 "$SECRET")"
 # Kea must send nothing to a D2 daemon (127.0.0.1:53001 by default) while the plugin is loaded.
-lab_spawn d2-listener python3 -u -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 53001))
-print("listening", flush=True)
-while True:
-    data, peer = s.recvfrom(65535)
-    print("NCR", len(data), peer, flush=True)
-'
-lab_wait 10 grep -q listening "$LAB_DIR/d2-listener.log" || lab_fail "D2 listener did not start"
+d2_listener
 kea4_start kea4 "$LAB_DIR/kea.json"
 
 lab_log "leasing $CLIENTS addresses"
