@@ -336,10 +336,10 @@ static void identify(ddns_engine *e, const struct ddns_lease_event *ev, struct d
 	}
 }
 
-/* A renewal re-sends records last sent more than a lease lifetime ago, to repair deletions. */
+/* A renewal re-sends records last sent a lease lifetime or more ago, to repair deletions. */
 static bool due_for_repair(const struct ddns_published *had, const struct ddns_lease_event *ev)
 {
-	return ddns_now_ms() - had->since_ms > (int64_t)ev->lifetime * 1000;
+	return ddns_now_ms() - had->since_ms >= (int64_t)ev->lifetime * 1000;
 }
 
 static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev)

@@ -134,6 +134,20 @@ static void renewal_with_same_name_sends_nothing(void **state)
 	assert_int_equal(fake_dns_count(&fx->dns), 2);
 }
 
+/* A renewal re-sends what was published once the last send is older than the lease lifetime, so
+ * a record deleted by hand comes back (here a lifetime of 0 makes every renewal due). */
+static void renewal_repairs_after_a_lifetime(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 6, "r.corp.example.");
+	ev.lifetime = 0;
+	submit(fx, ev);
+	submit(fx, ev);
+	assert_int_equal(fake_dns_count(&fx->dns), 4);
+	assert_update(&fx->dns, 2, "corp.example.",
+	              "r.corp.example. 0 ANY A \\# 0\nr.corp.example. 60 IN A 10.1.0.6");
+}
+
 static void release_removes_exactly_what_was_published(void **state)
 {
 	struct fixture *fx = *state;
@@ -306,6 +320,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(grant_sends_signed_forward_and_reverse, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(renewal_with_same_name_sends_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(renewal_repairs_after_a_lifetime, setup, teardown),
 	    cmocka_unit_test_setup_teardown(release_removes_exactly_what_was_published, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(name_change_removes_old_records_first, setup, teardown),
