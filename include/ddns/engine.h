@@ -33,15 +33,16 @@ struct ddns_engine_opts {
 };
 
 struct ddns_engine_stats {
-	uint64_t events;    /* events accepted by ddns_engine_submit */
-	uint64_t updates;   /* UPDATE messages sent (each target tried counts) */
-	uint64_t succeeded; /* record changes applied */
-	uint64_t failed;    /* record changes given up on a final answer */
-	uint64_t conflicts; /* of those, names held by another client or a static entry */
-	uint64_t retries;   /* record changes scheduled for another attempt */
-	uint64_t pending;   /* record changes waiting (queued or for a retry) */
-	uint64_t skipped;   /* changes not needed: zone excluded, nothing published */
-	uint64_t invalid;   /* events refused because of a bad name */
+	uint64_t events;         /* events accepted by ddns_engine_submit */
+	uint64_t updates;        /* UPDATE messages sent (each target tried counts) */
+	uint64_t succeeded;      /* record changes applied */
+	uint64_t failed;         /* record changes given up on a final answer */
+	uint64_t conflicts;      /* of those, names held by another client or a static entry */
+	uint64_t retries;        /* record changes scheduled for another attempt */
+	uint64_t pending;        /* record changes waiting (queued or for a retry) */
+	uint64_t skipped;        /* changes not needed: zone excluded, nothing published */
+	uint64_t invalid;        /* events refused because of a bad name */
+	uint64_t journal_errors; /* writes to state-dir that failed (the work stays in memory) */
 };
 
 /*

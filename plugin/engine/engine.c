@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "ddns/engine.h"
 #include "discovery/locate.h"
+#include "engine/durable.h"
 #include "engine/published.h"
 #include "engine/send.h"
 #include "queue/queue.h"
@@ -26,16 +27,11 @@
 #include "util/log.h"
 
 struct job {
-	struct job *next;          /* next pending job, in arrival order */
-	struct ddns_change change; /* what to apply, and how far it got */
-	bool best_effort;          /* a removal the plugin has no record of: no retry */
-	bool alias_checked;        /* a PTR's owner has been checked for an RFC 2317 CNAME */
-	bool has_then;             /* then is to be submitted once change is applied */
-	struct ddns_change then;   /* the reverse record that waits for its forward name */
-	int family;                /* the lease's address, to forget a name lost to a conflict */
-	uint8_t address[16];
-	int attempts;   /* attempts made so far */
-	int64_t due_ms; /* when the next attempt may run */
+	struct job *next;           /* next pending job, in arrival order */
+	struct ddns_job_record rec; /* what to apply and how far it got; as kept on disk */
+	bool then_due;              /* rec.then is to be submitted now that rec.change is done */
+	int attempts;               /* attempts made so far */
+	int64_t due_ms;             /* when the next attempt may run */
 };
 
 struct ddns_engine {
@@ -51,6 +47,8 @@ struct ddns_engine {
 	atomic_bool stopping;                   /* set by ddns_engine_free */
 
 	struct job *pending; /* jobs waiting for a retry or for an earlier job; worker only */
+	struct ddns_durable *durable; /* state-dir files; NULL until opened */
+	int64_t last_sync_ms;         /* when the files were last forced to disk; worker only */
 
 	pthread_mutex_t lock; /* guards the fields below */
 	pthread_cond_t idle;  /* broadcast when the worker finishes a round */
@@ -68,7 +66,32 @@ struct ddns_engine {
 		pthread_mutex_unlock(&(engine)->lock);                                             \
 	} while (0)
 
+/* Counts a failed write to state-dir and logs the first of a run of them. Thread: any. */
+static void journal_failed(ddns_engine *e, const char *what)
+{
+	pthread_mutex_lock(&e->lock);
+	uint64_t n = e->stats.journal_errors++;
+	pthread_mutex_unlock(&e->lock);
+	if (n % 1000 == 0)
+		log_error("cannot write %s to state-dir %s (%llu failures so far): it is kept in "
+		          "memory only, and lost if Kea stops before it is done",
+		          what, e->cfg->state_dir, (unsigned long long)n + 1);
+}
+
+/* Records the current published entry of an address (none: removed). Thread: worker. */
+static void journal_published(ddns_engine *e, int family, const uint8_t *address)
+{
+	if (e->durable != NULL &&
+	    ddns_durable_published(e->durable, family, address,
+	                           ddns_published_get(e->published, family, address)) != DDNS_OK)
+		journal_failed(e, "a published record");
+}
+
 enum job_result { JOB_DONE, JOB_RETRY };
+
+/* How often the worker forces state-dir to disk while busy (a killed Kea loses nothing either
+ * way: its writes are in the kernel; this bounds what a power cut can take). */
+#define SYNC_INTERVAL_MS 200
 
 /* What the engine's observer of ddns_send_change needs to log and count an attempt. */
 struct send_ctx {
@@ -97,22 +120,22 @@ static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 	}
 }
 
-static void submit_job(ddns_engine *e, const struct job *tmpl);
-
-/* The job's change is settled: count it, and start or drop what waited for it. */
+/* The job's change is settled: count it, and say whether what waited for it may start. */
 static void settle(ddns_engine *e, struct job *job, enum ddns_step step, const char *what)
 {
 	switch (step) {
 	case DDNS_STEP_CONFLICT:
 		log_error("%s: conflict, the name belongs to another client or is a static entry; "
 		          "not published%s",
-		          what, job->has_then ? ", and neither is its reverse record" : "");
+		          what, job->rec.has_then ? ", and neither is its reverse record" : "");
 		STAT_ADD(e, failed, 1);
 		STAT_ADD(e, conflicts, 1);
 		const struct ddns_published *p =
-		    ddns_published_get(e->published, job->family, job->address);
-		if (p != NULL && strcmp(p->fqdn, job->change.owner) == 0)
-			ddns_published_remove(e->published, job->family, job->address);
+		    ddns_published_get(e->published, job->rec.family, job->rec.address);
+		if (p != NULL && strcmp(p->fqdn, job->rec.change.owner) == 0) {
+			ddns_published_remove(e->published, job->rec.family, job->rec.address);
+			journal_published(e, job->rec.family, job->rec.address);
+		}
 		return;
 	case DDNS_STEP_NOT_OURS:
 		log_info("%s: left alone, the record is held by another client or already gone",
@@ -121,11 +144,7 @@ static void settle(ddns_engine *e, struct job *job, enum ddns_step step, const c
 		return;
 	default:
 		STAT_ADD(e, succeeded, 1);
-		if (job->has_then) {
-			struct job next = {.change = job->then, .family = job->family};
-			memcpy(next.address, job->address, sizeof(next.address));
-			submit_job(e, &next);
-		}
+		job->then_due = job->rec.has_then;
 	}
 }
 
@@ -141,21 +160,21 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 	bool fresh = false;
 	job->attempts++;
 
-	if (job->change.type == LDNS_RR_TYPE_PTR && !job->alias_checked) {
+	if (job->rec.change.type == LDNS_RR_TYPE_PTR && !job->rec.alias_checked) {
 		char owner[DDNS_NAME_MAX];
-		int rc = ddns_locate_ptr_owner(e->locator, job->change.owner, owner);
+		int rc = ddns_locate_ptr_owner(e->locator, job->rec.change.owner, owner);
 		if (rc != DDNS_OK) {
-			ddns_change_describe(&job->change, what, sizeof(what));
+			ddns_change_describe(&job->rec.change, what, sizeof(what));
 			log_warn("%s: cannot check for a classless delegation: %s", what,
 			         ddns_strerror(rc));
 			return JOB_RETRY;
 		}
-		snprintf(job->change.owner, sizeof(job->change.owner), "%s", owner);
-		job->alias_checked = true;
+		snprintf(job->rec.change.owner, sizeof(job->rec.change.owner), "%s", owner);
+		job->rec.alias_checked = true;
 	}
 	for (;;) {
-		ddns_change_describe(&job->change, what, sizeof(what));
-		int rc = ddns_locate(e->locator, job->change.owner, fresh, &ts);
+		ddns_change_describe(&job->rec.change, what, sizeof(what));
+		int rc = ddns_locate(e->locator, job->rec.change.owner, fresh, &ts);
 		if (rc == DDNS_EEXCLUDED) {
 			log_info("%s: skipped, its zone is configured with \"update\": false",
 			         what);
@@ -168,8 +187,8 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 		}
 		struct send_ctx ctx = {e, what, &ts};
 		int answer;
-		enum ddns_send_result r = ddns_send_change(e->transport, e->timeout_ms, &ts,
-		                                           &job->change, on_attempt, &ctx, &answer);
+		enum ddns_send_result r = ddns_send_change(
+		    e->transport, e->timeout_ms, &ts, &job->rec.change, on_attempt, &ctx, &answer);
 		if (r == DDNS_SEND_STALE && !fresh) {
 			log_info(
 			    "%s: a server of zone %s says it is not authoritative; discovering "
@@ -181,12 +200,12 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 		}
 		if (r == DDNS_SEND_FAILED || r == DDNS_SEND_STALE)
 			return JOB_RETRY;
-		enum ddns_step step = ddns_update_next(&job->change, answer);
+		enum ddns_step step = ddns_update_next(&job->rec.change, answer);
 		if (step != DDNS_STEP_NEXT) {
 			settle(e, job, step, what);
 			return JOB_DONE;
 		}
-		job->change.step++;
+		job->rec.change.step++;
 	}
 }
 
@@ -216,34 +235,53 @@ static void append_pending(ddns_engine *e, struct job *job)
 static bool owner_waiting(const ddns_engine *e, const struct job *before, const char *owner)
 {
 	for (const struct job *j = e->pending; j != NULL && j != before; j = j->next)
-		if (strcmp(j->change.owner, owner) == 0)
+		if (strcmp(j->rec.change.owner, owner) == 0)
 			return true;
 	return false;
 }
 
-/* Runs a copy of tmpl now unless an earlier change to its owner is still waiting. */
-static void submit_job(ddns_engine *e, const struct job *tmpl)
+static void submit_job(ddns_engine *e, struct job *job);
+
+/* Records on disk that the job is finished and starts the reverse record that waited for it. */
+static void finish_job(ddns_engine *e, struct job *job)
 {
-	struct job *job = malloc(sizeof(*job));
-	if (job == NULL) {
-		log_error("out of memory: dropping the change for %s", tmpl->change.owner);
-		STAT_ADD(e, failed, 1);
-		return;
+	struct job *next = NULL;
+	if (job->then_due) {
+		next = calloc(1, sizeof(*next));
+		if (next != NULL) {
+			next->rec.change = job->rec.then;
+			next->rec.family = job->rec.family;
+			memcpy(next->rec.address, job->rec.address, sizeof(next->rec.address));
+		} else {
+			log_error("out of memory: dropping the change for %s", job->rec.then.owner);
+			STAT_ADD(e, failed, 1);
+		}
 	}
-	*job = *tmpl;
-	if (owner_waiting(e, NULL, job->change.owner)) {
+	if (e->durable != NULL &&
+	    ddns_durable_job_done(e->durable, job->rec.id, next != NULL ? &next->rec : NULL) !=
+	        DDNS_OK)
+		journal_failed(e, "a finished record change");
+	free(job);
+	if (next != NULL)
+		submit_job(e, next);
+}
+
+/* Runs a job (taking it over) now unless an earlier change to its owner is still waiting. */
+static void submit_job(ddns_engine *e, struct job *job)
+{
+	if (owner_waiting(e, NULL, job->rec.change.owner)) {
 		append_pending(e, job);
 		return;
 	}
 	if (run_job(e, job) == JOB_DONE) {
-		free(job);
+		finish_job(e, job);
 		return;
 	}
-	if (job->best_effort) {
+	if (job->rec.best_effort) {
 		log_warn("%s: given up, the plugin had no record of publishing it",
-		         job->change.owner);
+		         job->rec.change.owner);
 		STAT_ADD(e, failed, 1);
-		free(job);
+		finish_job(e, job);
 		return;
 	}
 	job->due_ms = ddns_now_ms() + retry_delay(e, job->attempts);
@@ -258,13 +296,13 @@ static void run_pending(ddns_engine *e)
 	struct job **slot = &e->pending;
 	while (*slot != NULL && !atomic_load(&e->stopping)) {
 		struct job *job = *slot;
-		if (job->due_ms > now || owner_waiting(e, job, job->change.owner)) {
+		if (job->due_ms > now || owner_waiting(e, job, job->rec.change.owner)) {
 			slot = &job->next;
 			continue;
 		}
 		if (run_job(e, job) == JOB_DONE) {
 			*slot = job->next;
-			free(job);
+			finish_job(e, job);
 			continue;
 		}
 		job->due_ms = ddns_now_ms() + retry_delay(e, job->attempts);
@@ -287,33 +325,50 @@ static void change_init(struct ddns_change *c, enum ddns_change_op op, ldns_rr_t
 	snprintf(c->rdata, sizeof(c->rdata), "%s", rdata);
 }
 
+/* The jobs one lease event creates: removals of what was published, then additions. */
+struct plan {
+	struct job *jobs[4];
+	size_t n;
+};
+
 /*
- * Submits the changes for p's records of the lease. An added reverse record waits for its forward
- * name: if the name turns out to belong to another client, the PTR is not published either.
+ * Adds the changes for p's records of the lease to the plan. An added reverse record waits for its
+ * forward name: if the name turns out to belong to another client, the PTR is not published either.
  */
-static void submit_records(ddns_engine *e, enum ddns_change_op op,
-                           const struct ddns_lease_event *ev, const struct ddns_published *p,
-                           bool best_effort)
+static void plan_records(ddns_engine *e, struct plan *plan, enum ddns_change_op op,
+                         const struct ddns_lease_event *ev, const struct ddns_published *p,
+                         bool best_effort)
 {
 	char addr[INET6_ADDRSTRLEN], rev[DDNS_NAME_MAX];
-	struct job fwd = {.best_effort = best_effort, .family = ev->family};
+	struct job fwd = {.rec = {.best_effort = best_effort, .family = ev->family}};
 	struct job ptr = fwd;
 	uint32_t ttl = ddns_config_ttl(e->cfg, ev->lifetime);
 	inet_ntop(ev->family, ev->address, addr, sizeof(addr));
-	memcpy(fwd.address, ev->address, sizeof(fwd.address));
-	memcpy(ptr.address, ev->address, sizeof(ptr.address));
-	change_init(&fwd.change, op, ev->family == AF_INET ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA,
+	memcpy(fwd.rec.address, ev->address, sizeof(fwd.rec.address));
+	memcpy(ptr.rec.address, ev->address, sizeof(ptr.rec.address));
+	change_init(&fwd.rec.change, op, ev->family == AF_INET ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA,
 	            p->fqdn, addr, ttl, p);
 	ddns_reverse_name(ev->family, ev->address, rev);
-	change_init(&ptr.change, op, LDNS_RR_TYPE_PTR, rev, p->fqdn, ttl, p);
+	change_init(&ptr.rec.change, op, LDNS_RR_TYPE_PTR, rev, p->fqdn, ttl, p);
 	if (p->forward && p->reverse && op == DDNS_CHANGE_ADD) {
-		fwd.has_then = true;
-		fwd.then = ptr.change;
+		fwd.rec.has_then = true;
+		fwd.rec.then = ptr.rec.change;
 	}
-	if (p->forward)
-		submit_job(e, &fwd);
-	if (p->reverse && !fwd.has_then)
-		submit_job(e, &ptr);
+	const struct job *todo[2] = {p->forward ? &fwd : NULL,
+	                             p->reverse && !fwd.rec.has_then ? &ptr : NULL};
+	for (size_t i = 0; i < 2; i++) {
+		if (todo[i] == NULL || plan->n == 4)
+			continue;
+		struct job *job = malloc(sizeof(*job));
+		if (job == NULL) {
+			log_error("out of memory: dropping the change for %s",
+			          todo[i]->rec.change.owner);
+			STAT_ADD(e, failed, 1);
+			continue;
+		}
+		*job = *todo[i];
+		plan->jobs[plan->n++] = job;
+	}
 }
 
 static const char *kind_name(enum ddns_lease_kind kind)
@@ -342,7 +397,11 @@ static bool due_for_repair(const struct ddns_published *had, const struct ddns_l
 	return ddns_now_ms() - had->since_ms >= (int64_t)ev->lifetime * 1000;
 }
 
-static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev)
+/*
+ * Decides what a lease event changes: fills the plan with the record changes it needs and updates
+ * the published map. Returns true when the address's published entry changed.
+ */
+static bool plan_event(ddns_engine *e, const struct ddns_lease_event *ev, struct plan *plan)
 {
 	char addr[INET6_ADDRSTRLEN];
 	struct ddns_published want;
@@ -358,7 +417,7 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev)
 		          ev->fqdn, why);
 		STAT_ADD(e, invalid, 1);
 		if (ev->kind == DDNS_LEASE_GRANTED && had == NULL)
-			return;
+			return false;
 		want.fqdn[0] = '\0';
 	}
 
@@ -373,32 +432,54 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev)
 		log_debug("lease %s %s: %s already published", addr, kind_name(ev->kind),
 		          want.fqdn);
 		STAT_ADD(e, skipped, 1);
-		return;
+		return false;
 	}
+	bool changed = false;
 	if (had != NULL && !same) {
 		struct ddns_published old = *had;
 		ddns_published_remove(e->published, ev->family, ev->address);
-		submit_records(e, DDNS_CHANGE_REMOVE, ev, &old, false);
+		plan_records(e, plan, DDNS_CHANGE_REMOVE, ev, &old, false);
+		changed = true;
 	} else if (had == NULL && ev->kind != DDNS_LEASE_GRANTED && want.fqdn[0] != '\0') {
-		/* Nothing recorded (for example, published before a restart): remove what the lease
-		 * names, with its client's DHCID, which deletes only this client's records. */
+		/* Nothing recorded (for example, published before the state was kept): remove what
+		 * the lease names, with its client's DHCID, which deletes only this client's
+		 * records. */
 		want.forward = e->cfg->forward;
 		want.reverse = e->cfg->reverse;
 		identify(e, ev, &want);
-		submit_records(e, DDNS_CHANGE_REMOVE, ev, &want, true);
-		return;
+		plan_records(e, plan, DDNS_CHANGE_REMOVE, ev, &want, true);
+		return false;
 	}
 	if (!want.forward && !want.reverse) {
 		if (had == NULL)
 			STAT_ADD(e, skipped, 1);
-		return;
+		return changed;
 	}
 	want.since_ms = ddns_now_ms();
 	if (ddns_published_set(e->published, ev->family, ev->address, &want) != DDNS_OK)
 		log_error("lease %s: out of memory recording what is published; its removal will "
 		          "use the lease's name",
 		          addr);
-	submit_records(e, DDNS_CHANGE_ADD, ev, &want, false);
+	plan_records(e, plan, DDNS_CHANGE_ADD, ev, &want, false);
+	return true;
+}
+
+/* Turns an event into record changes, records them on disk, then starts them. */
+static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev, uint64_t seq)
+{
+	struct plan plan = {.n = 0};
+	bool changed = plan_event(e, ev, &plan);
+	if (e->durable != NULL) {
+		struct ddns_job_record *recs[4];
+		for (size_t i = 0; i < plan.n; i++)
+			recs[i] = &plan.jobs[i]->rec;
+		if (ddns_durable_handled(e->durable, seq, recs, plan.n, ev->family, ev->address,
+		                         ddns_published_get(e->published, ev->family, ev->address),
+		                         changed) != DDNS_OK)
+			journal_failed(e, "a handled lease event");
+	}
+	for (size_t i = 0; i < plan.n; i++)
+		submit_job(e, plan.jobs[i]);
 }
 
 static void publish_state(ddns_engine *e, bool working)
@@ -428,17 +509,22 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&e->lock);
 		deadline = e->next_due_ms;
 		pthread_mutex_unlock(&e->lock);
-		int rc = ddns_queue_pop(e->queue, &ev, deadline);
+		uint64_t seq = 0;
+		int rc = ddns_queue_pop(e->queue, &ev, &seq, deadline);
 		if (rc == DDNS_ESHUTDOWN)
 			break;
 		publish_state(e, true);
 		if (rc == DDNS_OK) {
-			handle_event(e, &ev);
+			handle_event(e, &ev, seq);
 			pthread_mutex_lock(&e->lock);
 			e->events_done++;
 			pthread_mutex_unlock(&e->lock);
 		}
 		run_pending(e);
+		if (e->durable != NULL && ddns_now_ms() - e->last_sync_ms >= SYNC_INTERVAL_MS) {
+			ddns_durable_sync(e->durable);
+			e->last_sync_ms = ddns_now_ms();
+		}
 		publish_state(e, false);
 	}
 	return NULL;
@@ -449,9 +535,44 @@ static int opt_or(int value, int fallback)
 	return value > 0 ? value : fallback;
 }
 
+static void load_published(void *ctx, int family, const uint8_t *address,
+                           const struct ddns_published *p)
+{
+	ddns_engine *e = ctx;
+	struct ddns_published entry = *p;
+	/* Published before this run: the first renewal re-sends, which repairs anything lost. */
+	entry.since_ms = INT64_MIN / 2;
+	if (ddns_published_set(e->published, family, address, &entry) != DDNS_OK)
+		log_error("out of memory loading what is published");
+}
+
+static void load_job(void *ctx, const struct ddns_job_record *r)
+{
+	ddns_engine *e = ctx;
+	struct job *job = calloc(1, sizeof(*job));
+	if (job == NULL) {
+		log_error("out of memory: dropping the change for %s", r->change.owner);
+		STAT_ADD(e, failed, 1);
+		return;
+	}
+	job->rec = *r;
+	append_pending(e, job);
+}
+
+static void load_event(void *ctx, uint64_t seq, const struct ddns_lease_event *ev)
+{
+	ddns_engine *e = ctx;
+	e->stats.events++;
+	if (ddns_queue_push(e->queue, ev, seq) != DDNS_OK) {
+		e->stats.events--;
+		log_error("out of memory: a lease event of the last run is dropped");
+	}
+}
+
 /* Frees what the engine owns once no thread uses it; tolerates a half-built engine. */
 static void release(ddns_engine *e)
 {
+	ddns_durable_free(e->durable);
 	ddns_locator_free(e->locator);
 	ddns_published_free(e->published);
 	ddns_queue_free(e->queue);
@@ -491,9 +612,14 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&e->idle, &attr);
 	pthread_condattr_destroy(&attr);
+	struct ddns_durable_loader loader = {load_published, load_job, load_event, e};
 	if (e->queue == NULL || e->published == NULL || e->locator == NULL) {
 		snprintf(err, errlen, "out of memory while starting the engine");
 		rc = DDNS_ENOMEM;
+	} else if ((rc = ddns_durable_open(e->cfg->state_dir, &loader, &e->durable)) != DDNS_OK) {
+		snprintf(err, errlen, "parameter 'state-dir': cannot use '%s': %s",
+		         e->cfg->state_dir, ddns_strerror(rc));
+		rc = DDNS_ECONFIG;
 	} else if ((rc = pthread_create(&e->worker, NULL, worker_main, e)) != 0) {
 		snprintf(err, errlen, "cannot start the worker thread: %s", strerror(rc));
 		rc = -rc;
@@ -508,11 +634,14 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 
 int ddns_engine_submit(ddns_engine *e, const struct ddns_lease_event *ev)
 {
+	uint64_t seq = 0;
+	if (ddns_durable_event(e->durable, ev, &seq) != DDNS_OK)
+		journal_failed(e, "a lease event");
 	/* Count first so that wait_idle never sees the event in the queue but not in the count. */
 	pthread_mutex_lock(&e->lock);
 	e->stats.events++;
 	pthread_mutex_unlock(&e->lock);
-	int rc = ddns_queue_push(e->queue, ev);
+	int rc = ddns_queue_push(e->queue, ev, seq);
 	if (rc != DDNS_OK) {
 		pthread_mutex_lock(&e->lock);
 		e->stats.events--;
@@ -562,8 +691,8 @@ void ddns_engine_free(ddns_engine *e)
 		waiting++;
 	}
 	if (queued > 0 || waiting > 0)
-		log_warn("stopping with %zu lease events not yet processed and %zu record changes "
-		         "waiting for a retry; they are not kept across a restart",
-		         queued, waiting);
+		log_info("stopping with %zu lease events not yet processed and %zu record changes "
+		         "waiting for a retry; they are kept in %s and resumed at the next start",
+		         queued, waiting, e->cfg->state_dir);
 	release(e);
 }

@@ -140,6 +140,13 @@ void ddns_published_remove(struct ddns_published_map *map, int family, const uin
 	map->count--;
 }
 
+void ddns_published_foreach(const struct ddns_published_map *map, ddns_published_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < map->n_buckets; i++)
+		for (const struct entry *e = map->buckets[i]; e != NULL; e = e->next)
+			fn(ctx, e->key[0] == 4 ? AF_INET : AF_INET6, e->key + 1, &e->value);
+}
+
 size_t ddns_published_count(const struct ddns_published_map *map)
 {
 	return map->count;

@@ -44,6 +44,11 @@ int ddns_published_set(struct ddns_published_map *map, int family, const uint8_t
 /* Forgets the address; absent addresses are ignored. */
 void ddns_published_remove(struct ddns_published_map *map, int family, const uint8_t *address);
 
+/* Calls fn(ctx, family, address, entry) for every address held, in no particular order. */
+typedef void (*ddns_published_fn)(void *ctx, int family, const uint8_t *address,
+                                  const struct ddns_published *entry);
+void ddns_published_foreach(const struct ddns_published_map *map, ddns_published_fn fn, void *ctx);
+
 /* Number of addresses held. */
 size_t ddns_published_count(const struct ddns_published_map *map);
 

@@ -9,6 +9,7 @@
 
 struct node {
 	struct node *next;
+	uint64_t seq;
 	struct ddns_lease_event ev;
 };
 
@@ -57,13 +58,14 @@ void ddns_queue_free(struct ddns_queue *q)
 	free(q);
 }
 
-int ddns_queue_push(struct ddns_queue *q, const struct ddns_lease_event *ev)
+int ddns_queue_push(struct ddns_queue *q, const struct ddns_lease_event *ev, uint64_t seq)
 {
 	/* Allocate outside the lock so that producers contend only for the link. */
 	struct node *n = malloc(sizeof(*n));
 	if (n == NULL)
 		return DDNS_ENOMEM;
 	n->next = NULL;
+	n->seq = seq;
 	n->ev = *ev;
 	pthread_mutex_lock(&q->lock);
 	if (q->closed) {
@@ -82,7 +84,8 @@ int ddns_queue_push(struct ddns_queue *q, const struct ddns_lease_event *ev)
 	return DDNS_OK;
 }
 
-int ddns_queue_pop(struct ddns_queue *q, struct ddns_lease_event *ev, int64_t deadline_ms)
+int ddns_queue_pop(struct ddns_queue *q, struct ddns_lease_event *ev, uint64_t *seq,
+                   int64_t deadline_ms)
 {
 	int rc = DDNS_OK;
 	pthread_mutex_lock(&q->lock);
@@ -108,6 +111,7 @@ int ddns_queue_pop(struct ddns_queue *q, struct ddns_lease_event *ev, int64_t de
 	pthread_mutex_unlock(&q->lock);
 	if (n != NULL) {
 		*ev = n->ev;
+		*seq = n->seq;
 		free(n);
 	}
 	return rc;

@@ -20,15 +20,18 @@ struct ddns_queue *ddns_queue_new(void);
 /* Frees the queue and any events still in it; NULL is ignored. No thread may be using it. */
 void ddns_queue_free(struct ddns_queue *q);
 
-/* Copies ev to the tail. Returns DDNS_OK, DDNS_ESHUTDOWN after close, DDNS_ENOMEM. Thread: any. */
-int ddns_queue_push(struct ddns_queue *q, const struct ddns_lease_event *ev);
+/* Copies ev, with its journal sequence number, to the tail. Returns DDNS_OK, DDNS_ESHUTDOWN after
+ * close, DDNS_ENOMEM. Thread: any. */
+int ddns_queue_push(struct ddns_queue *q, const struct ddns_lease_event *ev, uint64_t seq);
 
 /*
- * Moves the head into *ev. Waits until an event arrives, the queue is closed, or the monotonic
- * clock (milliseconds, see ddns_now_ms) reaches deadline_ms (< 0: no deadline). Returns DDNS_OK,
- * DDNS_ETIMEOUT, or DDNS_ESHUTDOWN when closed and empty. Thread: the single consumer.
+ * Moves the head into *ev and its sequence number into *seq. Waits until an event arrives, the
+ * queue is closed, or the monotonic clock (milliseconds, see ddns_now_ms) reaches deadline_ms (< 0:
+ * no deadline). Returns DDNS_OK, DDNS_ETIMEOUT, or DDNS_ESHUTDOWN when closed and empty. Thread:
+ * the single consumer.
  */
-int ddns_queue_pop(struct ddns_queue *q, struct ddns_lease_event *ev, int64_t deadline_ms);
+int ddns_queue_pop(struct ddns_queue *q, struct ddns_lease_event *ev, uint64_t *seq,
+                   int64_t deadline_ms);
 
 /* Wakes the consumer without an event (for example to recheck its state). Thread: any. */
 void ddns_queue_wake(struct ddns_queue *q);

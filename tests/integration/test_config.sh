@@ -45,6 +45,8 @@ expect_rejected '{ "resolvers": ["127.0.0.2"], "tsig-keys": [ { "name": "k2", "a
 expect_rejected '{ "resolvers": ["127.0.0.2"], "zones": [ { "name": "bad..name" } ] }' \
 	"parameter 'zones[0].name': 'bad..name' is not a valid domain name: empty label"
 expect_rejected '{ "resolvers": ["127.0.0.2"], "ttl": -5 }' "parameter 'ttl': must be a whole number"
+expect_rejected '{ "resolvers": ["127.0.0.2"], "state-dir": "/proc/ddns-direct" }' \
+	"parameter 'state-dir': cannot use '/proc/ddns-direct'"
 
 # A good configuration, with a BIND key file as secret-file, starts and loads the plugin.
 kea4_config "$LAB_DIR/kea.json" "$LIB" "{ \"resolvers\": [\"127.0.0.2\", \"[::1]:5353\"],

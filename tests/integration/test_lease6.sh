@@ -19,7 +19,7 @@ named_start ns1 127.0.0.2 "key \"ddns-key\" { algorithm hmac-sha256; secret \"$S
 zone \"corp.example\" { type primary; file \"corp.db\"; allow-update { key ddns-key; }; };
 zone \"$REV\" { type primary; file \"rev6.db\"; allow-update { key ddns-key; }; };"
 d2_listener
-LEASE_LIFETIME=20 kea6_config "$LAB_DIR/kea6.json" "$LIB" "{ \"resolvers\": [ \"127.0.0.2\" ],
+LEASE_LIFETIME=20 kea6_config "$LAB_DIR/kea6.json" "$LIB" "{ \"resolvers\": [ \"127.0.0.2\" ], \"state-dir\": \"$LAB_DIR/state\",
   \"tsig-keys\": [ { \"name\": \"ddns-key\", \"algorithm\": \"hmac-sha256\", \"secret\": \"$SECRET\" } ],
   \"default-key\": \"ddns-key\",
   \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [ \"127.0.0.2\" ] },

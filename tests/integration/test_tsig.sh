@@ -24,7 +24,7 @@ zone \"$alg.test\" { type primary; file \"$alg.db\"; allow-update { key \"k-$alg
 	events+=(grant "host.$alg.test" "10.9.0.$n")
 done
 named_start ns1 127.0.0.2 "$conf"
-echo "{ \"resolvers\": [ \"127.0.0.2\" ], \"reverse\": false, \"tsig-keys\": [ $keys ], \"zones\": [ $zones ] }" >"$LAB_DIR/params.json"
+echo "{ \"resolvers\": [ \"127.0.0.2\" ], \"reverse\": false, \"state-dir\": \"$LAB_DIR/state\", \"tsig-keys\": [ $keys ], \"zones\": [ $zones ] }" >"$LAB_DIR/params.json"
 
 "$LEASE_TOOL" "$LAB_DIR/params.json" "${events[@]}" >"$LAB_DIR/run.out" 2>"$LAB_DIR/run.log" ||
 	lab_fail "updates failed: $(cat "$LAB_DIR/run.out"; grep -v DEBUG "$LAB_DIR/run.log")"

@@ -213,7 +213,7 @@ authority_lab_start() {
 authority_params() {
 	local resolvers=${2:-'[ "127.0.0.53" ]'}
 	cat >"$1" <<JSON
-{ "resolvers": $resolvers,
+{ "resolvers": $resolvers, "state-dir": "$LAB_DIR/state-$(basename "$1" .json)",
   "tsig-keys": [ { "name": "ddns-key", "algorithm": "hmac-sha256", "secret": "$LAB_SECRET" } ],
   "default-key": "ddns-key" }
 JSON

@@ -216,7 +216,7 @@ zone \"1.10.in-addr.arpa\" { type primary; file \"rev.db\"; allow-update { key d
 ddns_lab_params() {
 	local addr=$1 secret=$2
 	cat <<JSON
-{ "resolvers": [ "$addr" ],
+{ "resolvers": [ "$addr" ], "state-dir": "$LAB_DIR/state",
   "tsig-keys": [ { "name": "ddns-key", "algorithm": "hmac-sha256", "secret": "$secret" } ],
   "default-key": "ddns-key",
   "zones": [ { "name": "corp.example.", "servers": [ "$addr" ] },

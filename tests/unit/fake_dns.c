@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -167,4 +170,27 @@ void assert_prereq(struct fake_dns *f, size_t i, const char *records)
 {
 	assert_true(i < fake_dns_count(f));
 	assert_section(i, "prerequisite", ldns_pkt_answer(f->queries[i]), records);
+}
+
+void fake_state_dir(char out[64])
+{
+	snprintf(out, 64, "/tmp/ddns-unit-XXXXXX");
+	assert_non_null(mkdtemp(out));
+}
+
+void fake_state_dir_remove(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		char path[512];
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
 }

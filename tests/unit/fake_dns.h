@@ -57,4 +57,8 @@ void assert_update(struct fake_dns *f, size_t i, const char *zone, const char *r
 /* Asserts query i's prerequisite section, in the same notation ("" for none). */
 void assert_prereq(struct fake_dns *f, size_t i, const char *records);
 
+/* A fresh private state-dir for an engine under test (in out, 64 bytes), and its removal. */
+void fake_state_dir(char out[64]);
+void fake_state_dir_remove(const char *dir);
+
 #endif

@@ -21,6 +21,7 @@
 struct fixture {
 	struct fake_dns dns;
 	ddns_engine *engine;
+	char state_dir[64];
 	char log[4096];
 	char dhcid[64];     /* base64 DHCID of client 1 for h.corp.example. */
 	char rev_dhcid[64]; /* the same client and name: the PTR carries the same DHCID */
@@ -41,13 +42,15 @@ static int start(void **state, const char *mode)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	char params[512], err[256];
 	fake_dns_init(&fx->dns, NULL);
+	fake_state_dir(fx->state_dir);
 	ddns_log_set_sink(capture, fx);
 	snprintf(
 	    params, sizeof(params),
 	    "{ \"resolvers\": [\"127.0.0.1\"], \"conflict-resolution\": \"%s\","
+	    "  \"state-dir\": \"%s\","
 	    "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] },"
 	    "             { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [\"127.0.0.2\"] } ] }",
-	    mode);
+	    mode, fx->state_dir);
 	struct ddns_engine_opts opts = {.transport = &fx->dns.transport, .timeout_ms = 100};
 	assert_int_equal(ddns_engine_new(params, &opts, &fx->engine, err, sizeof(err)), DDNS_OK);
 	uint8_t raw[DDNS_DHCID_LEN];
@@ -84,6 +87,7 @@ static int teardown(void **state)
 	ddns_engine_free(fx->engine);
 	ddns_log_set_sink(NULL, NULL);
 	fake_dns_deinit(&fx->dns);
+	fake_state_dir_remove(fx->state_dir);
 	free(fx);
 	return 0;
 }

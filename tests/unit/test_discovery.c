@@ -20,6 +20,8 @@
 
 struct fixture {
 	struct fake_dns dns;
+	char state_dir[64];
+	char params[512]; /* engine parameters with only a resolver and the state-dir */
 	struct ddns_config *cfg;
 	struct ddns_locator *loc;
 };
@@ -35,12 +37,22 @@ static void quiet(void *ctx, enum ddns_log_level level, const char *line)
 	(void)line;
 }
 
+/* Engine parameters: the lab resolver, the fixture's state-dir, and one more member. */
+static const char *engine_params(struct fixture *fx, const char *member)
+{
+	snprintf(fx->params, sizeof(fx->params),
+	         "{ \"resolvers\": [\"127.0.0.53\"], \"state-dir\": \"%s\", %s }", fx->state_dir,
+	         member);
+	return fx->params;
+}
+
 static int setup(void **state)
 {
 	ddns_log_set_sink(quiet, NULL);
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	char err[256];
 	fake_dns_init(&fx->dns, NULL);
+	fake_state_dir(fx->state_dir);
 	assert_int_equal(ddns_config_parse(params, "/nonexistent", &fx->cfg, err, sizeof(err)),
 	                 DDNS_OK);
 	fx->loc = ddns_locator_new(fx->cfg, &fx->dns.transport, 100);
@@ -54,6 +66,7 @@ static int teardown(void **state)
 	ddns_locator_free(fx->loc);
 	ddns_config_free(fx->cfg);
 	fake_dns_deinit(&fx->dns);
+	fake_state_dir_remove(fx->state_dir);
 	free(fx);
 	return 0;
 }
@@ -344,8 +357,8 @@ static void notauth_rediscovers_once(void **state)
 	char err[256];
 	struct ddns_engine_opts opts = {
 	    .transport = &fx->dns.transport, .timeout_ms = 100, .retry_min_ms = 10000};
-	assert_int_equal(ddns_engine_new("{ \"resolvers\": [\"127.0.0.53\"], \"reverse\": false }",
-	                                 &opts, &engine, err, sizeof(err)),
+	assert_int_equal(ddns_engine_new(engine_params(fx, "\"reverse\": false"), &opts, &engine,
+	                                 err, sizeof(err)),
 	                 DDNS_OK);
 	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "old.corp.test."));
 	noerror(fx, "corp.test. 300 IN NS old.corp.test.");
@@ -386,8 +399,8 @@ static void notauth_moves_to_the_next_target_first(void **state)
 	char err[256];
 	struct ddns_engine_opts opts = {
 	    .transport = &fx->dns.transport, .timeout_ms = 100, .retry_min_ms = 10000};
-	assert_int_equal(ddns_engine_new("{ \"resolvers\": [\"127.0.0.53\"], \"reverse\": false }",
-	                                 &opts, &engine, err, sizeof(err)),
+	assert_int_equal(ddns_engine_new(engine_params(fx, "\"reverse\": false"), &opts, &engine,
+	                                 err, sizeof(err)),
 	                 DDNS_OK);
 	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "knot.corp.test."));
 	noerror(fx, "corp.test. 300 IN NS prim.corp.test.");
@@ -419,8 +432,8 @@ static void classless_reverse_follows_the_cname(void **state)
 	ddns_engine *engine;
 	char err[256];
 	struct ddns_engine_opts opts = {.transport = &fx->dns.transport, .timeout_ms = 100};
-	assert_int_equal(ddns_engine_new("{ \"resolvers\": [\"127.0.0.53\"], \"forward\": false }",
-	                                 &opts, &engine, err, sizeof(err)),
+	assert_int_equal(ddns_engine_new(engine_params(fx, "\"forward\": false"), &opts, &engine,
+	                                 err, sizeof(err)),
 	                 DDNS_OK);
 	noerror(fx, "70.4.1.10.in-addr.arpa. 300 IN CNAME 70.64/26.4.1.10.in-addr.arpa.");
 	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("64/26.4.1.10.in-addr.arpa.", "rev.test."));

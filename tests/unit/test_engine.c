@@ -17,14 +17,15 @@
 
 #define SECRET "c2VjcmV0LWtleS1mb3ItdW5pdC10ZXN0cy0wMTIzNDU2Nzg5"
 
-static const char *const params =
-    "{ \"resolvers\": [\"127.0.0.1\"],"
-    "  \"tsig-keys\": [ { \"name\": \"ddns-key\", \"algorithm\": \"hmac-sha256\","
-    "                     \"secret\": \"" SECRET "\" } ],"
-    "  \"default-key\": \"ddns-key\","
-    "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\", \"127.0.0.3\"] },"
-    "             { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [\"127.0.0.2\"] },"
-    "             { \"name\": \"nodns.corp.example.\", \"update\": false } ] }";
+#define PARAMS                                                                                     \
+	"{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\","                                 \
+	"  \"tsig-keys\": [ { \"name\": \"ddns-key\", \"algorithm\": \"hmac-sha256\","             \
+	"                     \"secret\": \"" SECRET "\" } ],"                                     \
+	"  \"default-key\": \"ddns-key\","                                                         \
+	"  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\", "              \
+	"\"127.0.0.3\"] },"                                                                        \
+	"             { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [\"127.0.0.2\"] },"         \
+	"             { \"name\": \"nodns.corp.example.\", \"update\": false } ] }"
 
 /* The fake server signs its replies with ldns, which needs only the base64 secret. */
 static struct ddns_tsig_key key = {"ddns-key.", "hmac-sha256.", SECRET, NULL, 0};
@@ -32,6 +33,7 @@ static struct ddns_tsig_key key = {"ddns-key.", "hmac-sha256.", SECRET, NULL, 0}
 struct fixture {
 	struct fake_dns dns;
 	ddns_engine *engine;
+	char state_dir[64];
 	char log[64][512];
 	size_t n_log;
 };
@@ -61,6 +63,9 @@ static int setup(void **state)
 	                                .timeout_ms = 100,
 	                                .retry_min_ms = 20,
 	                                .retry_max_ms = 40};
+	char params[2048];
+	fake_state_dir(fx->state_dir);
+	snprintf(params, sizeof(params), PARAMS, fx->state_dir);
 	assert_int_equal(ddns_engine_new(params, &opts, &fx->engine, err, sizeof(err)), DDNS_OK);
 	*state = fx;
 	return 0;
@@ -72,6 +77,7 @@ static int teardown(void **state)
 	ddns_engine_free(fx->engine);
 	ddns_log_set_sink(NULL, NULL);
 	fake_dns_deinit(&fx->dns);
+	fake_state_dir_remove(fx->state_dir);
 	free(fx);
 	return 0;
 }

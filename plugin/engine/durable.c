@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* The engine's files; see durable.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "ddns/error.h"
+#include "engine/durable.h"
+#include "util/log.h"
+
+enum record_type {
+	REC_EVENT = 1,
+	REC_HANDLED = 2,
+	REC_PUB = 3,
+	REC_UNPUB = 4,
+	REC_JOB = 5,
+	REC_JOBDONE = 6,
+};
+
+struct event_payload {
+	uint64_t seq;
+	struct ddns_lease_event ev;
+};
+
+struct pub_payload {
+	int32_t family;
+	uint8_t address[16];
+	struct ddns_published p;
+};
+
+/* What a load collects before handing it over. */
+struct loading {
+	struct ddns_published_map *published; /* addresses with their entries */
+	struct ddns_job_record *jobs;         /* open jobs, by id order of creation */
+	size_t n_jobs, cap_jobs;
+	uint64_t *handled;                    /* sorted after the state file is read */
+	size_t n_handled, cap_handled;
+	struct event_payload *events;         /* unhandled events */
+	size_t n_events, cap_events;
+	uint64_t max_seq, max_job;
+	bool oom;
+	size_t ignored;                       /* records of unknown type or size */
+};
+
+static bool grow(void **array, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return true;
+	size_t c = *cap ? *cap * 2 : 256;
+	void *p = realloc(*array, c * size);
+	if (p == NULL)
+		return false;
+	*array = p;
+	*cap = c;
+	return true;
+}
+
+static void on_state(void *ctx, uint8_t type, const uint8_t *payload, size_t len)
+{
+	struct loading *l = ctx;
+	if (type == REC_PUB && len == sizeof(struct pub_payload)) {
+		const struct pub_payload *p = (const void *)payload;
+		if (ddns_published_set(l->published, p->family, p->address, &p->p) != DDNS_OK)
+			l->oom = true;
+	} else if (type == REC_UNPUB && len == sizeof(struct pub_payload)) {
+		const struct pub_payload *p = (const void *)payload;
+		ddns_published_remove(l->published, p->family, p->address);
+	} else if (type == REC_JOB && len == sizeof(struct ddns_job_record)) {
+		if (!grow((void **)&l->jobs, &l->cap_jobs, l->n_jobs, sizeof(*l->jobs))) {
+			l->oom = true;
+			return;
+		}
+		memcpy(&l->jobs[l->n_jobs++], payload, len);
+		if (l->jobs[l->n_jobs - 1].id > l->max_job)
+			l->max_job = l->jobs[l->n_jobs - 1].id;
+	} else if (type == REC_JOBDONE && len == sizeof(uint64_t)) {
+		uint64_t id;
+		memcpy(&id, payload, sizeof(id));
+		/* Jobs finish mostly in order: search from the end. */
+		for (size_t i = l->n_jobs; i-- > 0;) {
+			if (l->jobs[i].id == id) {
+				memmove(&l->jobs[i], &l->jobs[i + 1],
+					(l->n_jobs - i - 1) * sizeof(*l->jobs));
+				l->n_jobs--;
+				break;
+			}
+		}
+	} else if (type == REC_HANDLED && len == sizeof(uint64_t)) {
+		if (!grow((void **)&l->handled, &l->cap_handled, l->n_handled, sizeof(uint64_t))) {
+			l->oom = true;
+			return;
+		}
+		memcpy(&l->handled[l->n_handled++], payload, len);
+	} else {
+		l->ignored++;
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void on_event(void *ctx, uint8_t type, const uint8_t *payload, size_t len)
+{
+	struct loading *l = ctx;
+	if (type != REC_EVENT || len != sizeof(struct event_payload)) {
+		l->ignored++;
+		return;
+	}
+	const struct event_payload *e = (const void *)payload;
+	if (e->seq > l->max_seq)
+		l->max_seq = e->seq;
+	if (bsearch(&e->seq, l->handled, l->n_handled, sizeof(uint64_t), cmp_u64) != NULL)
+		return;
+	if (!grow((void **)&l->events, &l->cap_events, l->n_events, sizeof(*l->events))) {
+		l->oom = true;
+		return;
+	}
+	l->events[l->n_events++] = *e;
+}
+
+/* Reads one file; on damage logs it and keeps the file aside for inspection. */
+static int load_file(const char *path, ddns_journal_fn fn, struct loading *l)
+{
+	uint64_t damaged = 0;
+	int rc = ddns_journal_read(path, fn, l, &damaged);
+	if (rc != DDNS_OK) {
+		log_error("cannot read %s: %s", path, ddns_strerror(rc));
+		return rc;
+	}
+	if (damaged > 0) {
+		char aside[600];
+		snprintf(aside, sizeof(aside), "%s.corrupt-%ld", path, (long)time(NULL));
+		rename(path, aside);
+		log_error("%s: the last %llu bytes are damaged (cut short or failing their checksum) "
+			  "and were not read; the file is kept as %s and everything before the damage "
+			  "is used",
+			  path, (unsigned long long)damaged, aside);
+	}
+	if (l->ignored > 0)
+		log_warn("%s: %zu records of an unknown kind or size were ignored", path, l->ignored);
+	l->ignored = 0;
+	return DDNS_OK;
+}
+
+/* Writes the published set and the open jobs to a new state file. */
+struct rewrite {
+	struct ddns_journal *j;
+	int rc;
+};
+
+static void write_pub(void *ctx, int family, const uint8_t *address, const struct ddns_published *p)
+{
+	struct rewrite *w = ctx;
+	struct pub_payload pp = {.family = family, .p = *p};
+	memcpy(pp.address, address, sizeof(pp.address));
+	uint8_t type = REC_PUB;
+	const void *payload = &pp;
+	size_t len = sizeof(pp);
+	if (w->rc == DDNS_OK)
+		w->rc = ddns_journal_append(w->j, 1, &type, &payload, &len);
+}
+
+static int rewrite_files(struct ddns_durable *d, struct loading *l)
+{
+	char path[600], tmp[600];
+	struct ddns_journal j = {.fd = -1};
+	struct rewrite w = {&j, DDNS_OK};
+
+	snprintf(path, sizeof(path), "%s/state", d->dir);
+	snprintf(tmp, sizeof(tmp), "%s/state.new", d->dir);
+	unlink(tmp);
+	if ((w.rc = ddns_journal_open(&j, tmp)) != DDNS_OK)
+		return w.rc;
+	ddns_published_foreach(l->published, write_pub, &w);
+	for (size_t i = 0; i < l->n_jobs && w.rc == DDNS_OK; i++) {
+		uint8_t type = REC_JOB;
+		const void *payload = &l->jobs[i];
+		size_t len = sizeof(l->jobs[i]);
+		w.rc = ddns_journal_append(&j, 1, &type, &payload, &len);
+	}
+	if (w.rc == DDNS_OK)
+		w.rc = ddns_journal_sync(&j);
+	ddns_journal_close(&j);
+	if (w.rc == DDNS_OK && rename(tmp, path) != 0)
+		w.rc = -errno;
+	if (w.rc != DDNS_OK)
+		return w.rc;
+
+	snprintf(path, sizeof(path), "%s/events", d->dir);
+	snprintf(tmp, sizeof(tmp), "%s/events.new", d->dir);
+	unlink(tmp);
+	if ((w.rc = ddns_journal_open(&j, tmp)) != DDNS_OK)
+		return w.rc;
+	for (size_t i = 0; i < l->n_events && w.rc == DDNS_OK; i++) {
+		uint8_t type = REC_EVENT;
+		const void *payload = &l->events[i];
+		size_t len = sizeof(l->events[i]);
+		w.rc = ddns_journal_append(&j, 1, &type, &payload, &len);
+	}
+	if (w.rc == DDNS_OK)
+		w.rc = ddns_journal_sync(&j);
+	ddns_journal_close(&j);
+	if (w.rc == DDNS_OK && rename(tmp, path) != 0)
+		w.rc = -errno;
+	return w.rc;
+}
+
+static void free_loading(struct loading *l)
+{
+	ddns_published_free(l->published);
+	free(l->jobs);
+	free(l->handled);
+	free(l->events);
+}
+
+int ddns_durable_open(const char *dir, const struct ddns_durable_loader *loader,
+		      struct ddns_durable **out)
+{
+	char path[600];
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		int err = -errno;
+		log_error("cannot create state-dir %s: %s", dir, ddns_strerror(err));
+		return err;
+	}
+	struct ddns_durable *d = calloc(1, sizeof(*d));
+	struct loading l = {.published = ddns_published_new()};
+	if (d == NULL || l.published == NULL) {
+		free(d);
+		free_loading(&l);
+		return DDNS_ENOMEM;
+	}
+	snprintf(d->dir, sizeof(d->dir), "%s", dir);
+	d->events.fd = d->state.fd = -1;
+	pthread_mutex_init(&d->lock, NULL);
+
+	snprintf(path, sizeof(path), "%s/state", dir);
+	int rc = load_file(path, on_state, &l);
+	if (rc == DDNS_OK) {
+		qsort(l.handled, l.n_handled, sizeof(uint64_t), cmp_u64);
+		snprintf(path, sizeof(path), "%s/events", dir);
+		rc = load_file(path, on_event, &l);
+	}
+	if (rc == DDNS_OK && l.oom)
+		rc = DDNS_ENOMEM;
+	if (rc == DDNS_OK)
+		rc = rewrite_files(d, &l);
+	if (rc == DDNS_OK) {
+		snprintf(path, sizeof(path), "%s/events", dir);
+		rc = ddns_journal_open(&d->events, path);
+	}
+	if (rc == DDNS_OK) {
+		snprintf(path, sizeof(path), "%s/state", dir);
+		rc = ddns_journal_open(&d->state, path);
+	}
+	if (rc != DDNS_OK) {
+		log_error("cannot use state-dir %s: %s", dir, ddns_strerror(rc));
+		free_loading(&l);
+		ddns_durable_free(d);
+		return rc;
+	}
+	d->next_seq = l.max_seq + 1;
+	d->next_job = l.max_job + 1;
+	ddns_published_foreach(l.published, loader->published, loader->ctx);
+	for (size_t i = 0; i < l.n_jobs; i++)
+		loader->job(loader->ctx, &l.jobs[i]);
+	for (size_t i = 0; i < l.n_events; i++)
+		loader->event(loader->ctx, l.events[i].seq, &l.events[i].ev);
+	if (l.n_jobs > 0 || l.n_events > 0)
+		log_info("state-dir %s: resuming %zu record changes and %zu lease events left "
+			 "unfinished by the last run; %zu addresses published",
+			 dir, l.n_jobs, l.n_events, ddns_published_count(l.published));
+	free_loading(&l);
+	*out = d;
+	return DDNS_OK;
+}
+
+void ddns_durable_free(struct ddns_durable *d)
+{
+	if (d == NULL)
+		return;
+	if (d->state.fd >= 0)
+		ddns_durable_sync(d);
+	ddns_journal_close(&d->events);
+	ddns_journal_close(&d->state);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+}
+
+int ddns_durable_event(struct ddns_durable *d, const struct ddns_lease_event *ev, uint64_t *seq)
+{
+	struct event_payload e;
+	uint8_t type = REC_EVENT;
+	const void *payload = &e;
+	size_t len = sizeof(e);
+	memcpy(&e.ev, ev, sizeof(e.ev));
+	pthread_mutex_lock(&d->lock);
+	e.seq = d->next_seq;
+	int rc = ddns_journal_append(&d->events, 1, &type, &payload, &len);
+	if (rc == DDNS_OK)
+		*seq = d->next_seq++;
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+int ddns_durable_handled(struct ddns_durable *d, uint64_t seq, struct ddns_job_record **jobs,
+			 size_t n_jobs, int family, const uint8_t *address,
+			 const struct ddns_published *p, bool published_changed)
+{
+	uint8_t types[8];
+	const void *payloads[8];
+	size_t lengths[8], n = 0;
+	struct pub_payload pp = {.family = family};
+	memcpy(pp.address, address, sizeof(pp.address));
+	if (p != NULL)
+		pp.p = *p;
+	/* Jobs first: any prefix of this write that survives a power cut is consistent. */
+	for (size_t i = 0; i < n_jobs && n < 6; i++) {
+		jobs[i]->id = d->next_job++;
+		types[n] = REC_JOB;
+		payloads[n] = jobs[i];
+		lengths[n++] = sizeof(*jobs[i]);
+	}
+	if (published_changed) {
+		types[n] = p != NULL ? REC_PUB : REC_UNPUB;
+		payloads[n] = &pp;
+		lengths[n++] = sizeof(pp);
+	}
+	types[n] = REC_HANDLED;
+	payloads[n] = &seq;
+	lengths[n++] = sizeof(seq);
+	return ddns_journal_append(&d->state, n, types, payloads, lengths);
+}
+
+int ddns_durable_published(struct ddns_durable *d, int family, const uint8_t *address,
+			   const struct ddns_published *p)
+{
+	struct pub_payload pp = {.family = family};
+	memcpy(pp.address, address, sizeof(pp.address));
+	if (p != NULL)
+		pp.p = *p;
+	uint8_t type = p != NULL ? REC_PUB : REC_UNPUB;
+	const void *payload = &pp;
+	size_t len = sizeof(pp);
+	return ddns_journal_append(&d->state, 1, &type, &payload, &len);
+}
+
+int ddns_durable_job_done(struct ddns_durable *d, uint64_t id, struct ddns_job_record *next)
+{
+	uint8_t types[2] = {REC_JOBDONE, REC_JOB};
+	const void *payloads[2] = {&id, next};
+	size_t lengths[2] = {sizeof(id), sizeof(*next)};
+	if (next != NULL)
+		next->id = d->next_job++;
+	return ddns_journal_append(&d->state, next != NULL ? 2 : 1, types, payloads, lengths);
+}
+
+void ddns_durable_sync(struct ddns_durable *d)
+{
+	ddns_journal_sync(&d->events);
+	ddns_journal_sync(&d->state);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * An append-only file of typed, checksummed records: the plugin's memory across crashes and
+ * restarts. A record is written with one write() call, so a killed process leaves either all of it
+ * or, at worst after a power loss, a torn tail that the reader detects by length and CRC.
+ *
+ *   record = type (1) | reserved (1) | length (2, big endian) | crc32 of payload (4) | payload
+ */
+#ifndef DDNS_JOURNAL_H
+#define DDNS_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DDNS_JOURNAL_PAYLOAD_MAX 4096
+
+struct ddns_journal {
+	int fd;         /* open for appending; -1 when closed */
+	char path[512]; /* the file */
+	uint64_t bytes; /* size of the file */
+};
+
+/* Opens (creating, mode 0600) path for appending. Returns DDNS_OK or an errno code. */
+int ddns_journal_open(struct ddns_journal *j, const char *path);
+
+/* Closes the file; a closed journal may be closed again. */
+void ddns_journal_close(struct ddns_journal *j);
+
+/*
+ * Appends records in one write: count (type, payload, length) triples in types/payloads/lengths.
+ * Returns DDNS_OK, DDNS_EINVAL for an oversized payload, or the errno code of a failed or short
+ * write (the file is then cut back to its previous size so that no torn record stays). Not
+ * thread-safe: callers serialise.
+ */
+int ddns_journal_append(struct ddns_journal *j, size_t count, const uint8_t *types,
+			const void *const *payloads, const size_t *lengths);
+
+/* Forces what was appended to stable storage. Returns DDNS_OK or an errno code. */
+int ddns_journal_sync(struct ddns_journal *j);
+
+/*
+ * Calls fn(ctx, type, payload, length) for every intact record of the file at path, in order.
+ * Stops at the first record that is cut short or whose checksum fails: that and everything after
+ * it is reported through *damaged (the count of bytes not read), since a length that cannot be
+ * trusted leaves no way to find the next record. A missing file is an empty journal.
+ * Returns DDNS_OK or the errno code of a read failure.
+ */
+typedef void (*ddns_journal_fn)(void *ctx, uint8_t type, const uint8_t *payload, size_t length);
+int ddns_journal_read(const char *path, ddns_journal_fn fn, void *ctx, uint64_t *damaged);
+
+/* CRC-32 (IEEE 802.3), exposed for tests. */
+uint32_t ddns_crc32(const uint8_t *data, size_t len);
+
+#endif
