@@ -36,13 +36,13 @@ struct loading {
 	struct ddns_published_map *published; /* addresses with their entries */
 	struct ddns_job_record *jobs;         /* open jobs, by id order of creation */
 	size_t n_jobs, cap_jobs;
-	uint64_t *handled;                    /* sorted after the state file is read */
+	uint64_t *handled; /* sorted after the state file is read */
 	size_t n_handled, cap_handled;
-	struct event_payload *events;         /* unhandled events */
+	struct event_payload *events; /* unhandled events */
 	size_t n_events, cap_events;
 	uint64_t max_seq, max_job;
 	bool oom;
-	size_t ignored;                       /* records of unknown type or size */
+	size_t ignored; /* records of unknown type or size */
 };
 
 static bool grow(void **array, size_t *cap, size_t n, size_t size)
@@ -83,7 +83,7 @@ static void on_state(void *ctx, uint8_t type, const uint8_t *payload, size_t len
 		for (size_t i = l->n_jobs; i-- > 0;) {
 			if (l->jobs[i].id == id) {
 				memmove(&l->jobs[i], &l->jobs[i + 1],
-					(l->n_jobs - i - 1) * sizeof(*l->jobs));
+				        (l->n_jobs - i - 1) * sizeof(*l->jobs));
 				l->n_jobs--;
 				break;
 			}
@@ -137,13 +137,15 @@ static int load_file(const char *path, ddns_journal_fn fn, struct loading *l)
 		char aside[600];
 		snprintf(aside, sizeof(aside), "%s.corrupt-%ld", path, (long)time(NULL));
 		rename(path, aside);
-		log_error("%s: the last %llu bytes are damaged (cut short or failing their checksum) "
-			  "and were not read; the file is kept as %s and everything before the damage "
-			  "is used",
-			  path, (unsigned long long)damaged, aside);
+		log_error(
+		    "%s: the last %llu bytes are damaged (cut short or failing their checksum) "
+		    "and were not read; the file is kept as %s and everything before the damage "
+		    "is used",
+		    path, (unsigned long long)damaged, aside);
 	}
 	if (l->ignored > 0)
-		log_warn("%s: %zu records of an unknown kind or size were ignored", path, l->ignored);
+		log_warn("%s: %zu records of an unknown kind or size were ignored", path,
+		         l->ignored);
 	l->ignored = 0;
 	return DDNS_OK;
 }
@@ -220,7 +222,7 @@ static void free_loading(struct loading *l)
 }
 
 int ddns_durable_open(const char *dir, const struct ddns_durable_loader *loader,
-		      struct ddns_durable **out)
+                      struct ddns_durable **out)
 {
 	char path[600];
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -273,8 +275,8 @@ int ddns_durable_open(const char *dir, const struct ddns_durable_loader *loader,
 		loader->event(loader->ctx, l.events[i].seq, &l.events[i].ev);
 	if (l.n_jobs > 0 || l.n_events > 0)
 		log_info("state-dir %s: resuming %zu record changes and %zu lease events left "
-			 "unfinished by the last run; %zu addresses published",
-			 dir, l.n_jobs, l.n_events, ddns_published_count(l.published));
+		         "unfinished by the last run; %zu addresses published",
+		         dir, l.n_jobs, l.n_events, ddns_published_count(l.published));
 	free_loading(&l);
 	*out = d;
 	return DDNS_OK;
@@ -309,8 +311,8 @@ int ddns_durable_event(struct ddns_durable *d, const struct ddns_lease_event *ev
 }
 
 int ddns_durable_handled(struct ddns_durable *d, uint64_t seq, struct ddns_job_record **jobs,
-			 size_t n_jobs, int family, const uint8_t *address,
-			 const struct ddns_published *p, bool published_changed)
+                         size_t n_jobs, int family, const uint8_t *address,
+                         const struct ddns_published *p, bool published_changed)
 {
 	uint8_t types[8];
 	const void *payloads[8];
@@ -338,7 +340,7 @@ int ddns_durable_handled(struct ddns_durable *d, uint64_t seq, struct ddns_job_r
 }
 
 int ddns_durable_published(struct ddns_durable *d, int family, const uint8_t *address,
-			   const struct ddns_published *p)
+                           const struct ddns_published *p)
 {
 	struct pub_payload pp = {.family = family};
 	memcpy(pp.address, address, sizeof(pp.address));

@@ -37,7 +37,7 @@ struct ddns_job_record {
 /* What a load hands back, in this order: the published set, the jobs owed, the unhandled events. */
 struct ddns_durable_loader {
 	void (*published)(void *ctx, int family, const uint8_t *address,
-			  const struct ddns_published *p);
+	                  const struct ddns_published *p);
 	void (*job)(void *ctx, const struct ddns_job_record *r);
 	void (*event)(void *ctx, uint64_t seq, const struct ddns_lease_event *ev);
 	void *ctx;
@@ -45,7 +45,7 @@ struct ddns_durable_loader {
 
 struct ddns_durable {
 	char dir[400];
-	pthread_mutex_t lock;     /* serialises appends to events (callouts) */
+	pthread_mutex_t lock; /* serialises appends to events (callouts) */
 	struct ddns_journal events;
 	struct ddns_journal state; /* worker only */
 	uint64_t next_seq;         /* next event sequence number; under lock */
@@ -59,7 +59,7 @@ struct ddns_durable {
  * the directory or files cannot be used. Thread: before the worker starts.
  */
 int ddns_durable_open(const char *dir, const struct ddns_durable_loader *loader,
-		      struct ddns_durable **out);
+                      struct ddns_durable **out);
 
 /* Syncs and closes; NULL is ignored. */
 void ddns_durable_free(struct ddns_durable *d);
@@ -72,12 +72,12 @@ int ddns_durable_event(struct ddns_durable *d, const struct ddns_lease_event *ev
  * entry of its address (p NULL: nothing published any more), in one write. Thread: worker.
  */
 int ddns_durable_handled(struct ddns_durable *d, uint64_t seq, struct ddns_job_record **jobs,
-			 size_t n_jobs, int family, const uint8_t *address,
-			 const struct ddns_published *p, bool published_changed);
+                         size_t n_jobs, int family, const uint8_t *address,
+                         const struct ddns_published *p, bool published_changed);
 
 /* Records the published entry of an address (p NULL: nothing published). Thread: worker. */
 int ddns_durable_published(struct ddns_durable *d, int family, const uint8_t *address,
-			   const struct ddns_published *p);
+                           const struct ddns_published *p);
 
 /* Records that job id is finished, and (next not NULL) the job that follows it. Thread: worker. */
 int ddns_durable_job_done(struct ddns_durable *d, uint64_t id, struct ddns_job_record *next);

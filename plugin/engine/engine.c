@@ -620,9 +620,14 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 		snprintf(err, errlen, "parameter 'state-dir': cannot use '%s': %s",
 		         e->cfg->state_dir, ddns_strerror(rc));
 		rc = DDNS_ECONFIG;
-	} else if ((rc = pthread_create(&e->worker, NULL, worker_main, e)) != 0) {
-		snprintf(err, errlen, "cannot start the worker thread: %s", strerror(rc));
-		rc = -rc;
+	}
+	if (rc == DDNS_OK) {
+		/* The worker's first wait must know about the changes resumed from state-dir. */
+		publish_state(e, false);
+		if ((rc = pthread_create(&e->worker, NULL, worker_main, e)) != 0) {
+			snprintf(err, errlen, "cannot start the worker thread: %s", strerror(rc));
+			rc = -rc;
+		}
 	}
 	if (rc != DDNS_OK) {
 		release(e);

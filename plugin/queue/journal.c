@@ -56,7 +56,7 @@ void ddns_journal_close(struct ddns_journal *j)
 }
 
 int ddns_journal_append(struct ddns_journal *j, size_t count, const uint8_t *types,
-			const void *const *payloads, const size_t *lengths)
+                        const void *const *payloads, const size_t *lengths)
 {
 	enum { MAX_RECORDS = 32 };
 	uint8_t headers[MAX_RECORDS][HEADER];
@@ -113,8 +113,11 @@ int ddns_journal_read(const char *path, ddns_journal_fn fn, void *ctx, uint64_t 
 		if (got == 0)
 			break;
 		size_t len = (size_t)h[2] << 8 | h[3];
-		uint32_t crc = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
-		if (got < HEADER || len > DDNS_JOURNAL_PAYLOAD_MAX ||
+		uint32_t crc =
+		    (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
+		/* Type 0 is never written: a run of zero bytes (a hole, a zeroed block) is damage.
+		 */
+		if (got < HEADER || h[0] == 0 || len > DDNS_JOURNAL_PAYLOAD_MAX ||
 		    fread(payload, 1, len, f) != len || ddns_crc32(payload, len) != crc)
 			break;
 		fn(ctx, h[0], payload, len);

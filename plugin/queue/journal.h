@@ -4,7 +4,8 @@
  * restarts. A record is written with one write() call, so a killed process leaves either all of it
  * or, at worst after a power loss, a torn tail that the reader detects by length and CRC.
  *
- *   record = type (1) | reserved (1) | length (2, big endian) | crc32 of payload (4) | payload
+ *   record = type (1, never 0) | reserved (1) | length (2, big endian) | crc32 of payload (4) |
+ *            payload
  */
 #ifndef DDNS_JOURNAL_H
 #define DDNS_JOURNAL_H
@@ -34,7 +35,7 @@ void ddns_journal_close(struct ddns_journal *j);
  * thread-safe: callers serialise.
  */
 int ddns_journal_append(struct ddns_journal *j, size_t count, const uint8_t *types,
-			const void *const *payloads, const size_t *lengths);
+                        const void *const *payloads, const size_t *lengths);
 
 /* Forces what was appended to stable storage. Returns DDNS_OK or an errno code. */
 int ddns_journal_sync(struct ddns_journal *j);

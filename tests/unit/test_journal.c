@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * The record file and the engine's use of it: every failure path of writing and reading, and a
+ * restart that resumes exactly the work the previous engine left unfinished.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ddns/engine.h"
+#include "engine/durable.h"
+#include "fake_dns.h"
+#include "queue/journal.h"
+
+struct seen {
+	int n;
+	uint8_t types[16];
+	char text[16][32];
+};
+
+static void collect(void *ctx, uint8_t type, const uint8_t *payload, size_t len)
+{
+	struct seen *s = ctx;
+	if (s->n < 16) {
+		s->types[s->n] = type;
+		snprintf(s->text[s->n], sizeof(s->text[0]), "%.*s", (int)len, (const char *)payload);
+		s->n++;
+	}
+}
+
+static void write_three(const char *path)
+{
+	struct ddns_journal j;
+	assert_int_equal(ddns_journal_open(&j, path), DDNS_OK);
+	uint8_t types[3] = {1, 2, 3};
+	const void *payloads[3] = {"one", "two", "three"};
+	size_t lengths[3] = {3, 3, 5};
+	assert_int_equal(ddns_journal_append(&j, 3, types, payloads, lengths), DDNS_OK);
+	assert_int_equal(j.bytes, 3 * 8 + 11);
+	ddns_journal_close(&j);
+}
+
+static void round_trip(void **state)
+{
+	char dir[64], path[128];
+	struct seen s = {0};
+	uint64_t damaged;
+	(void)state;
+	fake_state_dir(dir);
+	snprintf(path, sizeof(path), "%s/j", dir);
+	write_three(path);
+	assert_int_equal(ddns_journal_read(path, collect, &s, &damaged), DDNS_OK);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(damaged, 0);
+	assert_string_equal(s.text[2], "three");
+	assert_int_equal(s.types[1], 2);
+	/* A missing file is an empty journal. */
+	s.n = 0;
+	snprintf(path, sizeof(path), "%s/none", dir);
+	assert_int_equal(ddns_journal_read(path, collect, &s, &damaged), DDNS_OK);
+	assert_int_equal(s.n, 0);
+	fake_state_dir_remove(dir);
+}
+
+static void partial_record_at_the_end(void **state)
+{
+	char dir[64], path[128];
+	struct seen s = {0};
+	uint64_t damaged;
+	(void)state;
+	fake_state_dir(dir);
+	snprintf(path, sizeof(path), "%s/j", dir);
+	write_three(path);
+	assert_int_equal(truncate(path, 3 * 8 + 11 - 2), 0);
+	assert_int_equal(ddns_journal_read(path, collect, &s, &damaged), DDNS_OK);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(damaged, 8 + 5 - 2);
+	fake_state_dir_remove(dir);
+}
+
+static void corrupt_record_in_the_middle(void **state)
+{
+	char dir[64], path[128];
+	struct seen s = {0};
+	uint64_t damaged;
+	(void)state;
+	fake_state_dir(dir);
+	snprintf(path, sizeof(path), "%s/j", dir);
+	write_three(path);
+	FILE *f = fopen(path, "r+b");
+	fseek(f, 8 + 3 + 8 + 1, SEEK_SET); /* the "w" of "two" */
+	fputc('X', f);
+	fclose(f);
+	assert_int_equal(ddns_journal_read(path, collect, &s, &damaged), DDNS_OK);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(damaged, 8 + 3 + 8 + 5);
+	fake_state_dir_remove(dir);
+}
+
+static void write_error_and_oversize(void **state)
+{
+	struct ddns_journal j;
+	(void)state;
+	assert_int_equal(ddns_journal_open(&j, "/dev/full"), DDNS_OK);
+	uint8_t type = 1;
+	const void *payload = "x";
+	size_t len = 1;
+	assert_int_not_equal(ddns_journal_append(&j, 1, &type, &payload, &len), DDNS_OK);
+	len = DDNS_JOURNAL_PAYLOAD_MAX + 1;
+	assert_int_equal(ddns_journal_append(&j, 1, &type, &payload, &len), DDNS_EINVAL);
+	ddns_journal_close(&j);
+	assert_int_equal(ddns_crc32((const uint8_t *)"123456789", 9), 0xCBF43926u);
+}
+
+/* Engine level: a restart resumes what the last run left, and only that. */
+struct fixture {
+	struct fake_dns dns;
+	char dir[64];
+	char params[512];
+	char log[8192];
+};
+
+static void capture(void *ctx, enum ddns_log_level level, const char *line)
+{
+	struct fixture *fx = ctx;
+	(void)level;
+	size_t used = strlen(fx->log);
+	snprintf(fx->log + used, sizeof(fx->log) - used, "%s\n", line);
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	fake_dns_init(&fx->dns, NULL);
+	fake_state_dir(fx->dir);
+	snprintf(fx->params, sizeof(fx->params),
+	         "{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\", \"reverse\": false,"
+	         "  \"conflict-resolution\": \"no-check-without-dhcid\","
+	         "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] } ] }",
+	         fx->dir);
+	ddns_log_set_sink(capture, fx);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	ddns_log_set_sink(NULL, NULL);
+	fake_dns_deinit(&fx->dns);
+	fake_state_dir_remove(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static ddns_engine *start(struct fixture *fx, int retry_min_ms)
+{
+	ddns_engine *e;
+	char err[256];
+	struct ddns_engine_opts opts = {.transport = &fx->dns.transport,
+	                                .timeout_ms = 100,
+	                                .retry_min_ms = retry_min_ms,
+	                                .retry_max_ms = retry_min_ms};
+	assert_int_equal(ddns_engine_new(fx->params, &opts, &e, err, sizeof(err)), DDNS_OK);
+	return e;
+}
+
+static struct ddns_lease_event grant(uint8_t last, const char *fqdn)
+{
+	struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED, .family = AF_INET,
+	                              .address = {10, 1, 0, last}, .forward = true, .reverse = true,
+	                              .lifetime = 3600, .id_type = DDNS_ID_NONE};
+	snprintf(ev.fqdn, sizeof(ev.fqdn), "%s", fqdn);
+	return ev;
+}
+
+static void unfinished_change_is_resumed_after_restart(void **state)
+{
+	struct fixture *fx = *state;
+	/* The server refuses while the first engine runs; its retry is far away. */
+	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_SERVFAIL});
+	ddns_engine *e = start(fx, 60000);
+	struct ddns_lease_event ev = grant(5, "a.corp.example.");
+	assert_int_equal(ddns_engine_submit(e, &ev), DDNS_OK);
+	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
+	ddns_engine_free(e);
+	assert_int_equal(fake_dns_count(&fx->dns), 1);
+	assert_non_null(strstr(fx->log, "kept in"));
+
+	e = start(fx, 10);
+	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
+	assert_int_equal(fake_dns_count(&fx->dns), 2);
+	assert_update(&fx->dns, 1, "corp.example.",
+	              "a.corp.example. 0 ANY A \\# 0\na.corp.example. 1200 IN A 10.1.0.5");
+	assert_non_null(strstr(fx->log, "resuming 1 record changes and 0 lease events"));
+	ddns_engine_free(e);
+
+	/* Done work is not done again; what was published is remembered for the removal. */
+	e = start(fx, 10);
+	struct ddns_lease_event rel = grant(5, "a.corp.example.");
+	rel.kind = DDNS_LEASE_RELEASED;
+	assert_int_equal(ddns_engine_submit(e, &rel), DDNS_OK);
+	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
+	assert_int_equal(fake_dns_count(&fx->dns), 3);
+	assert_update(&fx->dns, 2, "corp.example.", "a.corp.example. 0 NONE A 10.1.0.5");
+	ddns_engine_free(e);
+}
+
+static void event_written_but_never_handled_is_replayed(void **state)
+{
+	struct fixture *fx = *state;
+	/* As if Kea was killed right after the callout: the event is on disk only. */
+	struct ddns_durable *d;
+	struct ddns_durable_loader none = {NULL, NULL, NULL, NULL};
+	assert_int_equal(ddns_durable_open(fx->dir, &none, &d), DDNS_OK);
+	struct ddns_lease_event ev = grant(7, "b.corp.example.");
+	uint64_t seq;
+	assert_int_equal(ddns_durable_event(d, &ev, &seq), DDNS_OK);
+	ddns_durable_free(d);
+
+	ddns_engine *e = start(fx, 10);
+	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
+	assert_int_equal(fake_dns_count(&fx->dns), 1);
+	assert_update(&fx->dns, 0, "corp.example.",
+	              "b.corp.example. 0 ANY A \\# 0\nb.corp.example. 1200 IN A 10.1.0.7");
+	ddns_engine_free(e);
+	e = start(fx, 10);
+	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
+	assert_int_equal(fake_dns_count(&fx->dns), 1);
+	ddns_engine_free(e);
+}
+
+static void damaged_state_file_is_set_aside_and_the_rest_used(void **state)
+{
+	struct fixture *fx = *state;
+	ddns_engine *e = start(fx, 10);
+	struct ddns_lease_event ev = grant(8, "c.corp.example.");
+	assert_int_equal(ddns_engine_submit(e, &ev), DDNS_OK);
+	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
+	ddns_engine_free(e);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/state", fx->dir);
+	FILE *f = fopen(path, "ab");
+	fputs("garbage that is not a record", f);
+	fclose(f);
+
+	e = start(fx, 10);
+	assert_non_null(strstr(fx->log, "bytes are damaged"));
+	struct ddns_lease_event rel = ev;
+	rel.kind = DDNS_LEASE_EXPIRED;
+	assert_int_equal(ddns_engine_submit(e, &rel), DDNS_OK);
+	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
+	/* The published entry before the damage survived: the removal is exact, not a guess. */
+	assert_update(&fx->dns, fake_dns_count(&fx->dns) - 1, "corp.example.",
+	              "c.corp.example. 0 NONE A 10.1.0.8");
+	assert_null(strstr(fx->log, "given up"));
+	ddns_engine_free(e);
+}
+
+static void zeros_are_damage_not_records(void **state)
+{
+	struct seen s = {0};
+	uint64_t damaged;
+	(void)state;
+	/* An endless source of zero bytes must not read as endless empty records. */
+	assert_int_equal(ddns_journal_read("/dev/zero", collect, &s, &damaged), DDNS_OK);
+	assert_int_equal(s.n, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(round_trip),
+	    cmocka_unit_test(partial_record_at_the_end),
+	    cmocka_unit_test(corrupt_record_in_the_middle),
+	    cmocka_unit_test(write_error_and_oversize),
+	    cmocka_unit_test_setup_teardown(unfinished_change_is_resumed_after_restart, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(event_written_but_never_handled_is_replayed, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(damaged_state_file_is_set_aside_and_the_rest_used, setup,
+	                                    teardown),
+	    cmocka_unit_test(zeros_are_damage_not_records),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
