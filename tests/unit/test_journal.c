@@ -31,7 +31,8 @@ static void collect(void *ctx, uint8_t type, const uint8_t *payload, size_t len)
 	struct seen *s = ctx;
 	if (s->n < 16) {
 		s->types[s->n] = type;
-		snprintf(s->text[s->n], sizeof(s->text[0]), "%.*s", (int)len, (const char *)payload);
+		snprintf(s->text[s->n], sizeof(s->text[0]), "%.*s", (int)len,
+		         (const char *)payload);
 		s->n++;
 	}
 }
@@ -175,9 +176,13 @@ static ddns_engine *start(struct fixture *fx, int retry_min_ms)
 
 static struct ddns_lease_event grant(uint8_t last, const char *fqdn)
 {
-	struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED, .family = AF_INET,
-	                              .address = {10, 1, 0, last}, .forward = true, .reverse = true,
-	                              .lifetime = 3600, .id_type = DDNS_ID_NONE};
+	struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED,
+	                              .family = AF_INET,
+	                              .address = {10, 1, 0, last},
+	                              .forward = true,
+	                              .reverse = true,
+	                              .lifetime = 3600,
+	                              .id_type = DDNS_ID_NONE};
 	snprintf(ev.fqdn, sizeof(ev.fqdn), "%s", fqdn);
 	return ev;
 }
@@ -286,8 +291,8 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(event_written_but_never_handled_is_replayed, setup,
 	                                    teardown),
-	    cmocka_unit_test_setup_teardown(damaged_state_file_is_set_aside_and_the_rest_used, setup,
-	                                    teardown),
+	    cmocka_unit_test_setup_teardown(damaged_state_file_is_set_aside_and_the_rest_used,
+	                                    setup, teardown),
 	    cmocka_unit_test(zeros_are_damage_not_records),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
