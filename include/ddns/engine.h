@@ -43,6 +43,8 @@ struct ddns_engine_stats {
 	uint64_t skipped;        /* changes not needed: zone excluded, nothing published */
 	uint64_t invalid;        /* events refused because of a bad name */
 	uint64_t journal_errors; /* writes to state-dir that failed (the work stays in memory) */
+	uint64_t spilled;        /* events kept on disk only because the memory queue was full */
+	uint64_t dropped;        /* events lost: queue full and state-dir unwritable; must stay 0 */
 };
 
 /*
@@ -55,8 +57,10 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
                     char *err, size_t errlen);
 
 /*
- * Copies ev into the engine's queue and wakes the worker. Never blocks on DNS. Returns DDNS_OK, or
- * DDNS_ESHUTDOWN once the engine is stopping, or DDNS_ENOMEM. Thread: any, concurrently.
+ * Writes ev to state-dir and queues it (in memory, or on disk only once "max-queue" events are
+ * waiting) and wakes the worker. Never blocks on DNS. Returns DDNS_OK, DDNS_ESHUTDOWN once the
+ * engine is stopping, DDNS_ENOMEM, or DDNS_EQFULL when the event is lost (memory queue full and
+ * state-dir unwritable; counted and logged). Thread: any, concurrently.
  */
 int ddns_engine_submit(ddns_engine *engine, const struct ddns_lease_event *ev);
 

@@ -42,7 +42,8 @@ typedef enum ddns_error {
 	DDNS_ESHUTDOWN = -1019,  /* engine is stopping */
 	DDNS_ENETWORK = -1020,   /* socket-level failure talking to a server */
 	DDNS_ETRUNCATED = -1021, /* reply truncated even over TCP */
-	DDNS_ERROR_MIN = DDNS_ETRUNCATED,
+	DDNS_EQFULL = -1022,     /* queue full and the event could not be kept on disk either */
+	DDNS_ERROR_MIN = DDNS_EQFULL,
 } ddns_error_t;
 
 /*

@@ -409,7 +409,7 @@ static int parse_root(struct parser *p, const struct json *root, const char *res
 	                                      "zones",     "forward",     "reverse",
 	                                      "ttl",       "ttl-percent", "ttl-min",
 	                                      "ttl-max",   "state-dir",   "conflict-resolution",
-	                                      NULL};
+	                                      "max-queue", NULL};
 	struct ddns_config *cfg = p->cfg;
 	const struct json *v;
 	int rc = expect(p, "parameters", root, JSON_OBJECT);
@@ -477,6 +477,14 @@ static int parse_root(struct parser *p, const struct json *root, const char *res
 	if ((v = json_get(root, "conflict-resolution")) != NULL &&
 	    (rc = parse_conflict_mode(p, v)) != DDNS_OK)
 		return rc;
+	cfg->max_queue = DDNS_MAX_QUEUE_DEFAULT;
+	if ((v = json_get(root, "max-queue")) != NULL) {
+		if ((rc = expect(p, "max-queue", v, JSON_NUMBER)) != DDNS_OK)
+			return rc;
+		if (!v->integral || v->integer < 1 || v->integer > 10000000)
+			return reject(p, "max-queue", "must be a whole number from 1 to 10000000");
+		cfg->max_queue = (uint32_t)v->integer;
+	}
 	const char *state_dir = "/var/lib/kea/ddns-direct";
 	if ((v = json_get(root, "state-dir")) != NULL) {
 		rc = expect(p, "state-dir", v, JSON_STRING);

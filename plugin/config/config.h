@@ -54,6 +54,7 @@ struct ddns_config {
 	uint32_t ttl_max;                        /* cap of a derived TTL */
 	enum ddns_conflict_mode conflict_mode;   /* how a name already in use is treated */
 	char *state_dir;                         /* directory for the plugin's own state */
+	uint32_t max_queue; /* lease events held in memory; the rest wait on disk */
 };
 
 /*
@@ -87,7 +88,8 @@ const struct ddns_tsig_key *ddns_config_key_for(const struct ddns_config *cfg,
  * the lifetime (default a third, RFC 4702 section 5) within ["ttl-min", "ttl-max"] (defaults
  * DDNS_TTL_FLOOR and 2^31-1).
  */
-#define DDNS_TTL_FLOOR 60
+#define DDNS_TTL_FLOOR         60
+#define DDNS_MAX_QUEUE_DEFAULT 20000
 uint32_t ddns_config_ttl(const struct ddns_config *cfg, uint32_t lifetime);
 
 #endif

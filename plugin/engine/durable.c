@@ -294,7 +294,8 @@ void ddns_durable_free(struct ddns_durable *d)
 	free(d);
 }
 
-int ddns_durable_event(struct ddns_durable *d, const struct ddns_lease_event *ev, uint64_t *seq)
+int ddns_durable_event(struct ddns_durable *d, const struct ddns_lease_event *ev, bool spill,
+                       uint64_t *seq, bool *spilled)
 {
 	struct event_payload e;
 	uint8_t type = REC_EVENT;
@@ -303,11 +304,59 @@ int ddns_durable_event(struct ddns_durable *d, const struct ddns_lease_event *ev
 	memcpy(&e.ev, ev, sizeof(e.ev));
 	pthread_mutex_lock(&d->lock);
 	e.seq = d->next_seq;
+	uint64_t at = d->events.bytes;
 	int rc = ddns_journal_append(&d->events, 1, &type, &payload, &len);
-	if (rc == DDNS_OK)
+	if (rc == DDNS_OK) {
 		*seq = d->next_seq++;
+		if (spill && !d->spilling) {
+			d->spilling = true;
+			d->spill_offset = at;
+		}
+	}
+	*spilled = rc == DDNS_OK && d->spilling;
 	pthread_mutex_unlock(&d->lock);
 	return rc;
+}
+
+size_t ddns_durable_unspill(struct ddns_durable *d, size_t max,
+                            void (*fn)(void *ctx, uint64_t seq, const struct ddns_lease_event *ev),
+                            void *ctx)
+{
+	const size_t record = 8 + sizeof(struct event_payload);
+	pthread_mutex_lock(&d->lock);
+	uint64_t from = d->spill_offset, end = d->events.bytes;
+	bool spilling = d->spilling;
+	pthread_mutex_unlock(&d->lock);
+	if (!spilling)
+		return 0;
+	char path[600];
+	snprintf(path, sizeof(path), "%s/events", d->dir);
+	FILE *f = fopen(path, "rb");
+	size_t n = 0;
+	uint8_t *buf = malloc(record);
+	if (f != NULL && buf != NULL && fseek(f, (long)from, SEEK_SET) == 0) {
+		/* Every event record has the same size, and only complete ones are below end. */
+		while (n < max && from + record <= end && fread(buf, 1, record, f) == record) {
+			struct event_payload e;
+			memcpy(&e, buf + 8, sizeof(e));
+			if (buf[0] == REC_EVENT)
+				fn(ctx, e.seq, &e.ev);
+			from += record;
+			n++;
+		}
+	} else {
+		log_error("cannot read spilled lease events back from %s: %s", path,
+		          strerror(errno));
+	}
+	free(buf);
+	if (f != NULL)
+		fclose(f);
+	pthread_mutex_lock(&d->lock);
+	d->spill_offset = from;
+	if (from >= d->events.bytes)
+		d->spilling = false;
+	pthread_mutex_unlock(&d->lock);
+	return n;
 }
 
 int ddns_durable_handled(struct ddns_durable *d, uint64_t seq, struct ddns_job_record **jobs,

@@ -50,6 +50,8 @@ struct ddns_durable {
 	struct ddns_journal state; /* worker only */
 	uint64_t next_seq;         /* next event sequence number; under lock */
 	uint64_t next_job;         /* next job id; worker only */
+	bool spilling;             /* events go to disk only until the worker has read them; lock */
+	uint64_t spill_offset;     /* where in events the unread spilled events start; lock */
 };
 
 /*
@@ -64,8 +66,23 @@ int ddns_durable_open(const char *dir, const struct ddns_durable_loader *loader,
 /* Syncs and closes; NULL is ignored. */
 void ddns_durable_free(struct ddns_durable *d);
 
-/* Appends a lease event, assigning *seq. Returns DDNS_OK or the write error. Thread: any. */
-int ddns_durable_event(struct ddns_durable *d, const struct ddns_lease_event *ev, uint64_t *seq);
+/*
+ * Appends a lease event, assigning *seq. When spill is true the event is to live on disk only
+ * (the memory queue is full): the first such event marks where the worker must read from, and
+ * *spilled tells whether this event is on disk only (it stays so while a spill is unread, to keep
+ * the order). Returns DDNS_OK or the write error. Thread: any.
+ */
+int ddns_durable_event(struct ddns_durable *d, const struct ddns_lease_event *ev, bool spill,
+                       uint64_t *seq, bool *spilled);
+
+/*
+ * Reads back up to max spilled events, oldest first, calling fn(ctx, seq, ev) for each. Returns
+ * the number read; when the last spilled event has been read, the spill is over and new events go
+ * to memory again. Thread: worker.
+ */
+size_t ddns_durable_unspill(struct ddns_durable *d, size_t max,
+                            void (*fn)(void *ctx, uint64_t seq, const struct ddns_lease_event *ev),
+                            void *ctx);
 
 /*
  * Records that event seq was handled: the jobs it created (ids assigned here), and the published

@@ -500,6 +500,14 @@ static void publish_state(ddns_engine *e, bool working)
 	pthread_mutex_unlock(&e->lock);
 }
 
+static void unspill_one(void *ctx, uint64_t seq, const struct ddns_lease_event *ev)
+{
+	ddns_engine *e = ctx;
+	if (ddns_queue_push(e->queue, ev, seq) != DDNS_OK)
+		log_error("out of memory reading a spilled lease event back; it is replayed at the "
+		          "next start");
+}
+
 static void *worker_main(void *arg)
 {
 	ddns_engine *e = arg;
@@ -510,6 +518,9 @@ static void *worker_main(void *arg)
 		deadline = e->next_due_ms;
 		pthread_mutex_unlock(&e->lock);
 		uint64_t seq = 0;
+		/* Events that waited on disk come back into memory as soon as memory is free. */
+		if (ddns_queue_length(e->queue) == 0)
+			ddns_durable_unspill(e->durable, e->cfg->max_queue, unspill_one, e);
 		int rc = ddns_queue_pop(e->queue, &ev, &seq, deadline);
 		if (rc == DDNS_ESHUTDOWN)
 			break;
@@ -640,12 +651,30 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 int ddns_engine_submit(ddns_engine *e, const struct ddns_lease_event *ev)
 {
 	uint64_t seq = 0;
-	if (ddns_durable_event(e->durable, ev, &seq) != DDNS_OK)
+	bool full = ddns_queue_length(e->queue) >= e->cfg->max_queue, spilled = false;
+	if (ddns_durable_event(e->durable, ev, full, &seq, &spilled) != DDNS_OK) {
 		journal_failed(e, "a lease event");
+		if (full) {
+			pthread_mutex_lock(&e->lock);
+			uint64_t n = e->stats.dropped++;
+			pthread_mutex_unlock(&e->lock);
+			if (n % 1000 == 0)
+				log_error(
+				    "lease event for %s dropped: the queue holds max-queue (%u) "
+				    "events and state-dir cannot take more (%llu dropped)",
+				    ev->fqdn, e->cfg->max_queue, (unsigned long long)n + 1);
+			return DDNS_EQFULL;
+		}
+	}
 	/* Count first so that wait_idle never sees the event in the queue but not in the count. */
 	pthread_mutex_lock(&e->lock);
 	e->stats.events++;
+	e->stats.spilled += spilled;
 	pthread_mutex_unlock(&e->lock);
+	if (spilled) {
+		ddns_queue_wake(e->queue);
+		return DDNS_OK;
+	}
 	int rc = ddns_queue_push(e->queue, ev, seq);
 	if (rc != DDNS_OK) {
 		pthread_mutex_lock(&e->lock);

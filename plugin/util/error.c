@@ -30,6 +30,7 @@ static const char *const project_errors[] = {
     [IDX(DDNS_ESHUTDOWN)] = "engine is shutting down",
     [IDX(DDNS_ENETWORK)] = "network error talking to the server",
     [IDX(DDNS_ETRUNCATED)] = "reply truncated even over TCP",
+    [IDX(DDNS_EQFULL)] = "queue full, and the event could not be written to state-dir",
 };
 
 const char *ddns_strerror(int err)

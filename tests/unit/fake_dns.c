@@ -46,6 +46,8 @@ static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, co
 		r = f->script[f->next++];
 	pthread_mutex_unlock(&f->lock);
 
+	if (r.delay_ms > 0)
+		usleep((useconds_t)r.delay_ms * 1000);
 	if (r.transport_error != 0)
 		return r.transport_error;
 	if (r.garbage) {

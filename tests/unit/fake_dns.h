@@ -17,6 +17,7 @@
 
 struct fake_reply {
 	int transport_error; /* non-zero: the exchange fails with this code, no reply */
+	int delay_ms;        /* answer only after this long (a slow server) */
 	int rcode;           /* RCODE of the reply */
 	bool unsigned_reply; /* leave the reply unsigned even when a key is set */
 	bool bad_mac;        /* sign, then corrupt the MAC */

@@ -197,6 +197,8 @@ static void ttl_rule(void **state)
 	             "parameter 'ttl-percent': must be a fraction of the lifetime above 0");
 	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"ttl-min\": 600, \"ttl-max\": 60 }",
 	             "parameter 'ttl-min': is larger than ttl-max");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"max-queue\": 0 }",
+	             "parameter 'max-queue': must be a whole number from 1 to 10000000");
 	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"conflict-resolution\": \"yes\" }",
 	             "parameter 'conflict-resolution': unknown mode 'yes'");
 }

@@ -228,7 +228,9 @@ static void event_written_but_never_handled_is_replayed(void **state)
 	assert_int_equal(ddns_durable_open(fx->dir, &none, &d), DDNS_OK);
 	struct ddns_lease_event ev = grant(7, "b.corp.example.");
 	uint64_t seq;
-	assert_int_equal(ddns_durable_event(d, &ev, &seq), DDNS_OK);
+	bool spilled;
+	assert_int_equal(ddns_durable_event(d, &ev, false, &seq, &spilled), DDNS_OK);
+	assert_false(spilled);
 	ddns_durable_free(d);
 
 	ddns_engine *e = start(fx, 10);
@@ -240,6 +242,41 @@ static void event_written_but_never_handled_is_replayed(void **state)
 	e = start(fx, 10);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
 	assert_int_equal(fake_dns_count(&fx->dns), 1);
+	ddns_engine_free(e);
+}
+
+/* With the worker busy and memory full, events wait on disk and come back in order. */
+static void events_beyond_max_queue_wait_on_disk(void **state)
+{
+	struct fixture *fx = *state;
+	snprintf(fx->params, sizeof(fx->params),
+	         "{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\", \"reverse\": false,"
+	         "  \"conflict-resolution\": \"no-check-without-dhcid\", \"max-queue\": 2,"
+	         "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] } ] }",
+	         fx->dir);
+	fake_dns_push(&fx->dns, (struct fake_reply){.delay_ms = 300});
+	ddns_engine *e = start(fx, 10);
+	for (uint8_t i = 1; i <= 10; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "h%u.corp.example.", i);
+		struct ddns_lease_event ev = grant(i, name);
+		assert_int_equal(ddns_engine_submit(e, &ev), DDNS_OK);
+	}
+	assert_int_equal(ddns_engine_wait_idle(e, 5000), DDNS_OK);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(e, &st);
+	assert_true(st.spilled >= 5);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(st.succeeded, 10);
+	assert_int_equal(fake_dns_count(&fx->dns), 10);
+	for (size_t i = 0; i < 10; i++) {
+		char want[128];
+		snprintf(
+		    want, sizeof(want),
+		    "h%zu.corp.example. 0 ANY A \\# 0\nh%zu.corp.example. 1200 IN A 10.1.0.%zu",
+		    i + 1, i + 1, i + 1);
+		assert_update(&fx->dns, i, "corp.example.", want);
+	}
 	ddns_engine_free(e);
 }
 
@@ -294,6 +331,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(damaged_state_file_is_set_aside_and_the_rest_used,
 	                                    setup, teardown),
 	    cmocka_unit_test(zeros_are_damage_not_records),
+	    cmocka_unit_test_setup_teardown(events_beyond_max_queue_wait_on_disk, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
