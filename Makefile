@@ -8,11 +8,11 @@ PREFIX   ?= /usr/local
 HOOKS_DIR ?= $(shell ls -d /usr/lib/*/kea/hooks 2>/dev/null | head -n1)
 
 WARN      = -Wall -Wextra -Wshadow -Wno-unused-parameter -Werror
-CPPFLAGS += -Iinclude -Iplugin -D_GNU_SOURCE -MMD -MP
+override CPPFLAGS += -Iinclude -Iplugin -D_GNU_SOURCE -MMD -MP
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 $(WARN) -fPIC -fvisibility=hidden -pthread
+override CFLAGS   += -std=c11 $(WARN) -fPIC -fvisibility=hidden -pthread
 CXXFLAGS ?= -O2 -g
-CXXFLAGS += -std=c++14 $(WARN) -fPIC -fvisibility=hidden -pthread -I/usr/include/kea
+override CXXFLAGS += -std=c++14 $(WARN) -fPIC -fvisibility=hidden -pthread -I/usr/include/kea
 LDLIBS_ENGINE = -lldns -lcrypto -pthread
 LDLIBS_KEA    = -lkea-dhcpsrv -lkea-dhcp++ -lkea-hooks -lkea-log -lkea-asiolink -lkea-cc \
                 -lkea-exceptions -lkea-util
@@ -40,7 +40,7 @@ DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev libss
                bind9 bind9-utils bind9-dnsutils knot knot-dnsutils iproute2 util-linux \
                clang-format valgrind python3
 
-.PHONY: all deps test unit integration demo install format format-check clean valgrind asan
+.PHONY: all deps test unit integration demo install format format-check clean valgrind asan tsan
 
 all: $(LIB) $(ENGINE_A) $(PROBE)
 
@@ -101,8 +101,16 @@ valgrind: $(UNIT_BIN)
 		valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect $$t; done
 
 asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=build-asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" unit
+
+# ThreadSanitizer over the tests where threads meet: the queue and the engine's entry points.
+tsan:
+	$(MAKE) BUILD=build-tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" \
+		build-tsan/tests/test_queue build-tsan/tests/test_journal
+	TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_queue
+	TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_journal
 
 install: $(LIB) $(PROBE)
 	install -D -m 0644 $(LIB) $(DESTDIR)$(HOOKS_DIR)/libdhcp_ddns_direct.so
@@ -116,6 +124,6 @@ format-check:
 	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-tsan
 
 -include $(ENGINE_OBJ:.o=.d) $(SHIM_OBJ:.o=.d) $(TOOL_SRC:%.c=$(BUILD)/%.d) $(BUILD)/plugin/probe/probe.d $(UNIT_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)

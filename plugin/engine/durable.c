@@ -115,7 +115,8 @@ static void on_event(void *ctx, uint8_t type, const uint8_t *payload, size_t len
 	const struct event_payload *e = (const void *)payload;
 	if (e->seq > l->max_seq)
 		l->max_seq = e->seq;
-	if (bsearch(&e->seq, l->handled, l->n_handled, sizeof(uint64_t), cmp_u64) != NULL)
+	if (l->n_handled > 0 &&
+	    bsearch(&e->seq, l->handled, l->n_handled, sizeof(uint64_t), cmp_u64) != NULL)
 		return;
 	if (!grow((void **)&l->events, &l->cap_events, l->n_events, sizeof(*l->events))) {
 		l->oom = true;
@@ -244,7 +245,8 @@ int ddns_durable_open(const char *dir, const struct ddns_durable_loader *loader,
 	snprintf(path, sizeof(path), "%s/state", dir);
 	int rc = load_file(path, on_state, &l);
 	if (rc == DDNS_OK) {
-		qsort(l.handled, l.n_handled, sizeof(uint64_t), cmp_u64);
+		if (l.n_handled > 0)
+			qsort(l.handled, l.n_handled, sizeof(uint64_t), cmp_u64);
 		snprintf(path, sizeof(path), "%s/events", dir);
 		rc = load_file(path, on_event, &l);
 	}

@@ -55,7 +55,8 @@ static bool put_variables(ldns_buffer *b, const struct ddns_tsig_key *key, const
 	ldns_buffer_write_u16(b, fudge);
 	ldns_buffer_write_u16(b, error);
 	ldns_buffer_write_u16(b, other_len);
-	ldns_buffer_write(b, other, other_len);
+	if (other_len > 0)
+		ldns_buffer_write(b, other, other_len);
 	return ldns_buffer_status_ok(b);
 }
 

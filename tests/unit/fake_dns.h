@@ -31,7 +31,7 @@ struct fake_reply {
 	const char *authority;
 };
 
-#define FAKE_MAX 128
+#define FAKE_MAX 1024
 
 struct fake_dns {
 	struct ddns_transport transport; /* hand &fake.transport to the code under test */
