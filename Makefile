@@ -38,9 +38,10 @@ ENGINE_A  := $(BUILD)/libddns_engine.a
 DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev libssl-dev ldnsutils libcmocka-dev \
                kea-dhcp4-server kea-dhcp6-server kea-admin kea-dhcp-ddns-server \
                bind9 bind9-utils bind9-dnsutils knot knot-dnsutils iproute2 util-linux \
-               clang-format valgrind python3
+               clang-format valgrind python3 clang libclang-rt-14-dev
 
-.PHONY: all deps test unit integration demo install format format-check clean valgrind asan tsan
+.PHONY: all deps test unit integration demo install format format-check clean valgrind asan tsan \
+	fuzz fuzz-build
 
 all: $(LIB) $(ENGINE_A) $(PROBE)
 
@@ -112,6 +113,27 @@ tsan:
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_queue
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_journal
 
+# libFuzzer harnesses (clang): each runs FUZZ_SECONDS from its seed corpus; crashes are kept in
+# build-fuzz/ and belong in tests/fuzz/regressions/<harness>/ once fixed (replayed by fuzz-build).
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES   := reply name config journal
+FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" build-fuzz/libddns_engine.a
+	@set -e; for f in $(FUZZ_NAMES); do \
+		clang $(CPPFLAGS) $(FUZZ_CFLAGS) -std=c11 -fsanitize=fuzzer -o build-fuzz/fuzz_$$f \
+			tests/fuzz/fuzz_$$f.c build-fuzz/libddns_engine.a $(LDLIBS_ENGINE); \
+		if [ -d tests/fuzz/regressions/$$f ]; then build-fuzz/fuzz_$$f tests/fuzz/regressions/$$f/*; fi; \
+	done
+
+fuzz: fuzz-build
+	@set -e; for f in $(FUZZ_NAMES); do \
+		mkdir -p build-fuzz/corpus-$$f && cp -n tests/fuzz/corpus/$$f/* build-fuzz/corpus-$$f/ 2>/dev/null || true; \
+		echo "== fuzz_$$f for $(FUZZ_SECONDS) s"; \
+		build-fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build-fuzz/crash-$$f- \
+			-print_final_stats=1 build-fuzz/corpus-$$f 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|crash' ; \
+	done
+
 install: $(LIB) $(PROBE)
 	install -D -m 0644 $(LIB) $(DESTDIR)$(HOOKS_DIR)/libdhcp_ddns_direct.so
 	install -D -m 0755 $(PROBE) $(DESTDIR)$(PREFIX)/sbin/ddns-direct-probe
@@ -124,6 +146,6 @@ format-check:
 	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz
 
 -include $(ENGINE_OBJ:.o=.d) $(SHIM_OBJ:.o=.d) $(TOOL_SRC:%.c=$(BUILD)/%.d) $(BUILD)/plugin/probe/probe.d $(UNIT_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)

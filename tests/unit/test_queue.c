@@ -20,7 +20,7 @@
 #include "fake_dns.h"
 #include "queue/queue.h"
 
-#define PRODUCERS 4
+#define PRODUCERS    4
 #define PER_PRODUCER 5000
 
 static atomic_int push_failures;
@@ -83,8 +83,10 @@ static void *submit_many(void *arg)
 {
 	ddns_engine *e = arg;
 	for (int i = 0; i < 200; i++) {
-		struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED, .family = AF_INET,
-		                              .forward = true, .lifetime = 600,
+		struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED,
+		                              .family = AF_INET,
+		                              .forward = true,
+		                              .lifetime = 600,
 		                              .id_type = DDNS_ID_NONE};
 		ev.address[0] = 10;
 		ev.address[2] = (uint8_t)(i >> 8);

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* libFuzzer: state-dir files as a crash, a bad disk or a hostile user may leave them. */
+#include <dirent.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ddns/error.h"
+#include "engine/durable.h"
+#include "util/log.h"
+
+static void on_pub(void *ctx, int family, const uint8_t *address, const struct ddns_published *p)
+{
+	(void)ctx, (void)family, (void)address, (void)p;
+}
+
+static void on_job(void *ctx, const struct ddns_job_record *r)
+{
+	(void)ctx, (void)r;
+}
+
+static void on_event(void *ctx, uint64_t seq, const struct ddns_lease_event *ev)
+{
+	(void)ctx, (void)seq, (void)ev;
+}
+
+static void quiet(void *ctx, enum ddns_log_level level, const char *line)
+{
+	(void)ctx, (void)level, (void)line;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char dir[64];
+	char path[128];
+	if (dir[0] == '\0') {
+		snprintf(dir, sizeof(dir), "/tmp/ddns-fuzz-%d", (int)getpid());
+		ddns_log_set_sink(quiet, NULL);
+	}
+	/* The first half is the state file, the second the events file. */
+	mkdir(dir, 0700);
+	const char *names[2] = {"state", "events"};
+	size_t half = size / 2;
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		FILE *f = fopen(path, "wb");
+		if (f == NULL)
+			return 0;
+		fwrite(data + (i ? half : 0), 1, i ? size - half : half, f);
+		fclose(f);
+	}
+	struct ddns_durable_loader loader = {on_pub, on_job, on_event, NULL};
+	struct ddns_durable *d = NULL;
+	if (ddns_durable_open(dir, &loader, &d) == DDNS_OK)
+		ddns_durable_free(d);
+	/* Damaged files are set aside under new names; clear everything for the next input. */
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	while (dp != NULL && (de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	if (dp != NULL)
+		closedir(dp);
+	return 0;
+}
