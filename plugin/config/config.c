@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config/config.h"
 #include "ddns/error.h"
@@ -123,6 +124,15 @@ static int read_secret_file(struct parser *p, const char *path, const char *file
 	FILE *f = fopen(file, "r");
 	if (f == NULL)
 		return reject(p, path, "cannot read '%s': %s", file, strerror(errno));
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
+		fclose(f);
+		return reject(
+		    p, path,
+		    "'%s' is readable by every user of this host: a TSIG secret file must "
+		    "not be (chmod o-r)",
+		    file);
+	}
 	char buf[4096];
 	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
 	bool too_long = !feof(f);
@@ -405,11 +415,11 @@ static int parse_conflict_mode(struct parser *p, const struct json *v)
 
 static int parse_root(struct parser *p, const struct json *root, const char *resolv_conf)
 {
-	static const char *const members[] = {"resolvers", "tsig-keys",   "default-key",
-	                                      "zones",     "forward",     "reverse",
-	                                      "ttl",       "ttl-percent", "ttl-min",
-	                                      "ttl-max",   "state-dir",   "conflict-resolution",
-	                                      "max-queue", NULL};
+	static const char *const members[] = {
+	    "resolvers", "tsig-keys",        "default-key", "zones",
+	    "forward",   "reverse",          "ttl",         "ttl-percent",
+	    "ttl-min",   "ttl-max",          "state-dir",   "conflict-resolution",
+	    "max-queue", "allowed-suffixes", NULL};
 	struct ddns_config *cfg = p->cfg;
 	const struct json *v;
 	int rc = expect(p, "parameters", root, JSON_OBJECT);
@@ -477,6 +487,20 @@ static int parse_root(struct parser *p, const struct json *root, const char *res
 	if ((v = json_get(root, "conflict-resolution")) != NULL &&
 	    (rc = parse_conflict_mode(p, v)) != DDNS_OK)
 		return rc;
+	if ((v = json_get(root, "allowed-suffixes")) != NULL) {
+		if ((rc = expect(p, "allowed-suffixes", v, JSON_ARRAY)) != DDNS_OK)
+			return rc;
+		cfg->allowed = calloc(v->count + 1, sizeof(*cfg->allowed));
+		if (cfg->allowed == NULL)
+			return DDNS_ENOMEM;
+		for (size_t i = 0; i < v->count; i++) {
+			char path[64];
+			snprintf(path, sizeof(path), "allowed-suffixes[%zu]", i);
+			cfg->n_allowed = i + 1;
+			if ((rc = dup_name(p, path, v->values[i], NAME_SERVICE, &cfg->allowed[i])))
+				return rc;
+		}
+	}
 	cfg->max_queue = DDNS_MAX_QUEUE_DEFAULT;
 	if ((v = json_get(root, "max-queue")) != NULL) {
 		if ((rc = expect(p, "max-queue", v, JSON_NUMBER)) != DDNS_OK)
@@ -543,6 +567,9 @@ void ddns_config_free(struct ddns_config *cfg)
 		free(cfg->zones[i].name);
 		free(cfg->zones[i].servers);
 	}
+	for (size_t i = 0; i < cfg->n_allowed; i++)
+		free(cfg->allowed[i]);
+	free(cfg->allowed);
 	free(cfg->keys);
 	free(cfg->zones);
 	free(cfg->resolvers);
@@ -560,6 +587,20 @@ const struct ddns_zone_cfg *ddns_config_zone_for(const struct ddns_config *cfg, 
 			best = z;
 	}
 	return best;
+}
+
+bool ddns_config_allows(const struct ddns_config *cfg, const char *name)
+{
+	if (cfg->n_allowed > 0) {
+		for (size_t i = 0; i < cfg->n_allowed; i++)
+			if (ddns_name_in_zone(name, cfg->allowed[i]))
+				return true;
+		return false;
+	}
+	if (cfg->n_zones == 0)
+		return true;
+	const struct ddns_zone_cfg *z = ddns_config_zone_for(cfg, name);
+	return z != NULL;
 }
 
 const struct ddns_tsig_key *ddns_config_key_for(const struct ddns_config *cfg,

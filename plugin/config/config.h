@@ -55,6 +55,8 @@ struct ddns_config {
 	enum ddns_conflict_mode conflict_mode;   /* how a name already in use is treated */
 	char *state_dir;                         /* directory for the plugin's own state */
 	uint32_t max_queue; /* lease events held in memory; the rest wait on disk */
+	char **allowed;     /* "allowed-suffixes"; names outside are never sent */
+	size_t n_allowed;   /* 0: the zones list decides (all names when empty) */
 };
 
 /*
@@ -78,6 +80,13 @@ void ddns_config_free(struct ddns_config *cfg);
 
 /* The zone entry with the longest suffix match for a normalised name, or NULL. Borrowed. */
 const struct ddns_zone_cfg *ddns_config_zone_for(const struct ddns_config *cfg, const char *name);
+
+/*
+ * Whether a client's name may be published at all: it must lie under one of "allowed-suffixes"
+ * when that is set, else under one of the "zones" entries when any is configured, else anything
+ * goes (discovery decides).
+ */
+bool ddns_config_allows(const struct ddns_config *cfg, const char *name);
 
 /* The key to sign updates to zone (normalised), given the matching entry (may be NULL). */
 const struct ddns_tsig_key *ddns_config_key_for(const struct ddns_config *cfg,

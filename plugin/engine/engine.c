@@ -421,6 +421,16 @@ static bool plan_event(ddns_engine *e, const struct ddns_lease_event *ev, struct
 		want.fqdn[0] = '\0';
 	}
 
+	if (ev->kind == DDNS_LEASE_GRANTED && want.fqdn[0] != '\0' &&
+	    !ddns_config_allows(e->cfg, want.fqdn)) {
+		log_error("lease %s %s: name %s refused: outside the zones this server may update "
+		          "(allowed-suffixes, or the zones list)",
+		          addr, kind_name(ev->kind), want.fqdn);
+		STAT_ADD(e, invalid, 1);
+		if (had == NULL)
+			return false;
+		want.fqdn[0] = '\0';
+	}
 	if (ev->kind == DDNS_LEASE_GRANTED && want.fqdn[0] != '\0') {
 		want.forward = ev->forward && e->cfg->forward;
 		want.reverse = ev->reverse && e->cfg->reverse;

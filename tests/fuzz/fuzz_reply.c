@@ -50,13 +50,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_data = data;
 	fuzz_size = size;
 
-	struct ddns_change change = {.op = DDNS_CHANGE_ADD, .type = LDNS_RR_TYPE_A,
-	                             .owner = "a.b.example.", .rdata = "10.0.0.1", .ttl = 60,
+	struct ddns_change change = {.op = DDNS_CHANGE_ADD,
+	                             .type = LDNS_RR_TYPE_A,
+	                             .owner = "a.b.example.",
+	                             .rdata = "10.0.0.1",
+	                             .ttl = 60,
 	                             .mode = DDNS_CHECK_WITH_DHCID};
 	ldns_pkt *query = ddns_update_build("b.example.", &change);
 	ldns_pkt *reply = NULL;
 	struct ddns_exchange_info info;
-	ddns_exchange(&transport, &cfg->resolvers[0], query, size > 0 && (data[size - 1] & 1) ? &cfg->keys[0] : NULL, 10, &reply, &info);
+	ddns_exchange(&transport, &cfg->resolvers[0], query,
+	              size > 0 && (data[size - 1] & 1) ? &cfg->keys[0] : NULL, 10, &reply, &info);
 	ldns_pkt_free(reply);
 	ldns_pkt_free(query);
 

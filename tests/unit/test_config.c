@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -168,6 +169,44 @@ static void bad_parameters_are_named(void **state)
 	expect_error("{ \"resolvers\": [\"127.0.0.2\"], }", "JSON syntax error at offset");
 }
 
+static void secret_file_readable_by_all_is_refused(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/ddns-open-XXXXXX";
+	int fd = mkstemp(path);
+	dprintf(fd, "%s\n", SECRET);
+	close(fd);
+	chmod(path, 0644);
+	char json[512];
+	snprintf(json, sizeof(json),
+	         "{ \"resolvers\": [\"127.0.0.2\"], \"tsig-keys\": [ { \"name\": \"k\","
+	         " \"algorithm\": \"hmac-sha1\", \"secret-file\": \"%s\" } ] }",
+	         path);
+	expect_error(json, "is readable by every user of this host");
+	unlink(path);
+}
+
+static void allowed_suffixes(void **state)
+{
+	(void)state;
+	struct ddns_config *cfg =
+	    parse_ok("{ \"resolvers\": [\"127.0.0.2\"], \"allowed-suffixes\": [\"Corp.Example\"],"
+	             "  \"zones\": [ { \"name\": \"lab.example.\" } ] }");
+	assert_true(ddns_config_allows(cfg, "a.corp.example."));
+	assert_false(ddns_config_allows(cfg, "a.lab.example."));
+	ddns_config_free(cfg);
+	cfg = parse_ok(
+	    "{ \"resolvers\": [\"127.0.0.2\"], \"zones\": [ { \"name\": \"lab.example.\" } ] }");
+	assert_true(ddns_config_allows(cfg, "a.lab.example."));
+	assert_false(ddns_config_allows(cfg, "a.corp.example."));
+	ddns_config_free(cfg);
+	cfg = parse_ok("{ \"resolvers\": [\"127.0.0.2\"] }");
+	assert_true(ddns_config_allows(cfg, "anything.example."));
+	ddns_config_free(cfg);
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"allowed-suffixes\": [\"a..b\"] }",
+	             "parameter 'allowed-suffixes[0]'");
+}
+
 static void ttl_rule(void **state)
 {
 	(void)state;
@@ -211,6 +250,8 @@ int main(void)
 	    cmocka_unit_test(resolvers_default_to_resolv_conf),
 	    cmocka_unit_test(bad_parameters_are_named),
 	    cmocka_unit_test(ttl_rule),
+	    cmocka_unit_test(secret_file_readable_by_all_is_refused),
+	    cmocka_unit_test(allowed_suffixes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,7 +26,8 @@
 	"  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\", "              \
 	"\"127.0.0.3\"] },"                                                                        \
 	"             { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [\"127.0.0.2\"] },"         \
-	"             { \"name\": \"nodns.corp.example.\", \"update\": false } ] }"
+	"             { \"name\": \"nodns.corp.example.\", \"update\": false },"                   \
+	"             { \"name\": \"disc.example.\" } ] }"
 
 /* The fake server signs its replies with ldns, which needs only the base64 secret. */
 static struct ddns_tsig_key key = {"ddns-key.", "hmac-sha256.", SECRET, NULL, 0};
@@ -305,7 +306,7 @@ static void excluded_zone_is_skipped(void **state)
 static void unknown_zone_stays_pending(void **state)
 {
 	struct fixture *fx = *state;
-	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 19, "y.other.example.");
+	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 19, "y.disc.example.");
 	ev.reverse = false;
 	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
 	/* Poll until the first attempt has failed and the change waits for its retry. */
@@ -320,7 +321,21 @@ static void unknown_zone_stays_pending(void **state)
 	}
 	assert_true(st.retries > 0);
 	assert_int_equal(st.pending, 1);
-	assert_true(logged(fx, "y.other.example. 10.1.0.19: cannot find where to send it"));
+	assert_true(logged(fx, "y.disc.example. 10.1.0.19: cannot find where to send it"));
+}
+
+/* With a zones list and no allowed-suffixes, a name under no listed zone is never sent. */
+static void name_outside_the_zones_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	submit(fx, lease(DDNS_LEASE_GRANTED, 20, "y.other.example."));
+	assert_int_equal(fake_dns_count(&fx->dns), 0);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->engine, &st);
+	assert_int_equal(st.invalid, 1);
+	assert_true(logged(fx,
+	                   "lease 10.1.0.20 granted: name y.other.example. refused: outside the "
+	                   "zones this server may update"));
 }
 
 int main(void)
@@ -344,6 +359,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(pending_retry_keeps_order_per_name, setup, teardown),
 	    cmocka_unit_test_setup_teardown(excluded_zone_is_skipped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(unknown_zone_stays_pending, setup, teardown),
+	    cmocka_unit_test_setup_teardown(name_outside_the_zones_is_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
