@@ -51,7 +51,7 @@ static int lookup(struct ddns_resolvers *r, const char *name, ldns_rr_type type,
 	ldns_pkt_set_edns_udp_size(query, EDNS_BUFFER);
 	*reply = NULL;
 	for (size_t i = 0; i < r->n; i++) {
-		size_t k = (r->preferred + i) % r->n;
+		size_t k = (atomic_load(&r->preferred) + i) % r->n;
 		const struct ddns_addr *resolver = &r->addrs[k];
 		struct ddns_exchange_info info;
 		ldns_pkt *answer = NULL;
@@ -72,7 +72,7 @@ static int lookup(struct ddns_resolvers *r, const char *name, ldns_rr_type type,
 			ldns_pkt_free(answer);
 			continue;
 		}
-		r->preferred = k;
+		atomic_store(&r->preferred, k);
 		*reply = answer;
 		rc = DDNS_OK;
 		break;

@@ -9,6 +9,7 @@
 #define DDNS_DISCOVER_H
 
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "discovery/locate.h"
@@ -20,7 +21,7 @@ struct ddns_resolvers {
 	size_t n;                               /* at least one */
 	const struct ddns_transport *transport; /* borrowed */
 	int timeout_ms;                         /* per query and resolver */
-	size_t preferred;                       /* the resolver that answered last; tried first */
+	_Atomic size_t preferred;               /* the resolver that answered last; tried first */
 };
 
 struct ddns_zone_info {

@@ -7,6 +7,7 @@
  * domain shortcut; the parent's primary then answers NOTZONE or NOTAUTH, the engine invalidates
  * the zone, and the fresh lookup finds the right zone.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ struct domain_entry {
 struct ddns_locator {
 	const struct ddns_config *cfg; /* borrowed */
 	struct ddns_resolvers resolvers;
+	pthread_mutex_t lock; /* guards the two maps; never held across network I/O */
 	struct zone_entry *zones;
 	struct domain_entry *domains;
 };
@@ -52,6 +54,7 @@ struct ddns_locator *ddns_locator_new(const struct ddns_config *cfg,
 	loc->resolvers.n = cfg->n_resolvers;
 	loc->resolvers.transport = transport;
 	loc->resolvers.timeout_ms = timeout_ms;
+	pthread_mutex_init(&loc->lock, NULL);
 	return loc;
 }
 
@@ -69,6 +72,7 @@ void ddns_locator_free(struct ddns_locator *loc)
 		free(loc->domains);
 		loc->domains = next;
 	}
+	pthread_mutex_destroy(&loc->lock);
 	free(loc);
 }
 
@@ -138,38 +142,74 @@ static int64_t ttl_to_expiry(int64_t now, uint32_t ttl)
 	return now + (int64_t)ttl * 1000;
 }
 
-/* Discovers zone and targets for owner and caches them. */
+/* Copies a cached zone's targets into out, the one that last worked first. Under lock. */
+static void fill(const struct ddns_locator *loc, const struct zone_entry *z,
+                 struct ddns_target_set *out)
+{
+	snprintf(out->zone, sizeof(out->zone), "%s", z->zone);
+	out->discovered = true;
+	out->n_targets = 0;
+	out->targets[out->n_targets++] = z->targets[z->good];
+	for (size_t i = 0; i < z->n_targets; i++)
+		if (i != z->good)
+			out->targets[out->n_targets++] = z->targets[i];
+	out->key = ddns_config_key_for(loc->cfg, ddns_config_zone_for(loc->cfg, z->zone));
+}
+
+/* Remembers a failed discovery for the domain. */
+static int failed(struct ddns_locator *loc, const char *domain, int rc, int64_t now)
+{
+	pthread_mutex_lock(&loc->lock);
+	remember_domain(loc, domain, NULL, rc, now + DDNS_NEGATIVE_TTL_MS);
+	pthread_mutex_unlock(&loc->lock);
+	return rc;
+}
+
+/*
+ * Discovers zone and targets for owner (network I/O without the lock), caches them and fills out.
+ * Two senders may discover the same zone at once; the second result simply finds the first cached.
+ */
 static int discover(struct ddns_locator *loc, const char *owner, const char *domain, int64_t now,
-                    struct zone_entry **out)
+                    struct ddns_target_set *out)
 {
 	struct ddns_zone_info info;
 	int rc = ddns_discover_zone(&loc->resolvers, owner, &info);
-	if (rc != DDNS_OK) {
-		remember_domain(loc, domain, NULL, rc, now + DDNS_NEGATIVE_TTL_MS);
-		return rc;
-	}
+	if (rc != DDNS_OK)
+		return failed(loc, domain, rc, now);
+	pthread_mutex_lock(&loc->lock);
 	struct zone_entry *z = find_zone(loc, info.zone);
+	pthread_mutex_unlock(&loc->lock);
+	struct zone_entry *fresh = NULL;
 	if (z == NULL) {
-		z = calloc(1, sizeof(*z));
-		if (z == NULL)
+		fresh = calloc(1, sizeof(*fresh));
+		if (fresh == NULL)
 			return DDNS_ENOMEM;
-		snprintf(z->zone, sizeof(z->zone), "%s", info.zone);
+		snprintf(fresh->zone, sizeof(fresh->zone), "%s", info.zone);
 		uint32_t ttl = UINT32_MAX;
-		rc = ddns_discover_targets(&loc->resolvers, &info, z->targets, &z->n_targets, &ttl);
+		rc = ddns_discover_targets(&loc->resolvers, &info, fresh->targets,
+		                           &fresh->n_targets, &ttl);
 		if (rc != DDNS_OK) {
-			free(z);
-			remember_domain(loc, domain, NULL, rc, now + DDNS_NEGATIVE_TTL_MS);
-			return rc;
+			free(fresh);
+			return failed(loc, domain, rc, now);
 		}
-		z->expires = ttl_to_expiry(now, ttl);
-		z->next = loc->zones;
-		loc->zones = z;
+		fresh->expires = ttl_to_expiry(now, ttl);
 	}
-	/* The shortcut is only sound for names strictly below their zone's apex. */
-	if (strcmp(info.zone, owner) != 0)
-		remember_domain(loc, domain, z->zone, DDNS_OK, z->expires);
-	*out = z;
-	return DDNS_OK;
+	pthread_mutex_lock(&loc->lock);
+	z = find_zone(loc, info.zone);
+	if (z == NULL && fresh != NULL) {
+		fresh->next = loc->zones;
+		loc->zones = z = fresh;
+		fresh = NULL;
+	}
+	if (z != NULL) {
+		/* The shortcut is only sound for names strictly below their zone's apex. */
+		if (strcmp(info.zone, owner) != 0)
+			remember_domain(loc, domain, z->zone, DDNS_OK, z->expires);
+		fill(loc, z, out);
+	}
+	pthread_mutex_unlock(&loc->lock);
+	free(fresh);
+	return z != NULL ? DDNS_OK : DDNS_ENOTARGET;
 }
 
 static int locate_pinned(struct ddns_locator *loc, const struct ddns_zone_cfg *entry,
@@ -199,31 +239,35 @@ int ddns_locate(struct ddns_locator *loc, const char *owner, bool fresh,
 	int64_t now = ddns_now_ms();
 	char domain[DDNS_NAME_MAX];
 	ddns_name_parent(owner, domain);
+	pthread_mutex_lock(&loc->lock);
 	prune(loc, now, NULL);
-	struct zone_entry *z = NULL;
 	const struct domain_entry *d = fresh ? NULL : find_domain(loc, domain);
-	if (d != NULL && d->error != DDNS_OK) {
+	int error = d != NULL ? d->error : DDNS_OK;
+	const struct zone_entry *z = d != NULL && error == DDNS_OK ? find_zone(loc, d->zone) : NULL;
+	if (z != NULL)
+		fill(loc, z, out);
+	pthread_mutex_unlock(&loc->lock);
+	if (error != DDNS_OK) {
 		log_debug("%s: discovery for %s failed recently (%s); not asking again yet", owner,
-		          domain, ddns_strerror(d->error));
-		return d->error;
+		          domain, ddns_strerror(error));
+		return error;
 	}
-	if (d != NULL)
-		z = find_zone(loc, d->zone);
-	if (z == NULL) {
-		int rc = discover(loc, owner, domain, now, &z);
-		if (rc != DDNS_OK)
-			return rc;
-	}
+	return z != NULL ? DDNS_OK : discover(loc, owner, domain, now, out);
+}
 
-	snprintf(out->zone, sizeof(out->zone), "%s", z->zone);
-	out->discovered = true;
-	out->n_targets = 0;
-	out->targets[out->n_targets++] = z->targets[z->good];
-	for (size_t i = 0; i < z->n_targets; i++)
-		if (i != z->good)
-			out->targets[out->n_targets++] = z->targets[i];
-	out->key = ddns_config_key_for(loc->cfg, ddns_config_zone_for(loc->cfg, z->zone));
-	return DDNS_OK;
+void ddns_locator_key(struct ddns_locator *loc, const char *owner, char *key)
+{
+	const struct ddns_zone_cfg *entry = ddns_config_zone_for(loc->cfg, owner);
+	if (entry != NULL && entry->n_servers > 0) {
+		snprintf(key, DDNS_NAME_MAX, "%s", entry->name);
+		return;
+	}
+	char domain[DDNS_NAME_MAX];
+	ddns_name_parent(owner, domain);
+	pthread_mutex_lock(&loc->lock);
+	const struct domain_entry *d = find_domain(loc, domain);
+	snprintf(key, DDNS_NAME_MAX, "%s", d != NULL && d->error == DDNS_OK ? d->zone : domain);
+	pthread_mutex_unlock(&loc->lock);
 }
 
 int ddns_locate_ptr_owner(struct ddns_locator *loc, const char *owner, char *out)
@@ -239,15 +283,17 @@ int ddns_locate_ptr_owner(struct ddns_locator *loc, const char *owner, char *out
 void ddns_locator_invalidate(struct ddns_locator *loc, const char *zone)
 {
 	log_debug("forgetting what is cached for zone %s", zone);
+	pthread_mutex_lock(&loc->lock);
 	prune(loc, ddns_now_ms(), zone);
+	pthread_mutex_unlock(&loc->lock);
 }
 
 void ddns_locator_worked(struct ddns_locator *loc, const char *zone, const struct ddns_addr *target)
 {
+	pthread_mutex_lock(&loc->lock);
 	struct zone_entry *z = find_zone(loc, zone);
-	if (z == NULL)
-		return;
-	for (size_t i = 0; i < z->n_targets; i++)
+	for (size_t i = 0; z != NULL && i < z->n_targets; i++)
 		if (strcmp(z->targets[i].addr.text, target->text) == 0)
 			z->good = i;
+	pthread_mutex_unlock(&loc->lock);
 }

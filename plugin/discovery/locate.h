@@ -45,8 +45,8 @@ void ddns_locator_free(struct ddns_locator *loc);
  * the zone entry says "update": false; otherwise the discovery error (DDNS_ENOZONE,
  * DDNS_ENOTARGET, or why no resolver answered), all transient. Failures are cached for
  * DDNS_NEGATIVE_TTL_MS per domain so that a burst does not hammer the resolvers.
- * Thread: the engine's worker (one caller at a time, which is also what makes a burst of names in
- * one zone cost one discovery).
+ * Thread: any; the cache is locked, never across network I/O. The engine sends one update per
+ * zone at a time, which is what makes a burst of names in one zone cost one discovery.
  */
 #define DDNS_NEGATIVE_TTL_MS 10000
 int ddns_locate(struct ddns_locator *loc, const char *owner, bool fresh,
@@ -58,6 +58,12 @@ int ddns_locate(struct ddns_locator *loc, const char *owner, bool fresh,
  * a lookup. Returns DDNS_OK, or why no resolver answered (retry later).
  */
 int ddns_locate_ptr_owner(struct ddns_locator *loc, const char *owner, char *out);
+
+/*
+ * The key that serialises updates to the same zone: the pinned or cached zone of owner when known
+ * (no network), else owner's parent domain. Thread: any.
+ */
+void ddns_locator_key(struct ddns_locator *loc, const char *owner, char *key);
 
 /* Forgets what is cached about zone (after NOTAUTH or NOTZONE from one of its targets). */
 void ddns_locator_invalidate(struct ddns_locator *loc, const char *zone);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* The process-wide log sink and the formatter in front of it. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -21,6 +22,9 @@ void ddns_log_set_sink(ddns_log_fn fn, void *ctx)
 	sink_ctx = fn != NULL ? ctx : NULL;
 }
 
+/* Lines come from the worker and the senders; sinks (a test's buffer) need not be thread-safe. */
+static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void ddns_log(enum ddns_log_level level, const char *fmt, ...)
 {
 	char line[1024];
@@ -29,5 +33,7 @@ void ddns_log(enum ddns_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	pthread_mutex_lock(&sink_lock);
 	sink(sink_ctx, level, line);
+	pthread_mutex_unlock(&sink_lock);
 }
