@@ -26,9 +26,21 @@
 #include "update/update.h"
 #include "util/log.h"
 
+enum job_result { JOB_DONE, JOB_RETRY };
+
+/* Sender threads: updates to different zones go out concurrently, one zone at a time each, so a
+ * zone whose servers do not answer holds one sender while the others serve every other zone. */
+#define SENDERS 4
+
 struct job {
-	struct job *next;           /* next pending job, in arrival order */
+	struct job *prev, *next;    /* the owed list, in arrival order; running jobs stay in it */
+	struct job *qnext;          /* the ready or finished hand-off list */
 	struct ddns_job_record rec; /* what to apply and how far it got; as kept on disk */
+	char origin[DDNS_NAME_MAX]; /* owner before any RFC 2317 rewrite: what orders changes */
+	char key[DDNS_NAME_MAX];    /* zone (or parent domain) that serialises it, while running */
+	bool running;               /* handed to a sender, result not yet collected */
+	enum job_result result;     /* the sender's verdict */
+	int step;                   /* the ddns_step to settle, or -1 (nothing to count) */
 	bool then_due;              /* rec.then is to be submitted now that rec.change is done */
 	int attempts;               /* attempts made so far */
 	int64_t due_ms;             /* when the next attempt may run */
@@ -46,9 +58,16 @@ struct ddns_engine {
 	pthread_t worker;                       /* the worker thread */
 	atomic_bool stopping;                   /* set by ddns_engine_free */
 
-	struct job *pending; /* jobs waiting for a retry or for an earlier job; worker only */
-	struct ddns_durable *durable; /* state-dir files; NULL until opened */
-	int64_t last_sync_ms;         /* when the files were last forced to disk; worker only */
+	struct job *pending, *pending_tail; /* owed changes in arrival order; worker only */
+	pthread_t senders[SENDERS];         /* threads that run jobs */
+	size_t n_senders;                   /* started */
+	pthread_cond_t ready_cond;          /* signalled when ready gets a job or on stop */
+	struct job *ready;                  /* jobs handed to senders; under lock */
+	struct job *finished;               /* jobs senders are done with; under lock */
+	bool senders_stop;                  /* under lock */
+	size_t n_running;                   /* jobs handed out and not collected; under lock */
+	struct ddns_durable *durable;       /* state-dir files; NULL until opened */
+	int64_t last_sync_ms; /* when the files were last forced to disk; worker only */
 
 	pthread_mutex_t lock; /* guards the fields below */
 	pthread_cond_t idle;  /* broadcast when the worker finishes a round */
@@ -86,8 +105,6 @@ static void journal_published(ddns_engine *e, int family, const uint8_t *address
 	                           ddns_published_get(e->published, family, address)) != DDNS_OK)
 		journal_failed(e, "a published record");
 }
-
-enum job_result { JOB_DONE, JOB_RETRY };
 
 /* How often the worker forces state-dir to disk while busy (a killed Kea loses nothing either
  * way: its writes are in the kernel; this bounds what a power cut can take). */
@@ -151,7 +168,7 @@ static void settle(ddns_engine *e, struct job *job, enum ddns_step step, const c
 /*
  * Runs the job's change from its current step: locates the zone and targets, sends, and goes on
  * to the next step of the sequence while the answers say so. Rediscovers once if the view of the
- * zone was stale.
+ * zone was stale. Thread: a sender; touches only the job, the locator and the counters.
  */
 static enum job_result run_job(ddns_engine *e, struct job *job)
 {
@@ -179,6 +196,7 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 			log_info("%s: skipped, its zone is configured with \"update\": false",
 			         what);
 			STAT_ADD(e, skipped, 1);
+			job->step = -1;
 			return JOB_DONE;
 		}
 		if (rc != DDNS_OK) {
@@ -202,7 +220,7 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 			return JOB_RETRY;
 		enum ddns_step step = ddns_update_next(&job->rec.change, answer);
 		if (step != DDNS_STEP_NEXT) {
-			settle(e, job, step, what);
+			job->step = (int)step;
 			return JOB_DONE;
 		}
 		job->rec.change.step++;
@@ -225,24 +243,61 @@ static int64_t retry_delay(const ddns_engine *e, int attempts)
 
 static void append_pending(ddns_engine *e, struct job *job)
 {
-	struct job **tail = &e->pending;
-	while (*tail != NULL)
-		tail = &(*tail)->next;
 	job->next = NULL;
-	*tail = job;
+	job->prev = e->pending_tail;
+	if (e->pending_tail != NULL)
+		e->pending_tail->next = job;
+	else
+		e->pending = job;
+	e->pending_tail = job;
 }
 
-static bool owner_waiting(const ddns_engine *e, const struct job *before, const char *owner)
+static void remove_pending(ddns_engine *e, struct job *job)
 {
-	for (const struct job *j = e->pending; j != NULL && j != before; j = j->next)
-		if (strcmp(j->rec.change.owner, owner) == 0)
+	if (job->prev != NULL)
+		job->prev->next = job->next;
+	else
+		e->pending = job->next;
+	if (job->next != NULL)
+		job->next->prev = job->prev;
+	else
+		e->pending_tail = job->prev;
+}
+
+/*
+ * True when a change to owner arrived before job and is still owed (waiting or running), including
+ * a reverse record that waits for its forward name.
+ */
+static bool owner_waiting(const ddns_engine *e, const struct job *job, const char *owner)
+{
+	for (const struct job *j = e->pending; j != NULL && j != job; j = j->next)
+		if (strcmp(j->origin, owner) == 0 ||
+		    (j->rec.has_then && strcmp(j->rec.then.owner, owner) == 0))
 			return true;
 	return false;
 }
 
-static void submit_job(ddns_engine *e, struct job *job);
+static bool key_busy(const ddns_engine *e, const char *key)
+{
+	for (const struct job *j = e->pending; j != NULL; j = j->next)
+		if (j->running && strcmp(j->key, key) == 0)
+			return true;
+	return false;
+}
 
-/* Records on disk that the job is finished and starts the reverse record that waited for it. */
+/* Owes a new change: it runs as soon as a sender is free and nothing before it holds its zone. */
+static void submit_job(ddns_engine *e, struct job *job)
+{
+	job->due_ms = 0;
+	job->step = -1;
+	snprintf(job->origin, sizeof(job->origin), "%s", job->rec.change.owner);
+	append_pending(e, job);
+}
+
+/*
+ * Records on disk that the job is finished and frees it. The reverse record that waited for it
+ * takes its place in the owed list, ahead of any later change to the same reverse name.
+ */
 static void finish_job(ddns_engine *e, struct job *job)
 {
 	struct job *next = NULL;
@@ -261,54 +316,116 @@ static void finish_job(ddns_engine *e, struct job *job)
 	    ddns_durable_job_done(e->durable, job->rec.id, next != NULL ? &next->rec : NULL) !=
 	        DDNS_OK)
 		journal_failed(e, "a finished record change");
+	if (next != NULL) {
+		next->step = -1;
+		snprintf(next->origin, sizeof(next->origin), "%s", next->rec.change.owner);
+		/* Link next where job is, then drop job. */
+		next->prev = job->prev;
+		next->next = job->next;
+		if (job->prev != NULL)
+			job->prev->next = next;
+		else
+			e->pending = next;
+		if (job->next != NULL)
+			job->next->prev = next;
+		else
+			e->pending_tail = next;
+	} else {
+		remove_pending(e, job);
+	}
 	free(job);
-	if (next != NULL)
-		submit_job(e, next);
 }
 
-/* Runs a job (taking it over) now unless an earlier change to its owner is still waiting. */
-static void submit_job(ddns_engine *e, struct job *job)
+/* Takes a sender's verdict: settle and finish, or schedule the next attempt in place. */
+static void collect(ddns_engine *e, struct job *job)
 {
-	if (owner_waiting(e, NULL, job->rec.change.owner)) {
-		append_pending(e, job);
-		return;
-	}
-	if (run_job(e, job) == JOB_DONE) {
+	char what[2 * DDNS_NAME_MAX + 64];
+	job->running = false;
+	if (job->result == JOB_DONE) {
+		ddns_change_describe(&job->rec.change, what, sizeof(what));
+		if (job->step >= 0)
+			settle(e, job, (enum ddns_step)job->step, what);
 		finish_job(e, job);
-		return;
-	}
-	if (job->rec.best_effort) {
+	} else if (job->rec.best_effort) {
 		log_warn("%s: given up, the plugin had no record of publishing it",
 		         job->rec.change.owner);
 		STAT_ADD(e, failed, 1);
 		finish_job(e, job);
-		return;
-	}
-	job->due_ms = ddns_now_ms() + retry_delay(e, job->attempts);
-	STAT_ADD(e, retries, 1);
-	append_pending(e, job);
-}
-
-/* One pass over the pending list, running every job that is due and not behind its owner. */
-static void run_pending(ddns_engine *e)
-{
-	int64_t now = ddns_now_ms();
-	struct job **slot = &e->pending;
-	while (*slot != NULL && !atomic_load(&e->stopping)) {
-		struct job *job = *slot;
-		if (job->due_ms > now || owner_waiting(e, job, job->rec.change.owner)) {
-			slot = &job->next;
-			continue;
-		}
-		if (run_job(e, job) == JOB_DONE) {
-			*slot = job->next;
-			finish_job(e, job);
-			continue;
-		}
+	} else {
 		job->due_ms = ddns_now_ms() + retry_delay(e, job->attempts);
 		STAT_ADD(e, retries, 1);
-		slot = &job->next;
 	}
+}
+
+static void collect_finished(ddns_engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+	struct job *done = e->finished;
+	e->finished = NULL;
+	pthread_mutex_unlock(&e->lock);
+	while (done != NULL) {
+		struct job *next = done->qnext;
+		pthread_mutex_lock(&e->lock);
+		e->n_running--;
+		pthread_mutex_unlock(&e->lock);
+		collect(e, done);
+		done = next;
+	}
+}
+
+/* Hands every due job whose zone is free, and that waits for no earlier change, to a sender. */
+static void dispatch(ddns_engine *e)
+{
+	int64_t now = ddns_now_ms();
+	for (struct job *job = e->pending; job != NULL && !atomic_load(&e->stopping);
+	     job = job->next) {
+		pthread_mutex_lock(&e->lock);
+		bool full = e->n_running >= e->n_senders;
+		pthread_mutex_unlock(&e->lock);
+		if (full)
+			return;
+		if (job->running || job->due_ms > now || owner_waiting(e, job, job->origin))
+			continue;
+		char key[DDNS_NAME_MAX];
+		ddns_locator_key(e->locator, job->rec.change.owner, key);
+		if (key_busy(e, key))
+			continue;
+		snprintf(job->key, sizeof(job->key), "%s", key);
+		job->running = true;
+		pthread_mutex_lock(&e->lock);
+		e->n_running++;
+		job->qnext = NULL;
+		struct job **tail = &e->ready;
+		while (*tail != NULL)
+			tail = &(*tail)->qnext;
+		*tail = job;
+		pthread_cond_signal(&e->ready_cond);
+		pthread_mutex_unlock(&e->lock);
+	}
+}
+
+static void *sender_main(void *arg)
+{
+	ddns_engine *e = arg;
+	pthread_mutex_lock(&e->lock);
+	for (;;) {
+		while (e->ready == NULL && !e->senders_stop)
+			pthread_cond_wait(&e->ready_cond, &e->lock);
+		if (e->senders_stop)
+			break;
+		struct job *job = e->ready;
+		e->ready = job->qnext;
+		pthread_mutex_unlock(&e->lock);
+		job->result = run_job(e, job);
+		pthread_mutex_lock(&e->lock);
+		job->qnext = e->finished;
+		e->finished = job;
+		pthread_mutex_unlock(&e->lock);
+		ddns_queue_wake(e->queue);
+		pthread_mutex_lock(&e->lock);
+	}
+	pthread_mutex_unlock(&e->lock);
+	return NULL;
 }
 
 static void change_init(struct ddns_change *c, enum ddns_change_op op, ldns_rr_type type,
@@ -492,22 +609,32 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev, uint
 		submit_job(e, plan.jobs[i]);
 }
 
-static void publish_state(ddns_engine *e, bool working)
+/*
+ * Publishes the worker's view for wait_idle and the counters, and returns when the worker must
+ * wake next for a retry (-1: only an event or a sender wakes it).
+ */
+static int64_t publish_state(ddns_engine *e, bool working)
 {
 	size_t n = 0;
-	int64_t next = -1;
+	int64_t next_due = -1, wake = -1, now = ddns_now_ms();
 	for (const struct job *j = e->pending; j != NULL; j = j->next) {
 		n++;
-		if (next < 0 || j->due_ms < next)
-			next = j->due_ms;
+		if (j->running)
+			continue;
+		if (next_due < 0 || j->due_ms < next_due)
+			next_due = j->due_ms;
+		/* A due job that did not go out waits for a sender or its zone: they wake us. */
+		if (j->due_ms > now && (wake < 0 || j->due_ms < wake))
+			wake = j->due_ms;
 	}
 	pthread_mutex_lock(&e->lock);
 	e->working = working;
 	e->n_pending = n;
-	e->next_due_ms = next;
+	e->next_due_ms = next_due;
 	if (!working)
 		pthread_cond_broadcast(&e->idle);
 	pthread_mutex_unlock(&e->lock);
+	return wake;
 }
 
 static void unspill_one(void *ctx, uint64_t seq, const struct ddns_lease_event *ev)
@@ -522,16 +649,20 @@ static void *worker_main(void *arg)
 {
 	ddns_engine *e = arg;
 	while (!atomic_load(&e->stopping)) {
+		collect_finished(e);
+		dispatch(e);
+		if (e->durable != NULL && ddns_now_ms() - e->last_sync_ms >= SYNC_INTERVAL_MS) {
+			ddns_durable_sync(e->durable);
+			e->last_sync_ms = ddns_now_ms();
+		}
+		int64_t wake = publish_state(e, false);
+
 		struct ddns_lease_event ev;
-		int64_t deadline;
-		pthread_mutex_lock(&e->lock);
-		deadline = e->next_due_ms;
-		pthread_mutex_unlock(&e->lock);
 		uint64_t seq = 0;
 		/* Events that waited on disk come back into memory as soon as memory is free. */
 		if (ddns_queue_length(e->queue) == 0)
 			ddns_durable_unspill(e->durable, e->cfg->max_queue, unspill_one, e);
-		int rc = ddns_queue_pop(e->queue, &ev, &seq, deadline);
+		int rc = ddns_queue_pop(e->queue, &ev, &seq, wake);
 		if (rc == DDNS_ESHUTDOWN)
 			break;
 		publish_state(e, true);
@@ -541,12 +672,6 @@ static void *worker_main(void *arg)
 			e->events_done++;
 			pthread_mutex_unlock(&e->lock);
 		}
-		run_pending(e);
-		if (e->durable != NULL && ddns_now_ms() - e->last_sync_ms >= SYNC_INTERVAL_MS) {
-			ddns_durable_sync(e->durable);
-			e->last_sync_ms = ddns_now_ms();
-		}
-		publish_state(e, false);
 	}
 	return NULL;
 }
@@ -577,6 +702,8 @@ static void load_job(void *ctx, const struct ddns_job_record *r)
 		return;
 	}
 	job->rec = *r;
+	job->step = -1;
+	snprintf(job->origin, sizeof(job->origin), "%s", r->change.owner);
 	append_pending(e, job);
 }
 
@@ -590,6 +717,18 @@ static void load_event(void *ctx, uint64_t seq, const struct ddns_lease_event *e
 	}
 }
 
+/* Stops the senders after their current job (at most two timeouts) and joins them. */
+static void stop_senders(ddns_engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->senders_stop = true;
+	pthread_cond_broadcast(&e->ready_cond);
+	pthread_mutex_unlock(&e->lock);
+	for (size_t i = 0; i < e->n_senders; i++)
+		pthread_join(e->senders[i], NULL);
+	e->n_senders = 0;
+}
+
 /* Frees what the engine owns once no thread uses it; tolerates a half-built engine. */
 static void release(ddns_engine *e)
 {
@@ -599,6 +738,7 @@ static void release(ddns_engine *e)
 	ddns_queue_free(e->queue);
 	ddns_config_free(e->cfg);
 	pthread_cond_destroy(&e->idle);
+	pthread_cond_destroy(&e->ready_cond);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
@@ -632,6 +772,7 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&e->idle, &attr);
+	pthread_cond_init(&e->ready_cond, NULL);
 	pthread_condattr_destroy(&attr);
 	struct ddns_durable_loader loader = {load_published, load_job, load_event, e};
 	if (e->queue == NULL || e->published == NULL || e->locator == NULL) {
@@ -645,8 +786,14 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 	if (rc == DDNS_OK) {
 		/* The worker's first wait must know about the changes resumed from state-dir. */
 		publish_state(e, false);
-		if ((rc = pthread_create(&e->worker, NULL, worker_main, e)) != 0) {
-			snprintf(err, errlen, "cannot start the worker thread: %s", strerror(rc));
+		for (; e->n_senders < SENDERS && rc == DDNS_OK; e->n_senders++)
+			rc = pthread_create(&e->senders[e->n_senders], NULL, sender_main, e);
+		if (rc == DDNS_OK)
+			rc = pthread_create(&e->worker, NULL, worker_main, e);
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot start the engine's threads: %s",
+			         strerror(rc));
+			stop_senders(e);
 			rc = -rc;
 		}
 	}
@@ -700,7 +847,7 @@ int ddns_engine_wait_idle(ddns_engine *e, int timeout_ms)
 	struct timespec ts = {deadline / 1000, (deadline % 1000) * 1000000};
 	int rc = DDNS_OK;
 	pthread_mutex_lock(&e->lock);
-	while (e->working || e->events_done != e->stats.events ||
+	while (e->working || e->n_running > 0 || e->events_done != e->stats.events ||
 	       (e->n_pending > 0 && e->next_due_ms <= deadline)) {
 		if (pthread_cond_timedwait(&e->idle, &e->lock, &ts) != 0) {
 			rc = DDNS_ETIMEOUT;
@@ -726,6 +873,7 @@ void ddns_engine_free(ddns_engine *e)
 	atomic_store(&e->stopping, true);
 	ddns_queue_close(e->queue);
 	pthread_join(e->worker, NULL);
+	stop_senders(e);
 	size_t queued = ddns_queue_length(e->queue);
 	size_t waiting = 0;
 	while (e->pending != NULL) {

@@ -196,3 +196,18 @@ void fake_state_dir_remove(const char *dir)
 	closedir(d);
 	rmdir(dir);
 }
+
+size_t fake_dns_find(struct fake_dns *f, const char *zone, size_t nth)
+{
+	size_t n = fake_dns_count(f);
+	for (size_t i = 0; i < n; i++) {
+		const ldns_rr *z = ldns_rr_list_rr(ldns_pkt_question(f->queries[i]), 0);
+		char *name = z != NULL ? ldns_rdf2str(ldns_rr_owner(z)) : NULL;
+		bool match = name != NULL && strcmp(name, zone) == 0;
+		free(name);
+		if (match && nth-- == 0)
+			return i;
+	}
+	fail_msg("no query number %zu for zone %s among %zu", nth, zone, n);
+	return 0;
+}

@@ -58,6 +58,10 @@ void assert_update(struct fake_dns *f, size_t i, const char *zone, const char *r
 /* Asserts query i's prerequisite section, in the same notation ("" for none). */
 void assert_prereq(struct fake_dns *f, size_t i, const char *records);
 
+/* Index of the nth query (from 0) whose zone (question) is zone; fails the test if none. Changes
+ * to different zones go out concurrently, so tests find them by zone rather than by position. */
+size_t fake_dns_find(struct fake_dns *f, const char *zone, size_t nth);
+
 /* A fresh private state-dir for an engine under test (in out, 64 bytes), and its removal. */
 void fake_state_dir(char out[64]);
 void fake_state_dir_remove(const char *dir);

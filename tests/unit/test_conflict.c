@@ -176,8 +176,10 @@ static void another_clients_name_is_refused_and_no_ptr_is_written(void **state)
 	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_NXRRSET});
 	lease(fx, DDNS_LEASE_EXPIRED, client1, sizeof(client1));
 	assert_int_equal(fake_dns_count(&fx->dns), 4);
-	assert_prereq(&fx->dns, 2, with_dhcid(fx, "h.corp.example. 0 IN DHCID %s"));
-	assert_prereq(&fx->dns, 3, with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 IN DHCID %s"));
+	assert_prereq(&fx->dns, fake_dns_find(&fx->dns, "corp.example.", 2),
+	              with_dhcid(fx, "h.corp.example. 0 IN DHCID %s"));
+	assert_prereq(&fx->dns, fake_dns_find(&fx->dns, "1.10.in-addr.arpa.", 0),
+	              with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 IN DHCID %s"));
 }
 
 static void removal_checks_dhcid_then_drops_it_with_the_last_address(void **state)
@@ -186,15 +188,18 @@ static void removal_checks_dhcid_then_drops_it_with_the_last_address(void **stat
 	lease(fx, DDNS_LEASE_GRANTED, client1, sizeof(client1));
 	lease(fx, DDNS_LEASE_RELEASED, client1, sizeof(client1));
 	assert_int_equal(fake_dns_count(&fx->dns), 5);
-	assert_prereq(&fx->dns, 2, with_dhcid(fx, "h.corp.example. 0 IN DHCID %s"));
-	assert_update(&fx->dns, 2, "corp.example.", "h.corp.example. 0 NONE A 10.1.0.5");
-	assert_prereq(&fx->dns, 3,
+	size_t fwd0 = fake_dns_find(&fx->dns, "corp.example.", 1);
+	size_t fwd1 = fake_dns_find(&fx->dns, "corp.example.", 2);
+	size_t rev = fake_dns_find(&fx->dns, "1.10.in-addr.arpa.", 1);
+	assert_prereq(&fx->dns, fwd0, with_dhcid(fx, "h.corp.example. 0 IN DHCID %s"));
+	assert_update(&fx->dns, fwd0, "corp.example.", "h.corp.example. 0 NONE A 10.1.0.5");
+	assert_prereq(&fx->dns, fwd1,
 	              with_dhcid(fx, "h.corp.example. 0 IN DHCID %s\n"
 	                             "h.corp.example. 0 NONE A \\# 0\n"
 	                             "h.corp.example. 0 NONE AAAA \\# 0"));
-	assert_update(&fx->dns, 3, "corp.example.", "h.corp.example. 0 ANY DHCID \\# 0");
-	assert_prereq(&fx->dns, 4, with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 IN DHCID %s"));
-	assert_update(&fx->dns, 4, "1.10.in-addr.arpa.",
+	assert_update(&fx->dns, fwd1, "corp.example.", "h.corp.example. 0 ANY DHCID \\# 0");
+	assert_prereq(&fx->dns, rev, with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 IN DHCID %s"));
+	assert_update(&fx->dns, rev, "1.10.in-addr.arpa.",
 	              "5.0.1.10.in-addr.arpa. 0 ANY PTR \\# 0\n"
 	              "5.0.1.10.in-addr.arpa. 0 ANY DHCID \\# 0");
 }
@@ -226,9 +231,10 @@ static void no_check_mode_overwrites_and_records_dhcid(void **state)
 	                             "h.corp.example. 1200 IN A 10.1.0.5\n"
 	                             "h.corp.example. 1200 IN DHCID %s"));
 	lease(fx, DDNS_LEASE_RELEASED, client1, sizeof(client1));
-	assert_prereq(&fx->dns, 2, "");
-	assert_update(&fx->dns, 2, "corp.example.", "h.corp.example. 0 NONE A 10.1.0.5");
-	assert_prereq(&fx->dns, 3,
+	size_t fwd0 = fake_dns_find(&fx->dns, "corp.example.", 1);
+	assert_prereq(&fx->dns, fwd0, "");
+	assert_update(&fx->dns, fwd0, "corp.example.", "h.corp.example. 0 NONE A 10.1.0.5");
+	assert_prereq(&fx->dns, fake_dns_find(&fx->dns, "corp.example.", 2),
 	              "h.corp.example. 0 NONE A \\# 0\n"
 	              "h.corp.example. 0 NONE AAAA \\# 0");
 }

@@ -165,9 +165,29 @@ static void release_removes_exactly_what_was_published(void **state)
 	ev.forward = ev.reverse = false;
 	submit(fx, ev);
 	assert_int_equal(fake_dns_count(&fx->dns), 4);
-	assert_update(&fx->dns, 2, "corp.example.", "b.corp.example. 0 NONE A 10.1.0.7");
-	assert_update(&fx->dns, 3, "1.10.in-addr.arpa.",
-	              "7.0.1.10.in-addr.arpa. 0 NONE PTR b.corp.example.");
+	assert_update(&fx->dns, fake_dns_find(&fx->dns, "corp.example.", 1), "corp.example.",
+	              "b.corp.example. 0 NONE A 10.1.0.7");
+	assert_update(&fx->dns, fake_dns_find(&fx->dns, "1.10.in-addr.arpa.", 1),
+	              "1.10.in-addr.arpa.", "7.0.1.10.in-addr.arpa. 0 NONE PTR b.corp.example.");
+}
+
+/* The expiry arrives while the forward add is still in flight: its PTR removal must not overtake
+ * the PTR add that waits for the forward name. */
+static void removal_never_overtakes_a_waiting_reverse_add(void **state)
+{
+	struct fixture *fx = *state;
+	fake_dns_push(&fx->dns, (struct fake_reply){.delay_ms = 200});
+	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 9, "slow.corp.example.");
+	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
+	ev.kind = DDNS_LEASE_EXPIRED;
+	submit(fx, ev);
+	assert_int_equal(fake_dns_count(&fx->dns), 4);
+	assert_update(&fx->dns, fake_dns_find(&fx->dns, "1.10.in-addr.arpa.", 0),
+	              "1.10.in-addr.arpa.",
+	              "9.0.1.10.in-addr.arpa. 0 ANY PTR \\# 0\n"
+	              "9.0.1.10.in-addr.arpa. 1200 IN PTR slow.corp.example.");
+	assert_update(&fx->dns, fake_dns_find(&fx->dns, "1.10.in-addr.arpa.", 1),
+	              "1.10.in-addr.arpa.", "9.0.1.10.in-addr.arpa. 0 NONE PTR slow.corp.example.");
 }
 
 static void name_change_removes_old_records_first(void **state)
@@ -176,8 +196,10 @@ static void name_change_removes_old_records_first(void **state)
 	submit(fx, lease(DDNS_LEASE_GRANTED, 8, "old.corp.example."));
 	submit(fx, lease(DDNS_LEASE_GRANTED, 8, "new.corp.example."));
 	assert_int_equal(fake_dns_count(&fx->dns), 6);
-	assert_update(&fx->dns, 2, "corp.example.", "old.corp.example. 0 NONE A 10.1.0.8");
-	assert_update(&fx->dns, 4, "corp.example.",
+	/* In the forward zone the old name goes first; the reverse zone is independent. */
+	assert_update(&fx->dns, fake_dns_find(&fx->dns, "corp.example.", 1), "corp.example.",
+	              "old.corp.example. 0 NONE A 10.1.0.8");
+	assert_update(&fx->dns, fake_dns_find(&fx->dns, "corp.example.", 2), "corp.example.",
 	              "new.corp.example. 0 ANY A \\# 0\nnew.corp.example. 1200 IN A 10.1.0.8");
 }
 
@@ -346,6 +368,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(renewal_with_same_name_sends_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(renewal_repairs_after_a_lifetime, setup, teardown),
 	    cmocka_unit_test_setup_teardown(release_removes_exactly_what_was_published, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(removal_never_overtakes_a_waiting_reverse_add, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(name_change_removes_old_records_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(kea_decision_is_honoured, setup, teardown),
