@@ -5,8 +5,10 @@
 
 Listens on ADDR port 53. MODE "truncate": every UDP query is answered with an empty reply that has
 TC set. MODE "drop": UDP queries are read and never answered. MODE "sink": like drop, and TCP
-connections are closed at once (a resolver that is down). Otherwise TCP connections are relayed to
-ADDR:UPSTREAM_PORT, where the real server listens. Prints "ready" once both sockets are bound.
+connections are closed at once (a resolver that is down). MODE "blackhole": like drop, and TCP
+connections are accepted but never answered (a server that hangs). Otherwise TCP connections are
+relayed to ADDR:UPSTREAM_PORT, where the real server listens. Prints "ready" once both sockets are
+bound.
 """
 import socket
 import sys
@@ -47,10 +49,14 @@ def pump(src, dst):
 
 
 def tcp_loop(sock):
+    held = []
     while True:
         client, _ = sock.accept()
         if mode == "sink":
             client.close()
+            continue
+        if mode == "blackhole":
+            held.append(client)
             continue
         server = socket.create_connection((addr, upstream))
         threading.Thread(target=pump, args=(client, server), daemon=True).start()
