@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MPL-2.0
-# End to end with real processes: kea-dhcp4 loads the built plugin, perfdhcp leases 250 addresses,
+# End to end with real processes: kea-dhcp4 (multi-threaded) loads the built plugin, perfdhcp leases
+# 250 addresses, and
 # named (TSIG required) must then hold an A and a PTR for every active lease, each pointing at the
 # right place; once the short leases expire, Kea reclaims them and every record must be gone.
 . "$(dirname "$0")/../lib/lab.sh"
@@ -11,10 +12,13 @@ CLIENTS=250
 lab_addr 127.0.0.2
 SECRET=$(lab_tsig_secret)
 ddns_lab_zones ns1 127.0.0.2 "$SECRET"
-LEASE_LIFETIME=20 kea4_config "$LAB_DIR/kea.json" "$LIB" "$(ddns_lab_params 127.0.0.2 "$SECRET")"
+# Kea's multi-threading is on: callouts run on four packet threads at once.
+LEASE_LIFETIME=20 kea4_config "$LAB_DIR/kea.json" "$LIB" "$(ddns_lab_params 127.0.0.2 "$SECRET")" \
+	'"multi-threading": { "enable-multi-threading": true, "thread-pool-size": 4, "packet-queue-size": 64 },'
 # Kea must send nothing to a D2 daemon (127.0.0.1:53001 by default) while the plugin is loaded.
 d2_listener
 kea4_start kea4 "$LAB_DIR/kea.json"
+grep -q 'DHCP4_MULTI_THREADING_INFO enabled: yes' "$LAB_DIR/kea4.log" || lab_fail "Kea did not enable multi-threading"
 
 lab_log "leasing $CLIENTS addresses"
 perfdhcp_run $CLIENTS 100
