@@ -57,7 +57,7 @@ static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, co
 		return DDNS_OK;
 	}
 	ldns_pkt *a = ldns_pkt_new();
-	ldns_pkt_set_id(a, ldns_pkt_id(q));
+	ldns_pkt_set_id(a, (uint16_t)(ldns_pkt_id(q) + (r.wrong_id ? 1 : 0)));
 	ldns_pkt_set_qr(a, true);
 	ldns_pkt_set_opcode(a, ldns_pkt_get_opcode(q));
 	ldns_pkt_set_rcode(a, (uint8_t)r.rcode);

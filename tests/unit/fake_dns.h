@@ -24,6 +24,7 @@ struct fake_reply {
 	int tsig_error;      /* set this TSIG error field */
 	bool truncated;      /* set TC, on UDP or TCP alike */
 	bool wrong_question; /* answer a different zone name */
+	bool wrong_id;       /* answer with another message ID */
 	bool garbage;        /* return bytes that are not a DNS message */
 	/* Answers for lookups: records added to the answer/authority sections, in zone-file text,
 	 * separated by newlines. */

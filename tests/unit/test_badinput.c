@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * The bad-input table: for each hostile or broken input, the outcome an operator relies on — a
+ * clear log line, a counter, no crash — and no effect on another client's update made alongside.
+ * (Configuration rows are in test_config.c, state-file rows in test_journal.c.)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "ddns/engine.h"
+#include "fake_dns.h"
+
+#define SECRET "c2VjcmV0LWtleS1mb3ItdW5pdC10ZXN0cy0wMTIzNDU2Nzg5"
+
+enum counter { C_INVALID, C_CONFLICTS, C_RETRIES };
+
+struct row {
+	const char *what;       /* the bad input */
+	const char *fqdn;       /* the bad client's name */
+	struct fake_reply reply[3]; /* what the server answers to the bad client's update */
+	const char *log;        /* a line that must appear */
+	enum counter counter;   /* the counter that must move */
+};
+
+static char long_label[80], long_name[300];
+
+static const struct row *rows(size_t *n)
+{
+	memset(long_label, 'x', 64);
+	strcpy(long_label + 64, ".corp.example.");
+	for (int i = 0; i < 4; i++) {
+		memset(long_name + i * 64, 'a', 63);
+		long_name[i * 64 + 63] = '.';
+	}
+	strcpy(long_name + 256, "corp.example.");
+	static struct row table[] = {
+	    {"illegal characters", "bad_name!.corp.example.", {{0}},
+	     "refused: character not allowed", C_INVALID},
+	    {"empty label", "a..corp.example.", {{0}}, "refused: empty label", C_INVALID},
+	    {"64-octet label", long_label, {{0}}, "refused: label longer than 63 octets", C_INVALID},
+	    {"256-octet name", long_name, {{0}}, "refused: name longer than 255 octets", C_INVALID},
+	    {"name outside the allowed zones", "h.elsewhere.example.", {{0}},
+	     "refused: outside the zones this server may update", C_INVALID},
+	    {"name held by another client", "taken.corp.example.",
+	     {{.rcode = LDNS_RCODE_YXDOMAIN}, {.rcode = LDNS_RCODE_NXRRSET}},
+	     "conflict, the name belongs to another client", C_CONFLICTS},
+	    {"static host name (no DHCID)", "static.corp.example.",
+	     {{.rcode = LDNS_RCODE_YXDOMAIN}, {.rcode = LDNS_RCODE_NXRRSET}},
+	     "or is a static entry", C_CONFLICTS},
+	    {"reply with the wrong ID", "wrongid.corp.example.",
+	     {{.wrong_id = true}}, "malformed or mismatched reply", C_RETRIES},
+	    {"unsigned reply to a signed update", "unsigned.corp.example.",
+	     {{.unsigned_reply = true}}, "reply is unsigned or fails verification", C_RETRIES},
+	    {"reply with a forged signature", "forged.corp.example.",
+	     {{.bad_mac = true}}, "reply is unsigned or fails verification", C_RETRIES},
+	    {"truncated, over TCP too", "trunc.corp.example.",
+	     {{.truncated = true}, {.truncated = true}}, "reply truncated even over TCP", C_RETRIES},
+	    {"garbage reply", "garbage.corp.example.", {{.garbage = true}},
+	     "malformed or mismatched reply", C_RETRIES},
+	    {"unreachable server", "unreach.corp.example.",
+	     {{.transport_error = DDNS_ENETWORK}}, "network error talking to the server", C_RETRIES},
+	};
+	*n = sizeof(table) / sizeof(table[0]);
+	return table;
+}
+
+static struct ddns_tsig_key key = {"k.", "hmac-sha256.", SECRET, NULL, 0};
+static char logbuf[16384];
+
+static void capture(void *ctx, enum ddns_log_level level, const char *line)
+{
+	(void)ctx;
+	(void)level;
+	size_t used = strlen(logbuf);
+	snprintf(logbuf + used, sizeof(logbuf) - used, "%s\n", line);
+}
+
+static uint64_t counter(const struct ddns_engine_stats *st, enum counter c)
+{
+	return c == C_INVALID ? st->invalid : c == C_CONFLICTS ? st->conflicts : st->retries;
+}
+
+static void run_row(const struct row *r)
+{
+	struct fake_dns dns;
+	char dir[64], params[1024], err[256];
+	ddns_engine *e;
+	logbuf[0] = '\0';
+	fake_dns_init(&dns, &key);
+	fake_state_dir(dir);
+	snprintf(params, sizeof(params),
+	         "{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\", \"reverse\": false,"
+	         "  \"tsig-keys\": [ { \"name\": \"k\", \"algorithm\": \"hmac-sha256\","
+	         "                     \"secret\": \"" SECRET "\" } ], \"default-key\": \"k\","
+	         "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] } ] }",
+	         dir);
+	struct ddns_engine_opts opts = {.transport = &dns.transport, .timeout_ms = 50,
+	                                .retry_min_ms = 60000};
+	assert_int_equal(ddns_engine_new(params, &opts, &e, err, sizeof(err)), DDNS_OK);
+	for (size_t i = 0; i < 3 && (r->reply[i].rcode || r->reply[i].transport_error ||
+	                             r->reply[i].unsigned_reply || r->reply[i].bad_mac ||
+	                             r->reply[i].truncated || r->reply[i].garbage ||
+	                             r->reply[i].wrong_id);
+	     i++)
+		fake_dns_push(&dns, r->reply[i]);
+	struct ddns_lease_event bad = {.kind = DDNS_LEASE_GRANTED, .family = AF_INET,
+	                               .address = {10, 1, 0, 66}, .forward = true,
+	                               .lifetime = 600, .id_type = DDNS_ID_CLIENT_ID, .id_len = 3,
+	                               .id = {1, 2, 3}};
+	snprintf(bad.fqdn, sizeof(bad.fqdn), "%s", r->fqdn);
+	struct ddns_lease_event good = bad;
+	good.address[3] = 77;
+	good.id[2] = 4;
+	snprintf(good.fqdn, sizeof(good.fqdn), "good.corp.example.");
+	assert_int_equal(ddns_engine_submit(e, &bad), DDNS_OK);
+	assert_int_equal(ddns_engine_submit(e, &good), DDNS_OK);
+	assert_int_equal(ddns_engine_wait_idle(e, 5000), DDNS_OK);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(e, &st);
+	ddns_engine_free(e);
+	ddns_log_set_sink(capture, NULL);
+	if (strstr(logbuf, r->log) == NULL)
+		fail_msg("%s: the log lacks \"%s\":\n%s", r->what, r->log, logbuf);
+	if (counter(&st, r->counter) == 0)
+		fail_msg("%s: its counter did not move", r->what);
+	if (st.succeeded != 1 || st.dropped != 0)
+		fail_msg("%s: the good client's update was affected (%llu succeeded)", r->what,
+		         (unsigned long long)st.succeeded);
+	assert_null(strstr(logbuf, SECRET));
+	fake_dns_deinit(&dns);
+	fake_state_dir_remove(dir);
+}
+
+static void every_row(void **state)
+{
+	(void)state;
+	size_t n;
+	const struct row *table = rows(&n);
+	ddns_log_set_sink(capture, NULL);
+	for (size_t i = 0; i < n; i++) {
+		run_row(&table[i]);
+		printf("[ ROW OK   ] %s\n", table[i].what);
+	}
+	ddns_log_set_sink(NULL, NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {cmocka_unit_test(every_row)};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
