@@ -69,9 +69,10 @@ zone \"$origin\" { type primary; file \"$z.db\"; $update };"
 	NAMED_PORT=$port named_start "$name" "$addr" "$body"
 }
 
-# proxy NAME ADDR MODE: the dnsproxy.py front on ADDR:53 (see there), relaying TCP to port 5300.
+# proxy NAME ADDR MODE [SPOOF_FROM]: the dnsproxy.py front on ADDR:53 (see there), relaying TCP to
+# port 5300.
 proxy() {
-	lab_spawn "$1" python3 -u "$LAB_HERE/dnsproxy.py" "$2" "$3" 5300
+	lab_spawn "$1" python3 -u "$LAB_HERE/dnsproxy.py" "$2" "$3" 5300 ${4:-}
 	lab_wait 10 grep -q ready "$LAB_DIR/$1.log" || lab_fail "proxy $1 did not start"
 }
 
