@@ -41,7 +41,7 @@ DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev libss
                clang-format valgrind python3 clang libclang-rt-14-dev
 
 .PHONY: all deps test unit integration demo install format format-check clean valgrind asan tsan \
-	fuzz fuzz-build
+	fuzz fuzz-build test-asan
 
 all: $(LIB) $(ENGINE_A) $(PROBE)
 
@@ -105,6 +105,16 @@ asan:
 	$(MAKE) BUILD=build-asan \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" unit
+
+# ASan+UBSan over the unit tests and the integration tests that drive the engine directly
+# (real servers, real sockets; the ones through kea-dhcp4 load the normal build).
+ASAN_INTEGRATION = test_discovery test_tsig test_spoof test_blackhole
+test-asan: asan
+	$(MAKE) BUILD=build-asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" build-asan/tests/ddns-lease
+	@set -e; for t in $(ASAN_INTEGRATION); do echo "== $$t (ASan)"; \
+		ASAN_OPTIONS=exitcode=86 bash tests/integration/$$t.sh build-asan/libdhcp_ddns_direct.so; done
 
 # ThreadSanitizer over the tests where threads meet: the queue and the engine's entry points.
 tsan:
