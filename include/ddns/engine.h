@@ -45,6 +45,13 @@ struct ddns_engine_stats {
 	uint64_t journal_errors; /* writes to state-dir that failed (the work stays in memory) */
 	uint64_t spilled;        /* events kept on disk only because the memory queue was full */
 	uint64_t dropped;        /* events lost: queue full and state-dir unwritable; must stay 0 */
+	uint64_t refused;        /* attempts answered REFUSED */
+	uint64_t notauth;        /* attempts answered NOTAUTH or NOTZONE */
+	uint64_t servfail;       /* attempts answered SERVFAIL */
+	uint64_t timeouts;       /* attempts that got no reply (or no connection) */
+	uint64_t tsig;           /* attempts whose reply failed TSIG */
+	uint64_t discoveries;    /* zone discoveries made (cache misses) */
+	uint64_t cache_hits;     /* names located from the discovery cache */
 };
 
 /*
@@ -72,6 +79,20 @@ int ddns_engine_wait_idle(ddns_engine *engine, int timeout_ms);
 
 /* Copies the counters. Thread: any. */
 void ddns_engine_get_stats(ddns_engine *engine, struct ddns_engine_stats *out);
+
+/* Makes every change waiting for a retry due now. Thread: any. */
+void ddns_engine_flush(ddns_engine *engine);
+
+/* Forgets what discovery cached for zone (a name), or for every zone when zone is NULL. Returns
+ * DDNS_OK or DDNS_EBADNAME. Thread: any. */
+int ddns_engine_rediscover(ddns_engine *engine, const char *zone);
+
+/*
+ * Writes the engine's state as a JSON object into out (len bytes): queue depth, changes owed, age
+ * of the oldest, counters, and each cached zone with its targets. Returns DDNS_OK, or DDNS_EINVAL
+ * when out is too small. Thread: any.
+ */
+int ddns_engine_status(ddns_engine *engine, char *out, size_t len);
 
 /* Stops intake, joins the worker and frees everything; NULL is ignored. Work still pending is
  * logged with its count. Thread: not the worker. */

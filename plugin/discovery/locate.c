@@ -38,7 +38,9 @@ struct domain_entry {
 struct ddns_locator {
 	const struct ddns_config *cfg; /* borrowed */
 	struct ddns_resolvers resolvers;
-	pthread_mutex_t lock; /* guards the two maps; never held across network I/O */
+	pthread_mutex_t lock; /* guards the maps and counts; never held across network I/O */
+	uint64_t discoveries; /* zone discoveries made */
+	uint64_t hits;        /* names found in the cache */
 	struct zone_entry *zones;
 	struct domain_entry *domains;
 };
@@ -246,6 +248,10 @@ int ddns_locate(struct ddns_locator *loc, const char *owner, bool fresh,
 	const struct zone_entry *z = d != NULL && error == DDNS_OK ? find_zone(loc, d->zone) : NULL;
 	if (z != NULL)
 		fill(loc, z, out);
+	if (z != NULL)
+		loc->hits++;
+	else if (error == DDNS_OK)
+		loc->discoveries++;
 	pthread_mutex_unlock(&loc->lock);
 	if (error != DDNS_OK) {
 		log_debug("%s: discovery for %s failed recently (%s); not asking again yet", owner,
@@ -278,6 +284,32 @@ int ddns_locate_ptr_owner(struct ddns_locator *loc, const char *owner, char *out
 		return DDNS_OK;
 	}
 	return ddns_discover_alias(&loc->resolvers, owner, out);
+}
+
+void ddns_locator_forget_all(struct ddns_locator *loc)
+{
+	log_debug("forgetting every cached zone");
+	pthread_mutex_lock(&loc->lock);
+	/* Everything expires now. */
+	prune(loc, INT64_MAX, NULL);
+	pthread_mutex_unlock(&loc->lock);
+}
+
+void ddns_locator_counts(struct ddns_locator *loc, uint64_t *discoveries, uint64_t *hits)
+{
+	pthread_mutex_lock(&loc->lock);
+	*discoveries = loc->discoveries;
+	*hits = loc->hits;
+	pthread_mutex_unlock(&loc->lock);
+}
+
+void ddns_locator_foreach(struct ddns_locator *loc, ddns_zone_fn fn, void *ctx)
+{
+	int64_t now = ddns_now_ms();
+	pthread_mutex_lock(&loc->lock);
+	for (const struct zone_entry *z = loc->zones; z != NULL; z = z->next)
+		fn(ctx, z->zone, z->targets, z->n_targets, (z->expires - now) / 1000);
+	pthread_mutex_unlock(&loc->lock);
 }
 
 void ddns_locator_invalidate(struct ddns_locator *loc, const char *zone)

@@ -72,6 +72,18 @@ void ddns_locator_invalidate(struct ddns_locator *loc, const char *zone);
 void ddns_locator_worked(struct ddns_locator *loc, const char *zone,
                          const struct ddns_addr *target);
 
+/* Forgets everything cached. Thread: any. */
+void ddns_locator_forget_all(struct ddns_locator *loc);
+
+/* Counts discoveries made and names found in the cache since the locator was created. */
+void ddns_locator_counts(struct ddns_locator *loc, uint64_t *discoveries, uint64_t *hits);
+
+/* Calls fn(ctx, zone, targets, n, seconds left) for every cached zone, under the cache's lock
+ * (fn must not call back into the locator). */
+typedef void (*ddns_zone_fn)(void *ctx, const char *zone, const struct ddns_target *targets,
+                             size_t n, int64_t ttl_left_s);
+void ddns_locator_foreach(struct ddns_locator *loc, ddns_zone_fn fn, void *ctx);
+
 /* Cached zones are kept for the smallest TTL of the records used, within these bounds. */
 #define DDNS_ZONE_TTL_MIN 30
 #define DDNS_ZONE_TTL_MAX 3600

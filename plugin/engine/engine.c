@@ -6,6 +6,7 @@
  * are applied in the order their events arrived, even across retries.
  */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ struct job {
 	bool then_due;              /* rec.then is to be submitted now that rec.change is done */
 	int attempts;               /* attempts made so far */
 	int64_t due_ms;             /* when the next attempt may run */
+	int64_t since_ms;           /* when it became owed */
 };
 
 struct ddns_engine {
@@ -76,6 +78,8 @@ struct ddns_engine {
 	bool working;         /* the worker is running jobs */
 	size_t n_pending;     /* jobs in the pending list */
 	int64_t next_due_ms;  /* earliest due time in the pending list, or -1 */
+	int64_t oldest_ms;    /* when the oldest owed change became owed */
+	atomic_bool flush;    /* ddns-direct-flush: make every waiting change due now */
 };
 
 #define STAT_ADD(engine, field, n)                                                                 \
@@ -117,6 +121,22 @@ struct send_ctx {
 	const struct ddns_target_set *ts; /* where it went */
 };
 
+static void count_failure(ddns_engine *e, int error)
+{
+	pthread_mutex_lock(&e->lock);
+	if (error == DDNS_EREFUSED)
+		e->stats.refused++;
+	else if (error == DDNS_ENOTAUTH || error == DDNS_ENOTZONE)
+		e->stats.notauth++;
+	else if (error == DDNS_ESERVFAIL)
+		e->stats.servfail++;
+	else if (error == DDNS_ETIMEOUT || error == DDNS_ENETWORK)
+		e->stats.timeouts++;
+	else if (error == DDNS_ETSIG)
+		e->stats.tsig++;
+	pthread_mutex_unlock(&e->lock);
+}
+
 static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 {
 	struct send_ctx *c = arg;
@@ -132,6 +152,7 @@ static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 		log_info("%s: zone %s, server %s (%s): %s", c->what, c->ts->zone, t->name,
 		         t->addr.text, a->why);
 	} else {
+		count_failure(e, a->error);
 		log_warn("%s: zone %s, server %s (%s) failed after %ld ms: %s", c->what,
 		         c->ts->zone, t->name, t->addr.text, a->ms, a->why);
 	}
@@ -289,6 +310,7 @@ static bool key_busy(const ddns_engine *e, const char *key)
 static void submit_job(ddns_engine *e, struct job *job)
 {
 	job->due_ms = 0;
+	job->since_ms = ddns_now_ms();
 	job->step = -1;
 	snprintf(job->origin, sizeof(job->origin), "%s", job->rec.change.owner);
 	append_pending(e, job);
@@ -318,6 +340,7 @@ static void finish_job(ddns_engine *e, struct job *job)
 		journal_failed(e, "a finished record change");
 	if (next != NULL) {
 		next->step = -1;
+		next->since_ms = job->since_ms;
 		snprintf(next->origin, sizeof(next->origin), "%s", next->rec.change.owner);
 		/* Link next where job is, then drop job. */
 		next->prev = job->prev;
@@ -616,9 +639,11 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev, uint
 static int64_t publish_state(ddns_engine *e, bool working)
 {
 	size_t n = 0;
-	int64_t next_due = -1, wake = -1, now = ddns_now_ms();
+	int64_t next_due = -1, wake = -1, now = ddns_now_ms(), oldest = now;
 	for (const struct job *j = e->pending; j != NULL; j = j->next) {
 		n++;
+		if (j->since_ms < oldest)
+			oldest = j->since_ms;
 		if (j->running)
 			continue;
 		if (next_due < 0 || j->due_ms < next_due)
@@ -631,6 +656,7 @@ static int64_t publish_state(ddns_engine *e, bool working)
 	e->working = working;
 	e->n_pending = n;
 	e->next_due_ms = next_due;
+	e->oldest_ms = oldest;
 	if (!working)
 		pthread_cond_broadcast(&e->idle);
 	pthread_mutex_unlock(&e->lock);
@@ -650,6 +676,9 @@ static void *worker_main(void *arg)
 	ddns_engine *e = arg;
 	while (!atomic_load(&e->stopping)) {
 		collect_finished(e);
+		if (atomic_exchange(&e->flush, false))
+			for (struct job *j = e->pending; j != NULL; j = j->next)
+				j->due_ms = 0;
 		dispatch(e);
 		if (e->durable != NULL && ddns_now_ms() - e->last_sync_ms >= SYNC_INTERVAL_MS) {
 			ddns_durable_sync(e->durable);
@@ -702,6 +731,7 @@ static void load_job(void *ctx, const struct ddns_job_record *r)
 		return;
 	}
 	job->rec = *r;
+	job->since_ms = ddns_now_ms();
 	job->step = -1;
 	snprintf(job->origin, sizeof(job->origin), "%s", r->change.owner);
 	append_pending(e, job);
@@ -864,6 +894,90 @@ void ddns_engine_get_stats(ddns_engine *e, struct ddns_engine_stats *out)
 	*out = e->stats;
 	out->pending = e->n_pending + (e->stats.events - e->events_done);
 	pthread_mutex_unlock(&e->lock);
+	ddns_locator_counts(e->locator, &out->discoveries, &out->cache_hits);
+}
+
+void ddns_engine_flush(ddns_engine *e)
+{
+	atomic_store(&e->flush, true);
+	ddns_queue_wake(e->queue);
+}
+
+int ddns_engine_rediscover(ddns_engine *e, const char *zone)
+{
+	char name[DDNS_NAME_MAX];
+	const char *why;
+	if (zone == NULL) {
+		ddns_locator_forget_all(e->locator);
+		return DDNS_OK;
+	}
+	if (ddns_name_normalize(zone, NAME_SERVICE, false, name, &why) != 0)
+		return DDNS_EBADNAME;
+	ddns_locator_invalidate(e->locator, name);
+	return DDNS_OK;
+}
+
+/* Appends printf output to a bounded buffer, remembering whether it all fit. */
+struct out {
+	char *p;
+	size_t left;
+	bool full;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(o->p, o->left, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->left) {
+		o->full = true;
+		o->left = 0;
+		return;
+	}
+	o->p += n;
+	o->left -= (size_t)n;
+}
+
+static void put_zone(void *ctx, const char *zone, const struct ddns_target *targets, size_t n,
+                     int64_t ttl_left_s)
+{
+	struct out *o = ctx;
+	put(o, "{ \"zone\": \"%s\", \"cached-for\": %lld, \"targets\": [", zone,
+	    (long long)ttl_left_s);
+	for (size_t i = 0; i < n; i++)
+		put(o, "%s{ \"name\": \"%s\", \"address\": \"%s\" }", i ? ", " : "",
+		    targets[i].name, targets[i].addr.text);
+	put(o, "] }, ");
+}
+
+int ddns_engine_status(ddns_engine *e, char *buf, size_t len)
+{
+	struct ddns_engine_stats st;
+	struct out o = {buf, len, false};
+	ddns_engine_get_stats(e, &st);
+	pthread_mutex_lock(&e->lock);
+	int64_t oldest = e->n_pending > 0 ? (ddns_now_ms() - e->oldest_ms) / 1000 : 0;
+	pthread_mutex_unlock(&e->lock);
+	put(&o,
+	    "{ \"queued-events\": %zu, \"pending\": %llu, \"oldest-pending-age\": %lld, "
+	    "\"succeeded\": %llu, \"failed\": %llu, \"conflicts\": %llu, \"retries\": %llu, "
+	    "\"dropped\": %llu, \"zones\": [ ",
+	    ddns_queue_length(e->queue), (unsigned long long)st.pending, (long long)oldest,
+	    (unsigned long long)st.succeeded, (unsigned long long)st.failed,
+	    (unsigned long long)st.conflicts, (unsigned long long)st.retries,
+	    (unsigned long long)st.dropped);
+	ddns_locator_foreach(e->locator, put_zone, &o);
+	/* Drop the last ", " of the zone list, if any, before closing it. */
+	if (!o.full && o.p - buf >= 2 && o.p[-2] == ',') {
+		o.p -= 2;
+		o.left += 2;
+		*o.p = '\0';
+	}
+	put(&o, " ] }");
+	return o.full ? DDNS_EINVAL : DDNS_OK;
 }
 
 void ddns_engine_free(ddns_engine *e)

@@ -22,11 +22,11 @@
 enum counter { C_INVALID, C_CONFLICTS, C_RETRIES };
 
 struct row {
-	const char *what;       /* the bad input */
-	const char *fqdn;       /* the bad client's name */
+	const char *what;           /* the bad input */
+	const char *fqdn;           /* the bad client's name */
 	struct fake_reply reply[3]; /* what the server answers to the bad client's update */
-	const char *log;        /* a line that must appear */
-	enum counter counter;   /* the counter that must move */
+	const char *log;            /* a line that must appear */
+	enum counter counter;       /* the counter that must move */
 };
 
 static char long_label[80], long_name[300];
@@ -41,31 +41,63 @@ static const struct row *rows(size_t *n)
 	}
 	strcpy(long_name + 256, "corp.example.");
 	static struct row table[] = {
-	    {"illegal characters", "bad_name!.corp.example.", {{0}},
-	     "refused: character not allowed", C_INVALID},
+	    {"illegal characters",
+	     "bad_name!.corp.example.",
+	     {{0}},
+	     "refused: character not allowed",
+	     C_INVALID},
 	    {"empty label", "a..corp.example.", {{0}}, "refused: empty label", C_INVALID},
-	    {"64-octet label", long_label, {{0}}, "refused: label longer than 63 octets", C_INVALID},
+	    {"64-octet label",
+	     long_label,
+	     {{0}},
+	     "refused: label longer than 63 octets",
+	     C_INVALID},
 	    {"256-octet name", long_name, {{0}}, "refused: name longer than 255 octets", C_INVALID},
-	    {"name outside the allowed zones", "h.elsewhere.example.", {{0}},
-	     "refused: outside the zones this server may update", C_INVALID},
-	    {"name held by another client", "taken.corp.example.",
+	    {"name outside the allowed zones",
+	     "h.elsewhere.example.",
+	     {{0}},
+	     "refused: outside the zones this server may update",
+	     C_INVALID},
+	    {"name held by another client",
+	     "taken.corp.example.",
 	     {{.rcode = LDNS_RCODE_YXDOMAIN}, {.rcode = LDNS_RCODE_NXRRSET}},
-	     "conflict, the name belongs to another client", C_CONFLICTS},
-	    {"static host name (no DHCID)", "static.corp.example.",
+	     "conflict, the name belongs to another client",
+	     C_CONFLICTS},
+	    {"static host name (no DHCID)",
+	     "static.corp.example.",
 	     {{.rcode = LDNS_RCODE_YXDOMAIN}, {.rcode = LDNS_RCODE_NXRRSET}},
-	     "or is a static entry", C_CONFLICTS},
-	    {"reply with the wrong ID", "wrongid.corp.example.",
-	     {{.wrong_id = true}}, "malformed or mismatched reply", C_RETRIES},
-	    {"unsigned reply to a signed update", "unsigned.corp.example.",
-	     {{.unsigned_reply = true}}, "reply is unsigned or fails verification", C_RETRIES},
-	    {"reply with a forged signature", "forged.corp.example.",
-	     {{.bad_mac = true}}, "reply is unsigned or fails verification", C_RETRIES},
-	    {"truncated, over TCP too", "trunc.corp.example.",
-	     {{.truncated = true}, {.truncated = true}}, "reply truncated even over TCP", C_RETRIES},
-	    {"garbage reply", "garbage.corp.example.", {{.garbage = true}},
-	     "malformed or mismatched reply", C_RETRIES},
-	    {"unreachable server", "unreach.corp.example.",
-	     {{.transport_error = DDNS_ENETWORK}}, "network error talking to the server", C_RETRIES},
+	     "or is a static entry",
+	     C_CONFLICTS},
+	    {"reply with the wrong ID",
+	     "wrongid.corp.example.",
+	     {{.wrong_id = true}},
+	     "malformed or mismatched reply",
+	     C_RETRIES},
+	    {"unsigned reply to a signed update",
+	     "unsigned.corp.example.",
+	     {{.unsigned_reply = true}},
+	     "reply is unsigned or fails verification",
+	     C_RETRIES},
+	    {"reply with a forged signature",
+	     "forged.corp.example.",
+	     {{.bad_mac = true}},
+	     "reply is unsigned or fails verification",
+	     C_RETRIES},
+	    {"truncated, over TCP too",
+	     "trunc.corp.example.",
+	     {{.truncated = true}, {.truncated = true}},
+	     "reply truncated even over TCP",
+	     C_RETRIES},
+	    {"garbage reply",
+	     "garbage.corp.example.",
+	     {{.garbage = true}},
+	     "malformed or mismatched reply",
+	     C_RETRIES},
+	    {"unreachable server",
+	     "unreach.corp.example.",
+	     {{.transport_error = DDNS_ENETWORK}},
+	     "network error talking to the server",
+	     C_RETRIES},
 	};
 	*n = sizeof(table) / sizeof(table[0]);
 	return table;
@@ -101,18 +133,22 @@ static void run_row(const struct row *r)
 	         "                     \"secret\": \"" SECRET "\" } ], \"default-key\": \"k\","
 	         "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] } ] }",
 	         dir);
-	struct ddns_engine_opts opts = {.transport = &dns.transport, .timeout_ms = 50,
-	                                .retry_min_ms = 60000};
+	struct ddns_engine_opts opts = {
+	    .transport = &dns.transport, .timeout_ms = 50, .retry_min_ms = 60000};
 	assert_int_equal(ddns_engine_new(params, &opts, &e, err, sizeof(err)), DDNS_OK);
-	for (size_t i = 0; i < 3 && (r->reply[i].rcode || r->reply[i].transport_error ||
-	                             r->reply[i].unsigned_reply || r->reply[i].bad_mac ||
-	                             r->reply[i].truncated || r->reply[i].garbage ||
-	                             r->reply[i].wrong_id);
+	for (size_t i = 0;
+	     i < 3 && (r->reply[i].rcode || r->reply[i].transport_error ||
+	               r->reply[i].unsigned_reply || r->reply[i].bad_mac || r->reply[i].truncated ||
+	               r->reply[i].garbage || r->reply[i].wrong_id);
 	     i++)
 		fake_dns_push(&dns, r->reply[i]);
-	struct ddns_lease_event bad = {.kind = DDNS_LEASE_GRANTED, .family = AF_INET,
-	                               .address = {10, 1, 0, 66}, .forward = true,
-	                               .lifetime = 600, .id_type = DDNS_ID_CLIENT_ID, .id_len = 3,
+	struct ddns_lease_event bad = {.kind = DDNS_LEASE_GRANTED,
+	                               .family = AF_INET,
+	                               .address = {10, 1, 0, 66},
+	                               .forward = true,
+	                               .lifetime = 600,
+	                               .id_type = DDNS_ID_CLIENT_ID,
+	                               .id_len = 3,
 	                               .id = {1, 2, 3}};
 	snprintf(bad.fqdn, sizeof(bad.fqdn), "%s", r->fqdn);
 	struct ddns_lease_event good = bad;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -458,6 +459,54 @@ static void classless_reverse_follows_the_cname(void **state)
 	ddns_engine_free(engine);
 }
 
+/* What ddns-direct-status, -rediscover and -flush rest on. */
+static void status_rediscover_and_flush(void **state)
+{
+	struct fixture *fx = *state;
+	ddns_engine *engine;
+	char err[256], status[4096];
+	struct ddns_engine_opts opts = {
+	    .transport = &fx->dns.transport, .timeout_ms = 100, .retry_min_ms = 600000};
+	assert_int_equal(ddns_engine_new(engine_params(fx, "\"reverse\": false"), &opts, &engine,
+	                                 err, sizeof(err)),
+	                 DDNS_OK);
+	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "ns1.corp.test."));
+	noerror(fx, "corp.test. 300 IN NS ns1.corp.test.");
+	noerror(fx, "ns1.corp.test. 300 IN A 127.0.0.2");
+	noerror(fx, NULL);
+	reply(fx, LDNS_RCODE_SERVFAIL, NULL, NULL); /* the update: retried in ten minutes */
+	struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED,
+	                              .family = AF_INET,
+	                              .address = {10, 0, 0, 1},
+	                              .fqdn = "h.corp.test.",
+	                              .forward = true,
+	                              .lifetime = 600};
+	assert_int_equal(ddns_engine_submit(engine, &ev), DDNS_OK);
+	assert_int_equal(ddns_engine_wait_idle(engine, 2000), DDNS_OK);
+	assert_int_equal(ddns_engine_status(engine, status, sizeof(status)), DDNS_OK);
+	assert_non_null(strstr(status, "\"pending\": 1,"));
+	assert_non_null(strstr(status, "{ \"zone\": \"corp.test.\""));
+	assert_non_null(
+	    strstr(status, "{ \"name\": \"ns1.corp.test.\", \"address\": \"127.0.0.2\" }"));
+	assert_int_equal(ddns_engine_status(engine, status, 20), DDNS_EINVAL);
+
+	ddns_engine_flush(engine);
+	for (int i = 0; i < 500 && fake_dns_count(&fx->dns) < 6; i++)
+		usleep(10000);
+	assert_int_equal(fake_dns_count(&fx->dns), 6);
+	assert_int_equal(ddns_engine_wait_idle(engine, 2000), DDNS_OK);
+
+	assert_int_equal(ddns_engine_rediscover(engine, NULL), DDNS_OK);
+	assert_int_equal(ddns_engine_status(engine, status, sizeof(status)), DDNS_OK);
+	assert_non_null(strstr(status, "\"zones\": [  ] }"));
+	assert_int_equal(ddns_engine_rediscover(engine, "bad..zone"), DDNS_EBADNAME);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(engine, &st);
+	assert_int_equal(st.discoveries, 1);
+	assert_int_equal(st.servfail, 1);
+	ddns_engine_free(engine);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -481,6 +530,7 @@ int main(void)
 	    T(notauth_rediscovers_once),
 	    T(notauth_moves_to_the_next_target_first),
 	    T(classless_reverse_follows_the_cname),
+	    T(status_rediscover_and_flush),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
