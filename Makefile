@@ -15,7 +15,7 @@ CXXFLAGS ?= -O2 -g
 override CXXFLAGS += -std=c++14 $(WARN) -fPIC -fvisibility=hidden -pthread -I/usr/include/kea
 LDLIBS_ENGINE = -lldns -lcrypto -pthread
 LDLIBS_KEA    = -lkea-dhcpsrv -lkea-dhcp++ -lkea-hooks -lkea-log -lkea-asiolink -lkea-cc \
-                -lkea-exceptions -lkea-util
+                -lkea-exceptions -lkea-util -lkea-stats
 
 ENGINE_SRC := $(sort $(wildcard plugin/util/*.c plugin/config/*.c plugin/queue/*.c \
                 plugin/transport/*.c plugin/update/*.c plugin/discovery/*.c plugin/engine/*.c))

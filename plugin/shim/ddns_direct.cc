@@ -9,7 +9,12 @@
 #include <cstring>
 #include <string>
 
+#include <asiolink/interval_timer.h>
+#include <asiolink/io_service.h>
+#include <cc/command_interpreter.h>
+#include <cc/data.h>
 #include <hooks/hooks.h>
+#include <stats/stats_mgr.h>
 #include <dhcp/dhcp6.h>
 #include <dhcp/option6_client_fqdn.h>
 #include <dhcp/pkt6.h>
@@ -213,6 +218,120 @@ int lease6_ended(CalloutHandle &handle, const char *callout, enum ddns_lease_kin
 	return lease_ended<Lease6Ptr>(handle, "lease6", callout, kind, submit_lease6);
 }
 
+// Engine counters as Kea statistics ("statistic-get-all"), refreshed every second on Kea's own
+// thread by a timer on its IO service; removed again on unload.
+isc::asiolink::IntervalTimerPtr stats_timer;
+
+const struct {
+	const char *name;
+	uint64_t ddns_engine_stats::*field;
+} statistics[] = {
+    {"ddns-direct.lease-events", &ddns_engine_stats::events},
+    {"ddns-direct.updates-sent", &ddns_engine_stats::updates},
+    {"ddns-direct.succeeded", &ddns_engine_stats::succeeded},
+    {"ddns-direct.failed", &ddns_engine_stats::failed},
+    {"ddns-direct.conflicts", &ddns_engine_stats::conflicts},
+    {"ddns-direct.retries", &ddns_engine_stats::retries},
+    {"ddns-direct.pending", &ddns_engine_stats::pending},
+    {"ddns-direct.skipped", &ddns_engine_stats::skipped},
+    {"ddns-direct.invalid-names", &ddns_engine_stats::invalid},
+    {"ddns-direct.dropped", &ddns_engine_stats::dropped},
+    {"ddns-direct.spilled", &ddns_engine_stats::spilled},
+    {"ddns-direct.journal-errors", &ddns_engine_stats::journal_errors},
+    {"ddns-direct.failed-refused", &ddns_engine_stats::refused},
+    {"ddns-direct.failed-notauth", &ddns_engine_stats::notauth},
+    {"ddns-direct.failed-servfail", &ddns_engine_stats::servfail},
+    {"ddns-direct.failed-timeout", &ddns_engine_stats::timeouts},
+    {"ddns-direct.failed-tsig", &ddns_engine_stats::tsig},
+    {"ddns-direct.discoveries", &ddns_engine_stats::discoveries},
+    {"ddns-direct.discovery-cache-hits", &ddns_engine_stats::cache_hits},
+};
+
+void publish_statistics()
+{
+	if (engine == nullptr)
+		return;
+	ddns_engine_stats st;
+	ddns_engine_get_stats(engine, &st);
+	isc::stats::StatsMgr &mgr = isc::stats::StatsMgr::instance();
+	for (const auto &s : statistics)
+		mgr.setValue(s.name, static_cast<int64_t>(st.*(s.field)));
+}
+
+int start_statistics(CalloutHandle &handle, const char *callout)
+{
+	try {
+		isc::asiolink::IOServicePtr io;
+		handle.getArgument("io_context", io);
+		stats_timer.reset(new isc::asiolink::IntervalTimer(*io));
+		stats_timer->setup(publish_statistics, 1000);
+		publish_statistics();
+	} catch (const std::exception &ex) {
+		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR).arg(callout).arg(ex.what());
+	}
+	return 0;
+}
+
+void stop_statistics()
+{
+	if (stats_timer) {
+		stats_timer->cancel();
+		stats_timer.reset();
+	}
+	for (const auto &s : statistics)
+		isc::stats::StatsMgr::instance().del(s.name);
+}
+
+// Control commands, answered in Kea's usual {"result", "text", "arguments"} shape.
+int answer(CalloutHandle &handle, int result, const std::string &text,
+           isc::data::ConstElementPtr arguments = isc::data::ConstElementPtr())
+{
+	handle.setArgument("response", arguments
+	                                   ? isc::config::createAnswer(result, text, arguments)
+	                                   : isc::config::createAnswer(result, text));
+	return 0;
+}
+
+int status_command(CalloutHandle &handle)
+{
+	try {
+		std::vector<char> buf(1 << 20);
+		if (ddns_engine_status(engine, buf.data(), buf.size()) != DDNS_OK)
+			return answer(handle, 1, "status too large to report");
+		return answer(handle, 0, "ddns-direct status",
+		              isc::data::Element::fromJSON(std::string(buf.data())));
+	} catch (const std::exception &ex) {
+		return answer(handle, 1, ex.what());
+	}
+}
+
+int flush_command(CalloutHandle &handle)
+{
+	ddns_engine_flush(engine);
+	return answer(handle, 0, "every change waiting for a retry is due now");
+}
+
+int rediscover_command(CalloutHandle &handle)
+{
+	try {
+		isc::data::ConstElementPtr command, args;
+		handle.getArgument("command", command);
+		isc::config::parseCommand(args, command);
+		isc::data::ConstElementPtr zone =
+		    args ? args->get("zone") : isc::data::ConstElementPtr();
+		if (zone && zone->getType() != isc::data::Element::string)
+			return answer(handle, 1, "'zone' must be a string");
+		std::string name = zone ? zone->stringValue() : std::string();
+		if (ddns_engine_rediscover(engine, zone ? name.c_str() : nullptr) != DDNS_OK)
+			return answer(handle, 1, "'" + name + "' is not a valid zone name");
+		return answer(handle, 0,
+		              zone ? "the cached view of " + name + " is forgotten"
+		                   : "every cached zone is forgotten");
+	} catch (const std::exception &ex) {
+		return answer(handle, 1, ex.what());
+	}
+}
+
 } // namespace
 
 extern "C" {
@@ -242,6 +361,9 @@ __attribute__((visibility("default"))) int load(LibraryHandle &handle)
 			engine = nullptr;
 			return 1;
 		}
+		handle.registerCommandCallout("ddns-direct-status", status_command);
+		handle.registerCommandCallout("ddns-direct-flush", flush_command);
+		handle.registerCommandCallout("ddns-direct-rediscover", rediscover_command);
 		LOG_INFO(logger, DDNS_DIRECT_LOADED);
 		return 0;
 	} catch (const std::exception &ex) {
@@ -252,10 +374,22 @@ __attribute__((visibility("default"))) int load(LibraryHandle &handle)
 
 __attribute__((visibility("default"))) int unload()
 {
+	stop_statistics();
 	ddns_engine_free(engine);
 	engine = nullptr;
 	ddns_log_set_sink(nullptr, nullptr);
 	return 0;
+}
+
+// The server is configured: its IO service can now run the statistics timer.
+__attribute__((visibility("default"))) int dhcp4_srv_configured(CalloutHandle &handle)
+{
+	return start_statistics(handle, "dhcp4_srv_configured");
+}
+
+__attribute__((visibility("default"))) int dhcp6_srv_configured(CalloutHandle &handle)
+{
+	return start_statistics(handle, "dhcp6_srv_configured");
 }
 
 // Records Kea's decision and tells Kea not to send its own requests to D2.
