@@ -17,9 +17,10 @@ enum ddns_log_level {
 	DDNS_LOG_ERROR,
 };
 
-/* A sink receives a complete line without a trailing newline; it must not keep the pointer. It may
- * be called from the engine's worker thread as well as the thread that created the engine. */
-typedef void (*ddns_log_fn)(void *ctx, enum ddns_log_level level, const char *line);
+/* A sink receives the message ID (see ddns/messages.h) and a complete line without a trailing
+ * newline; it must not keep the pointers. It is called from the engine's threads and the thread
+ * that created the engine, one line at a time. */
+typedef void (*ddns_log_fn)(void *ctx, enum ddns_log_level level, const char *id, const char *line);
 
 /* Installs the process-wide sink; NULL restores the default (stderr). Call it before creating an
  * engine, not while one is running. */

@@ -58,12 +58,13 @@ static int lookup(struct ddns_resolvers *r, const char *name, ldns_rr_type type,
 		rc = ddns_exchange(r->transport, resolver, query, NULL, r->timeout_ms, &answer,
 		                   &info);
 		if (rc != DDNS_OK) {
-			log_debug("query %s %s to resolver %s: %s", type_name, name, resolver->text,
-			          ddns_strerror(rc));
+			log_debug(DDNS_DIRECT_LOOKUP_FAILED, "query %s %s to resolver %s: %s",
+			          type_name, name, resolver->text, ddns_strerror(rc));
 			continue;
 		}
 		int rcode = ldns_pkt_get_rcode(answer);
-		log_debug("query %s %s to resolver %s%s: %s, %zu answer and %zu authority records",
+		log_debug(DDNS_DIRECT_LOOKUP,
+		          "query %s %s to resolver %s%s: %s, %zu answer and %zu authority records",
 		          type_name, name, resolver->text, info.tcp ? " (TCP)" : "",
 		          ddns_rcode_name(rcode), ldns_rr_list_rr_count(ldns_pkt_answer(answer)),
 		          ldns_rr_list_rr_count(ldns_pkt_authority(answer)));
@@ -147,7 +148,8 @@ int ddns_discover_zone(struct ddns_resolvers *r, const char *name, struct ddns_z
 		ldns_pkt *reply = NULL;
 		int rc = lookup(r, cur, LDNS_RR_TYPE_SOA, &reply);
 		if (rc != DDNS_OK) {
-			log_debug("zone of %s: no resolver answered for %s (%s); not walking up",
+			log_debug(DDNS_DIRECT_ZONE_LOOKUP_FAILED,
+			          "zone of %s: no resolver answered for %s (%s); not walking up",
 			          name, cur, ddns_strerror(rc));
 			return rc;
 		}
@@ -155,22 +157,25 @@ int ddns_discover_zone(struct ddns_resolvers *r, const char *name, struct ddns_z
 		ldns_pkt_free(reply);
 		if (found && strcmp(out->zone, ".") == 0) {
 			/* Nobody updates the root zone: the name is in no zone of its own. */
-			log_debug("zone of %s: only the root zone claims it", name);
+			log_debug(DDNS_DIRECT_ZONE_NOT_FOUND,
+			          "zone of %s: only the root zone claims it", name);
 			return DDNS_ENOZONE;
 		}
 		if (found) {
 			if (out->mname[0] == '\0')
 				strcpy(out->mname, ".");
-			log_debug("zone of %s is %s, MNAME %s", name, out->zone, out->mname);
+			log_debug(DDNS_DIRECT_ZONE_FOUND, "zone of %s is %s, MNAME %s", name,
+			          out->zone, out->mname);
 			return DDNS_OK;
 		}
 		if (strcmp(cur, ".") == 0) {
-			log_debug("zone of %s: no SOA up to the root", name);
+			log_debug(DDNS_DIRECT_ZONE_NOT_FOUND, "zone of %s: no SOA up to the root",
+			          name);
 			return DDNS_ENOZONE;
 		}
 		char parent[DDNS_NAME_MAX];
 		ddns_name_parent(cur, parent);
-		log_debug("no usable SOA for %s; trying %s", cur, parent);
+		log_debug(DDNS_DIRECT_ZONE_WALK_UP, "no usable SOA for %s; trying %s", cur, parent);
 		snprintf(cur, sizeof(cur), "%s", parent);
 	}
 }
@@ -211,7 +216,8 @@ static int resolve_host(struct ddns_resolvers *r, const char *host, ldns_rr_type
 			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && owner_is(rr, cur)) {
 				lower_ttl(ttl, ldns_rr_ttl(rr));
 				rdf_name(ldns_rr_rdf(rr, 0), cur);
-				log_debug("%s is an alias of %s", host, cur);
+				log_debug(DDNS_DIRECT_SERVER_ALIAS, "%s is an alias of %s", host,
+				          cur);
 				moved = true;
 				break;
 			}
@@ -248,7 +254,8 @@ int ddns_discover_targets(struct ddns_resolvers *r, const struct ddns_zone_info 
 	size_t n_names = 0;
 	*n = 0;
 	if (!add_name(names, &n_names, zone->mname))
-		log_debug("zone %s: MNAME %s is not usable; using the NS set", zone->zone,
+		log_debug(DDNS_DIRECT_MNAME_UNUSABLE,
+		          "zone %s: MNAME %s is not usable; using the NS set", zone->zone,
 		          zone->mname);
 	lower_ttl(ttl, zone->ttl);
 
@@ -267,7 +274,8 @@ int ddns_discover_targets(struct ddns_resolvers *r, const struct ddns_zone_info 
 		}
 		ldns_pkt_free(reply);
 	} else {
-		log_debug("zone %s: NS lookup failed (%s); going on with the MNAME", zone->zone,
+		log_debug(DDNS_DIRECT_NS_LOOKUP_FAILED,
+		          "zone %s: NS lookup failed (%s); going on with the MNAME", zone->zone,
 		          ddns_strerror(rc));
 	}
 
@@ -276,11 +284,13 @@ int ddns_discover_targets(struct ddns_resolvers *r, const struct ddns_zone_info 
 		int rc4 = resolve_host(r, names[i], LDNS_RR_TYPE_A, out, n, ttl);
 		int rc6 = resolve_host(r, names[i], LDNS_RR_TYPE_AAAA, out, n, ttl);
 		if (*n == before)
-			log_debug("zone %s: server name %s has no address (%s); skipped",
+			log_debug(DDNS_DIRECT_SERVER_NO_ADDRESS,
+			          "zone %s: server name %s has no address (%s); skipped",
 			          zone->zone, names[i], ddns_strerror(rc4 != DDNS_OK ? rc4 : rc6));
 		else
-			log_debug("zone %s: target %s at %s%s", zone->zone, names[i],
-			          out[before].addr.text, *n - before > 1 ? " (and more)" : "");
+			log_debug(DDNS_DIRECT_TARGET_FOUND, "zone %s: target %s at %s%s",
+			          zone->zone, names[i], out[before].addr.text,
+			          *n - before > 1 ? " (and more)" : "");
 	}
 	return *n > 0 ? DDNS_OK : DDNS_ENOTARGET;
 }
@@ -300,7 +310,8 @@ int ddns_discover_alias(struct ddns_resolvers *r, const char *name, char *out)
 			continue;
 		rdf_name(ldns_rr_rdf(rr, 0), target);
 		if (target[0] != '\0') {
-			log_debug("%s is an alias of %s (classless reverse delegation)", name,
+			log_debug(DDNS_DIRECT_CLASSLESS_ALIAS,
+			          "%s is an alias of %s (classless reverse delegation)", name,
 			          target);
 			snprintf(out, DDNS_NAME_MAX, "%s", target);
 		}

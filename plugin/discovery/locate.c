@@ -254,7 +254,8 @@ int ddns_locate(struct ddns_locator *loc, const char *owner, bool fresh,
 		loc->discoveries++;
 	pthread_mutex_unlock(&loc->lock);
 	if (error != DDNS_OK) {
-		log_debug("%s: discovery for %s failed recently (%s); not asking again yet", owner,
+		log_debug(DDNS_DIRECT_DISCOVERY_BACKOFF,
+		          "%s: discovery for %s failed recently (%s); not asking again yet", owner,
 		          domain, ddns_strerror(error));
 		return error;
 	}
@@ -288,7 +289,7 @@ int ddns_locate_ptr_owner(struct ddns_locator *loc, const char *owner, char *out
 
 void ddns_locator_forget_all(struct ddns_locator *loc)
 {
-	log_debug("forgetting every cached zone");
+	log_debug(DDNS_DIRECT_CACHE_FORGOTTEN, "forgetting every cached zone");
 	pthread_mutex_lock(&loc->lock);
 	/* Everything expires now. */
 	prune(loc, INT64_MAX, NULL);
@@ -314,7 +315,7 @@ void ddns_locator_foreach(struct ddns_locator *loc, ddns_zone_fn fn, void *ctx)
 
 void ddns_locator_invalidate(struct ddns_locator *loc, const char *zone)
 {
-	log_debug("forgetting what is cached for zone %s", zone);
+	log_debug(DDNS_DIRECT_CACHE_FORGOTTEN, "forgetting what is cached for zone %s", zone);
 	pthread_mutex_lock(&loc->lock);
 	prune(loc, ddns_now_ms(), zone);
 	pthread_mutex_unlock(&loc->lock);

@@ -131,7 +131,8 @@ static int load_file(const char *path, ddns_journal_fn fn, struct loading *l)
 	uint64_t damaged = 0;
 	int rc = ddns_journal_read(path, fn, l, &damaged);
 	if (rc != DDNS_OK) {
-		log_error("cannot read %s: %s", path, ddns_strerror(rc));
+		log_error(DDNS_DIRECT_STATE_READ_FAILED, "cannot read %s: %s", path,
+		          ddns_strerror(rc));
 		return rc;
 	}
 	if (damaged > 0) {
@@ -139,13 +140,15 @@ static int load_file(const char *path, ddns_journal_fn fn, struct loading *l)
 		snprintf(aside, sizeof(aside), "%s.corrupt-%ld", path, (long)time(NULL));
 		rename(path, aside);
 		log_error(
+		    DDNS_DIRECT_STATE_DAMAGED,
 		    "%s: the last %llu bytes are damaged (cut short or failing their checksum) "
 		    "and were not read; the file is kept as %s and everything before the damage "
 		    "is used",
 		    path, (unsigned long long)damaged, aside);
 	}
 	if (l->ignored > 0)
-		log_warn("%s: %zu records of an unknown kind or size were ignored", path,
+		log_warn(DDNS_DIRECT_STATE_UNKNOWN_RECORDS,
+		         "%s: %zu records of an unknown kind or size were ignored", path,
 		         l->ignored);
 	l->ignored = 0;
 	return DDNS_OK;
@@ -228,7 +231,8 @@ int ddns_durable_open(const char *dir, const struct ddns_durable_loader *loader,
 	char path[600];
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		int err = -errno;
-		log_error("cannot create state-dir %s: %s", dir, ddns_strerror(err));
+		log_error(DDNS_DIRECT_STATE_DIR_FAILED, "cannot create state-dir %s: %s", dir,
+		          ddns_strerror(err));
 		return err;
 	}
 	struct ddns_durable *d = calloc(1, sizeof(*d));
@@ -263,7 +267,8 @@ int ddns_durable_open(const char *dir, const struct ddns_durable_loader *loader,
 		rc = ddns_journal_open(&d->state, path);
 	}
 	if (rc != DDNS_OK) {
-		log_error("cannot use state-dir %s: %s", dir, ddns_strerror(rc));
+		log_error(DDNS_DIRECT_STATE_DIR_FAILED, "cannot use state-dir %s: %s", dir,
+		          ddns_strerror(rc));
 		free_loading(&l);
 		ddns_durable_free(d);
 		return rc;
@@ -276,7 +281,8 @@ int ddns_durable_open(const char *dir, const struct ddns_durable_loader *loader,
 	for (size_t i = 0; i < l.n_events; i++)
 		loader->event(loader->ctx, l.events[i].seq, &l.events[i].ev);
 	if (l.n_jobs > 0 || l.n_events > 0)
-		log_info("state-dir %s: resuming %zu record changes and %zu lease events left "
+		log_info(DDNS_DIRECT_STATE_RESUMED,
+		         "state-dir %s: resuming %zu record changes and %zu lease events left "
 		         "unfinished by the last run; %zu addresses published",
 		         dir, l.n_jobs, l.n_events, ddns_published_count(l.published));
 	free_loading(&l);
@@ -347,7 +353,8 @@ size_t ddns_durable_unspill(struct ddns_durable *d, size_t max,
 			n++;
 		}
 	} else {
-		log_error("cannot read spilled lease events back from %s: %s", path,
+		log_error(DDNS_DIRECT_STATE_READ_FAILED,
+		          "cannot read spilled lease events back from %s: %s", path,
 		          strerror(errno));
 	}
 	free(buf);

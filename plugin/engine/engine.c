@@ -96,7 +96,8 @@ static void journal_failed(ddns_engine *e, const char *what)
 	uint64_t n = e->stats.journal_errors++;
 	pthread_mutex_unlock(&e->lock);
 	if (n % 1000 == 0)
-		log_error("cannot write %s to state-dir %s (%llu failures so far): it is kept in "
+		log_error(DDNS_DIRECT_STATE_WRITE_FAILED,
+		          "cannot write %s to state-dir %s (%llu failures so far): it is kept in "
 		          "memory only, and lost if Kea stops before it is done",
 		          what, e->cfg->state_dir, (unsigned long long)n + 1);
 }
@@ -144,16 +145,18 @@ static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 	const struct ddns_target *t = a->target;
 	STAT_ADD(e, updates, 1);
 	if (a->error == DDNS_OK) {
-		log_info("%s: zone %s, server %s (%s)%s: success in %ld ms", c->what, c->ts->zone,
+		log_info(DDNS_DIRECT_UPDATE_SUCCESS,
+		         "%s: zone %s, server %s (%s)%s: success in %ld ms", c->what, c->ts->zone,
 		         t->name, t->addr.text, a->info.tcp ? " over TCP" : "", a->ms);
 		if (c->ts->discovered)
 			ddns_locator_worked(e->locator, c->ts->zone, &t->addr);
 	} else if (a->final) {
-		log_info("%s: zone %s, server %s (%s): %s", c->what, c->ts->zone, t->name,
-		         t->addr.text, a->why);
+		log_info(DDNS_DIRECT_UPDATE_PREREQUISITE, "%s: zone %s, server %s (%s): %s",
+		         c->what, c->ts->zone, t->name, t->addr.text, a->why);
 	} else {
 		count_failure(e, a->error);
-		log_warn("%s: zone %s, server %s (%s) failed after %ld ms: %s", c->what,
+		log_warn(DDNS_DIRECT_UPDATE_TARGET_FAILED,
+		         "%s: zone %s, server %s (%s) failed after %ld ms: %s", c->what,
 		         c->ts->zone, t->name, t->addr.text, a->ms, a->why);
 	}
 }
@@ -163,7 +166,8 @@ static void settle(ddns_engine *e, struct job *job, enum ddns_step step, const c
 {
 	switch (step) {
 	case DDNS_STEP_CONFLICT:
-		log_error("%s: conflict, the name belongs to another client or is a static entry; "
+		log_error(DDNS_DIRECT_UPDATE_CONFLICT,
+		          "%s: conflict, the name belongs to another client or is a static entry; "
 		          "not published%s",
 		          what, job->rec.has_then ? ", and neither is its reverse record" : "");
 		STAT_ADD(e, failed, 1);
@@ -176,7 +180,8 @@ static void settle(ddns_engine *e, struct job *job, enum ddns_step step, const c
 		}
 		return;
 	case DDNS_STEP_NOT_OURS:
-		log_info("%s: left alone, the record is held by another client or already gone",
+		log_info(DDNS_DIRECT_UPDATE_NOT_OURS,
+		         "%s: left alone, the record is held by another client or already gone",
 		         what);
 		STAT_ADD(e, succeeded, 1);
 		return;
@@ -203,7 +208,8 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 		int rc = ddns_locate_ptr_owner(e->locator, job->rec.change.owner, owner);
 		if (rc != DDNS_OK) {
 			ddns_change_describe(&job->rec.change, what, sizeof(what));
-			log_warn("%s: cannot check for a classless delegation: %s", what,
+			log_warn(DDNS_DIRECT_CLASSLESS_CHECK_FAILED,
+			         "%s: cannot check for a classless delegation: %s", what,
 			         ddns_strerror(rc));
 			return JOB_RETRY;
 		}
@@ -214,14 +220,16 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 		ddns_change_describe(&job->rec.change, what, sizeof(what));
 		int rc = ddns_locate(e->locator, job->rec.change.owner, fresh, &ts);
 		if (rc == DDNS_EEXCLUDED) {
-			log_info("%s: skipped, its zone is configured with \"update\": false",
+			log_info(DDNS_DIRECT_UPDATE_EXCLUDED,
+			         "%s: skipped, its zone is configured with \"update\": false",
 			         what);
 			STAT_ADD(e, skipped, 1);
 			job->step = -1;
 			return JOB_DONE;
 		}
 		if (rc != DDNS_OK) {
-			log_warn("%s: cannot find where to send it: %s", what, ddns_strerror(rc));
+			log_warn(DDNS_DIRECT_UPDATE_NO_TARGET,
+			         "%s: cannot find where to send it: %s", what, ddns_strerror(rc));
 			return JOB_RETRY;
 		}
 		struct send_ctx ctx = {e, what, &ts};
@@ -230,6 +238,7 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 		    e->transport, e->timeout_ms, &ts, &job->rec.change, on_attempt, &ctx, &answer);
 		if (r == DDNS_SEND_STALE && !fresh) {
 			log_info(
+			    DDNS_DIRECT_ZONE_REDISCOVER,
 			    "%s: a server of zone %s says it is not authoritative; discovering "
 			    "again",
 			    what, ts.zone);
@@ -330,7 +339,8 @@ static void finish_job(ddns_engine *e, struct job *job)
 			next->rec.family = job->rec.family;
 			memcpy(next->rec.address, job->rec.address, sizeof(next->rec.address));
 		} else {
-			log_error("out of memory: dropping the change for %s", job->rec.then.owner);
+			log_error(DDNS_DIRECT_OUT_OF_MEMORY,
+			          "out of memory: dropping the change for %s", job->rec.then.owner);
 			STAT_ADD(e, failed, 1);
 		}
 	}
@@ -370,7 +380,8 @@ static void collect(ddns_engine *e, struct job *job)
 			settle(e, job, (enum ddns_step)job->step, what);
 		finish_job(e, job);
 	} else if (job->rec.best_effort) {
-		log_warn("%s: given up, the plugin had no record of publishing it",
+		log_warn(DDNS_DIRECT_UPDATE_GIVEN_UP,
+		         "%s: given up, the plugin had no record of publishing it",
 		         job->rec.change.owner);
 		STAT_ADD(e, failed, 1);
 		finish_job(e, job);
@@ -501,7 +512,8 @@ static void plan_records(ddns_engine *e, struct plan *plan, enum ddns_change_op 
 			continue;
 		struct job *job = malloc(sizeof(*job));
 		if (job == NULL) {
-			log_error("out of memory: dropping the change for %s",
+			log_error(DDNS_DIRECT_OUT_OF_MEMORY,
+			          "out of memory: dropping the change for %s",
 			          todo[i]->rec.change.owner);
 			STAT_ADD(e, failed, 1);
 			continue;
@@ -524,7 +536,8 @@ static void identify(ddns_engine *e, const struct ddns_lease_event *ev, struct d
 	if (p->mode == DDNS_NO_CHECK_WITHOUT_DHCID)
 		return;
 	if (ddns_dhcid_compute(ev->id_type, ev->id, ev->id_len, p->fqdn, p->dhcid) != 0) {
-		log_warn("%s: the lease carries no client identity, so no DHCID: published "
+		log_warn(DDNS_DIRECT_NO_CLIENT_IDENTITY,
+		         "%s: the lease carries no client identity, so no DHCID: published "
 		         "without conflict checks",
 		         p->fqdn);
 		p->mode = DDNS_NO_CHECK_WITHOUT_DHCID;
@@ -553,8 +566,8 @@ static bool plan_event(ddns_engine *e, const struct ddns_lease_event *ev, struct
 
 	if (ev->fqdn[0] != '\0' &&
 	    ddns_name_normalize(ev->fqdn, NAME_HOST, false, want.fqdn, &why) != 0) {
-		log_error("lease %s %s: name '%.*s' refused: %s", addr, kind_name(ev->kind), 255,
-		          ev->fqdn, why);
+		log_error(DDNS_DIRECT_NAME_REFUSED, "lease %s %s: name '%.*s' refused: %s", addr,
+		          kind_name(ev->kind), 255, ev->fqdn, why);
 		STAT_ADD(e, invalid, 1);
 		if (ev->kind == DDNS_LEASE_GRANTED && had == NULL)
 			return false;
@@ -563,7 +576,8 @@ static bool plan_event(ddns_engine *e, const struct ddns_lease_event *ev, struct
 
 	if (ev->kind == DDNS_LEASE_GRANTED && want.fqdn[0] != '\0' &&
 	    !ddns_config_allows(e->cfg, want.fqdn)) {
-		log_error("lease %s %s: name %s refused: outside the zones this server may update "
+		log_error(DDNS_DIRECT_NAME_NOT_ALLOWED,
+		          "lease %s %s: name %s refused: outside the zones this server may update "
 		          "(allowed-suffixes, or the zones list)",
 		          addr, kind_name(ev->kind), want.fqdn);
 		STAT_ADD(e, invalid, 1);
@@ -579,8 +593,8 @@ static bool plan_event(ddns_engine *e, const struct ddns_lease_event *ev, struct
 	bool same = had != NULL && want.forward == had->forward && want.reverse == had->reverse &&
 	            strcmp(want.fqdn, had->fqdn) == 0;
 	if (same && !due_for_repair(had, ev)) {
-		log_debug("lease %s %s: %s already published", addr, kind_name(ev->kind),
-		          want.fqdn);
+		log_debug(DDNS_DIRECT_ALREADY_PUBLISHED, "lease %s %s: %s already published", addr,
+		          kind_name(ev->kind), want.fqdn);
 		STAT_ADD(e, skipped, 1);
 		return false;
 	}
@@ -607,7 +621,8 @@ static bool plan_event(ddns_engine *e, const struct ddns_lease_event *ev, struct
 	}
 	want.since_ms = ddns_now_ms();
 	if (ddns_published_set(e->published, ev->family, ev->address, &want) != DDNS_OK)
-		log_error("lease %s: out of memory recording what is published; its removal will "
+		log_error(DDNS_DIRECT_OUT_OF_MEMORY,
+		          "lease %s: out of memory recording what is published; its removal will "
 		          "use the lease's name",
 		          addr);
 	plan_records(e, plan, DDNS_CHANGE_ADD, ev, &want, false);
@@ -667,7 +682,8 @@ static void unspill_one(void *ctx, uint64_t seq, const struct ddns_lease_event *
 {
 	ddns_engine *e = ctx;
 	if (ddns_queue_push(e->queue, ev, seq) != DDNS_OK)
-		log_error("out of memory reading a spilled lease event back; it is replayed at the "
+		log_error(DDNS_DIRECT_OUT_OF_MEMORY,
+		          "out of memory reading a spilled lease event back; it is replayed at the "
 		          "next start");
 }
 
@@ -718,7 +734,7 @@ static void load_published(void *ctx, int family, const uint8_t *address,
 	/* Published before this run: the first renewal re-sends, which repairs anything lost. */
 	entry.since_ms = INT64_MIN / 2;
 	if (ddns_published_set(e->published, family, address, &entry) != DDNS_OK)
-		log_error("out of memory loading what is published");
+		log_error(DDNS_DIRECT_OUT_OF_MEMORY, "out of memory loading what is published");
 }
 
 static void load_job(void *ctx, const struct ddns_job_record *r)
@@ -726,7 +742,8 @@ static void load_job(void *ctx, const struct ddns_job_record *r)
 	ddns_engine *e = ctx;
 	struct job *job = calloc(1, sizeof(*job));
 	if (job == NULL) {
-		log_error("out of memory: dropping the change for %s", r->change.owner);
+		log_error(DDNS_DIRECT_OUT_OF_MEMORY, "out of memory: dropping the change for %s",
+		          r->change.owner);
 		STAT_ADD(e, failed, 1);
 		return;
 	}
@@ -743,7 +760,8 @@ static void load_event(void *ctx, uint64_t seq, const struct ddns_lease_event *e
 	e->stats.events++;
 	if (ddns_queue_push(e->queue, ev, seq) != DDNS_OK) {
 		e->stats.events--;
-		log_error("out of memory: a lease event of the last run is dropped");
+		log_error(DDNS_DIRECT_OUT_OF_MEMORY,
+		          "out of memory: a lease event of the last run is dropped");
 	}
 }
 
@@ -847,6 +865,7 @@ int ddns_engine_submit(ddns_engine *e, const struct ddns_lease_event *ev)
 			pthread_mutex_unlock(&e->lock);
 			if (n % 1000 == 0)
 				log_error(
+				    DDNS_DIRECT_EVENT_DROPPED,
 				    "lease event for %s dropped: the queue holds max-queue (%u) "
 				    "events and state-dir cannot take more (%llu dropped)",
 				    ev->fqdn, e->cfg->max_queue, (unsigned long long)n + 1);
@@ -997,7 +1016,8 @@ void ddns_engine_free(ddns_engine *e)
 		waiting++;
 	}
 	if (queued > 0 || waiting > 0)
-		log_info("stopping with %zu lease events not yet processed and %zu record changes "
+		log_info(DDNS_DIRECT_STOPPING,
+		         "stopping with %zu lease events not yet processed and %zu record changes "
 		         "waiting for a retry; they are kept in %s and resumed at the next start",
 		         queued, waiting, e->cfg->state_dir);
 	release(e);

@@ -38,7 +38,8 @@ enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, i
 {
 	ldns_pkt *query = ddns_update_build(ts->zone, change);
 	if (query == NULL) {
-		log_error("%s: cannot build the UPDATE message (out of memory)", change->owner);
+		log_error(DDNS_DIRECT_OUT_OF_MEMORY,
+		          "%s: cannot build the UPDATE message (out of memory)", change->owner);
 		return DDNS_SEND_FAILED;
 	}
 	enum ddns_send_result result = DDNS_SEND_FAILED;

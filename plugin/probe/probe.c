@@ -24,7 +24,7 @@
 
 static int step;
 
-static void print_step(void *ctx, enum ddns_log_level level, const char *line)
+static void print_step(void *ctx, enum ddns_log_level level, const char *id, const char *line)
 {
 	(void)ctx;
 	(void)level;

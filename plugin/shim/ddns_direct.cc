@@ -26,6 +26,7 @@
 
 extern "C" {
 #include "ddns/engine.h"
+#include "ddns/messages.h"
 }
 
 using namespace isc::hooks;
@@ -44,26 +45,13 @@ using isc::dhcp::Pkt6Ptr;
 namespace
 {
 
-// Kea's message catalogue for this library: the engine's lines arrive fully formatted.
-const isc::log::MessageID DDNS_DIRECT_DEBUG = "DDNS_DIRECT_DEBUG";
-const isc::log::MessageID DDNS_DIRECT_INFO = "DDNS_DIRECT_INFO";
-const isc::log::MessageID DDNS_DIRECT_WARN = "DDNS_DIRECT_WARN";
-const isc::log::MessageID DDNS_DIRECT_ERROR = "DDNS_DIRECT_ERROR";
-const isc::log::MessageID DDNS_DIRECT_CONFIG_ERROR = "DDNS_DIRECT_CONFIG_ERROR";
-const isc::log::MessageID DDNS_DIRECT_CALLOUT_ERROR = "DDNS_DIRECT_CALLOUT_ERROR";
-const isc::log::MessageID DDNS_DIRECT_LOADED = "DDNS_DIRECT_LOADED";
-const isc::log::MessageID DDNS_DIRECT_SUBMIT_FAILED = "DDNS_DIRECT_SUBMIT_FAILED";
-
+// Kea's message dictionary for this library, from the catalogue in ddns/messages.h: every ID's
+// text is "%1", the line the engine (or this shim) formatted.
 // clang-format off
 const char *catalogue[] = {
-	"DDNS_DIRECT_DEBUG", "%1",
-	"DDNS_DIRECT_INFO", "%1",
-	"DDNS_DIRECT_WARN", "%1",
-	"DDNS_DIRECT_ERROR", "%1",
-	"DDNS_DIRECT_CONFIG_ERROR", "ddns-direct configuration rejected: %1",
-	"DDNS_DIRECT_CALLOUT_ERROR", "ddns-direct callout %1 failed: %2",
-	"DDNS_DIRECT_LOADED", "ddns-direct loaded: DNS updates are sent by this server, not by D2",
-	"DDNS_DIRECT_SUBMIT_FAILED", "ddns-direct could not queue the %1 event for %2: %3",
+#define DDNS_MSG_ENTRY(id, meaning) #id, "%1",
+	DDNS_MESSAGES(DDNS_MSG_ENTRY)
+#undef DDNS_MSG_ENTRY
 	NULL};
 // clang-format on
 const isc::log::MessageInitializer catalogue_init(catalogue);
@@ -79,22 +67,29 @@ ddns_engine *engine = nullptr;
 const char *const CTX_FWD = "ddns-direct-fwd";
 const char *const CTX_REV = "ddns-direct-rev";
 
-void log_sink(void *, enum ddns_log_level level, const char *line)
+void log_sink(void *, enum ddns_log_level level, const char *id, const char *line)
 {
 	switch (level) {
 	case DDNS_LOG_DEBUG:
-		LOG_DEBUG(logger, DEBUG_LEVEL, DDNS_DIRECT_DEBUG).arg(line);
+		LOG_DEBUG(logger, DEBUG_LEVEL, id).arg(line);
 		break;
 	case DDNS_LOG_INFO:
-		LOG_INFO(logger, DDNS_DIRECT_INFO).arg(line);
+		LOG_INFO(logger, id).arg(line);
 		break;
 	case DDNS_LOG_WARN:
-		LOG_WARN(logger, DDNS_DIRECT_WARN).arg(line);
+		LOG_WARN(logger, id).arg(line);
 		break;
 	default:
-		LOG_ERROR(logger, DDNS_DIRECT_ERROR).arg(line);
+		LOG_ERROR(logger, id).arg(line);
 		break;
 	}
+}
+
+// A callout must not throw into Kea; what it catches is logged so no failure passes silently.
+void log_callout_error(const char *callout, const std::exception &ex)
+{
+	LOG_ERROR(logger, "DDNS_DIRECT_CALLOUT_ERROR")
+	    .arg(std::string("callout ") + callout + " failed: " + ex.what());
 }
 
 const char *kind_name(enum ddns_lease_kind kind)
@@ -145,10 +140,9 @@ void submit(const ddns_lease_event &ev, const isc::dhcp::Lease &lease)
 {
 	int rc = ddns_engine_submit(engine, &ev);
 	if (rc != DDNS_OK) {
-		LOG_ERROR(logger, DDNS_DIRECT_SUBMIT_FAILED)
-		    .arg(kind_name(ev.kind))
-		    .arg(lease.addr_.toText())
-		    .arg(ddns_strerror(rc));
+		LOG_ERROR(logger, "DDNS_DIRECT_SUBMIT_FAILED")
+		    .arg(std::string("could not queue the ") + kind_name(ev.kind) + " event for " +
+		         lease.addr_.toText() + ": " + ddns_strerror(rc));
 	}
 }
 
@@ -203,7 +197,7 @@ int lease_ended(CalloutHandle &handle, const char *argument, const char *callout
 			lease->fqdn_rev_ = false;
 		}
 	} catch (const std::exception &ex) {
-		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR).arg(callout).arg(ex.what());
+		log_callout_error(callout, ex);
 	}
 	return 0;
 }
@@ -267,7 +261,7 @@ int start_statistics(CalloutHandle &handle, const char *callout)
 		stats_timer->setup(publish_statistics, 1000);
 		publish_statistics();
 	} catch (const std::exception &ex) {
-		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR).arg(callout).arg(ex.what());
+		log_callout_error(callout, ex);
 	}
 	return 0;
 }
@@ -356,18 +350,21 @@ __attribute__((visibility("default"))) int load(LibraryHandle &handle)
 		ddns_log_set_sink(log_sink, nullptr);
 		int rc = ddns_engine_new(json.c_str(), nullptr, &engine, err, sizeof(err));
 		if (rc != DDNS_OK) {
-			LOG_ERROR(logger, DDNS_DIRECT_CONFIG_ERROR)
-			    .arg(err[0] != '\0' ? err : ddns_strerror(rc));
+			LOG_ERROR(logger, "DDNS_DIRECT_CONFIG_ERROR")
+			    .arg(std::string("ddns-direct configuration rejected: ") +
+			         (err[0] != '\0' ? err : ddns_strerror(rc)));
 			engine = nullptr;
 			return 1;
 		}
 		handle.registerCommandCallout("ddns-direct-status", status_command);
 		handle.registerCommandCallout("ddns-direct-flush", flush_command);
 		handle.registerCommandCallout("ddns-direct-rediscover", rediscover_command);
-		LOG_INFO(logger, DDNS_DIRECT_LOADED);
+		LOG_INFO(logger, "DDNS_DIRECT_LOADED")
+		    .arg("ddns-direct loaded: DNS updates are sent by this server, not by D2");
 		return 0;
 	} catch (const std::exception &ex) {
-		LOG_ERROR(logger, DDNS_DIRECT_CONFIG_ERROR).arg(ex.what());
+		LOG_ERROR(logger, "DDNS_DIRECT_CONFIG_ERROR")
+		    .arg(std::string("ddns-direct configuration rejected: ") + ex.what());
 		return 1;
 	}
 }
@@ -404,7 +401,7 @@ __attribute__((visibility("default"))) int ddns4_update(CalloutHandle &handle)
 		handle.setArgument("fwd-update", false);
 		handle.setArgument("rev-update", false);
 	} catch (const std::exception &ex) {
-		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR).arg("ddns4_update").arg(ex.what());
+		log_callout_error("ddns4_update", ex);
 	}
 	return 0;
 }
@@ -428,9 +425,7 @@ __attribute__((visibility("default"))) int leases4_committed(CalloutHandle &hand
 				submit_lease4(lease, DDNS_LEASE_GRANTED, fwd, rev);
 		}
 	} catch (const std::exception &ex) {
-		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR)
-		    .arg("leases4_committed")
-		    .arg(ex.what());
+		log_callout_error("leases4_committed", ex);
 	}
 	return 0;
 }
@@ -483,7 +478,7 @@ __attribute__((visibility("default"))) int ddns6_update(CalloutHandle &handle)
 			fqdn->setFlag(Option6ClientFqdn::FLAG_N, true);
 		}
 	} catch (const std::exception &ex) {
-		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR).arg("ddns6_update").arg(ex.what());
+		log_callout_error("ddns6_update", ex);
 	}
 	return 0;
 }
@@ -506,9 +501,7 @@ __attribute__((visibility("default"))) int leases6_committed(CalloutHandle &hand
 				submit_lease6(lease, DDNS_LEASE_GRANTED, fwd, rev);
 		}
 	} catch (const std::exception &ex) {
-		LOG_ERROR(logger, DDNS_DIRECT_CALLOUT_ERROR)
-		    .arg("leases6_committed")
-		    .arg(ex.what());
+		log_callout_error("leases6_committed", ex);
 	}
 	return 0;
 }

@@ -4,10 +4,18 @@
 #define DDNS_UTIL_LOG_H
 
 #include "ddns/log.h"
+#include "ddns/messages.h"
 
-/* Formats one line (truncated at 1 KiB) and hands it to the sink. Thread: any. */
-void ddns_log(enum ddns_log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* One value per catalogue entry; the sink receives the entry's name. */
+enum ddns_msg {
+#define DDNS_MSG_ENUM(id, meaning) id,
+	DDNS_MESSAGES(DDNS_MSG_ENUM)
+#undef DDNS_MSG_ENUM
+};
+
+/* Formats one line (truncated at 1 KiB) and hands it with its ID to the sink. Thread: any. */
+void ddns_log(enum ddns_log_level level, enum ddns_msg id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #define log_debug(...) ddns_log(DDNS_LOG_DEBUG, __VA_ARGS__)
 #define log_info(...)  ddns_log(DDNS_LOG_INFO, __VA_ARGS__)

@@ -41,11 +41,11 @@ removed() {
 lab_wait 20 published || lab_fail "records did not appear"
 show_zones "after $n leases were granted"
 echo "What the plugin logged:"
-grep -o 'DDNS_DIRECT_INFO .*' "$LAB_DIR/kea4.log" | sed 's/^/    /'
+grep -o 'DDNS_DIRECT_UPDATE_SUCCESS .*' "$LAB_DIR/kea4.log" | sed 's/^/    /'
 
 lab_log "waiting for the leases to expire; Kea reclaims them every second"
 lab_wait 60 removed || lab_fail "records were not removed"
 show_zones "after the leases expired"
 echo "Removals the plugin logged:"
-grep -o 'DDNS_DIRECT_INFO remove.*' "$LAB_DIR/kea4.log" | sed 's/^/    /'
+grep -o 'DDNS_DIRECT_UPDATE_SUCCESS remove.*' "$LAB_DIR/kea4.log" | sed 's/^/    /'
 lab_log "demo finished; stopping kea-dhcp4 and named"

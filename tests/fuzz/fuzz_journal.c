@@ -27,9 +27,9 @@ static void on_event(void *ctx, uint64_t seq, const struct ddns_lease_event *ev)
 	(void)ctx, (void)seq, (void)ev;
 }
 
-static void quiet(void *ctx, enum ddns_log_level level, const char *line)
+static void quiet(void *ctx, enum ddns_log_level level, const char *id, const char *line)
 {
-	(void)ctx, (void)level, (void)line;
+	(void)ctx, (void)level, (void)id, (void)line;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

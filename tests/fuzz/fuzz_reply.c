@@ -30,9 +30,9 @@ static int replay(void *ctx, const struct ddns_addr *server, bool tcp, const uin
 	return DDNS_OK;
 }
 
-static void quiet(void *ctx, enum ddns_log_level level, const char *line)
+static void quiet(void *ctx, enum ddns_log_level level, const char *id, const char *line)
 {
-	(void)ctx, (void)level, (void)line;
+	(void)ctx, (void)level, (void)id, (void)line;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -17,7 +17,7 @@
 
 #include "ddns/engine.h"
 
-static void to_stderr(void *ctx, enum ddns_log_level level, const char *line)
+static void to_stderr(void *ctx, enum ddns_log_level level, const char *id, const char *line)
 {
 	static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 	(void)ctx;

@@ -38,7 +38,7 @@ lab_log "all $leases leases have exactly their A and PTR, each with its DHCID"
 lab_log "waiting for the leases to expire and be reclaimed"
 lab_wait 90 zone_has_no_leases 127.0.0.2 corp.example 1.10.in-addr.arpa ||
 	lab_fail "records left after expiry: $(axfr 127.0.0.2 corp.example | grep -c host-) A, $(count_type 127.0.0.2 1.10.in-addr.arpa PTR) PTR"
-removed=$(grep -cE 'DDNS_DIRECT_INFO remove A [^ ]+ [0-9.]+: zone .*: success' "$LAB_DIR/kea4.log" || true)
+removed=$(grep -cE 'DDNS_DIRECT_UPDATE_SUCCESS remove A [^ ]+ [0-9.]+: zone .*: success' "$LAB_DIR/kea4.log" || true)
 [ "$removed" -eq "$leases" ] || lab_fail "expected $leases logged removals of A records, saw $removed"
 if grep -q "$SECRET" "$LAB_DIR/kea4.log"; then lab_fail "the TSIG secret appears in Kea's log"; fi
 if grep -q NCR "$LAB_DIR/d2-listener.log"; then lab_fail "Kea sent requests to D2: $(head -n 3 "$LAB_DIR/d2-listener.log")"; fi

@@ -21,10 +21,10 @@ kea4_start kea4 "$LAB_DIR/kea.json"
 
 perfdhcp_run $CLIENTS 200 &
 perf=$!
-lab_wait 10 grep -q 'DDNS_DIRECT_INFO add A' "$LAB_DIR/kea4.log" || lab_fail "no update before the outage"
+lab_wait 10 grep -q 'DDNS_DIRECT_UPDATE_SUCCESS add A' "$LAB_DIR/kea4.log" || lab_fail "no update before the outage"
 lab_stop "$PID_ns1"
 outage=$SECONDS
-lab_log "named stopped with $(grep -c 'DDNS_DIRECT_INFO add A .*success' "$LAB_DIR/kea4.log") A records sent"
+lab_log "named stopped with $(grep -c 'DDNS_DIRECT_UPDATE_SUCCESS add A .*success' "$LAB_DIR/kea4.log") A records sent"
 wait $perf
 sleep_until=$((outage + 30))
 while [ $SECONDS -lt $sleep_until ]; do sleep 1; done

@@ -6,6 +6,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,8 @@ struct row {
 	const char *what;           /* the bad input */
 	const char *fqdn;           /* the bad client's name */
 	struct fake_reply reply[3]; /* what the server answers to the bad client's update */
-	const char *log;            /* a line that must appear */
+	const char *id;             /* the message ID of the line that must appear */
+	const char *log;            /* and text that line must hold */
 	enum counter counter;       /* the counter that must move */
 };
 
@@ -44,58 +46,79 @@ static const struct row *rows(size_t *n)
 	    {"illegal characters",
 	     "bad_name!.corp.example.",
 	     {{0}},
+	     "DDNS_DIRECT_NAME_REFUSED",
 	     "refused: character not allowed",
 	     C_INVALID},
-	    {"empty label", "a..corp.example.", {{0}}, "refused: empty label", C_INVALID},
+	    {"empty label",
+	     "a..corp.example.",
+	     {{0}},
+	     "DDNS_DIRECT_NAME_REFUSED",
+	     "refused: empty label",
+	     C_INVALID},
 	    {"64-octet label",
 	     long_label,
 	     {{0}},
+	     "DDNS_DIRECT_NAME_REFUSED",
 	     "refused: label longer than 63 octets",
 	     C_INVALID},
-	    {"256-octet name", long_name, {{0}}, "refused: name longer than 255 octets", C_INVALID},
+	    {"256-octet name",
+	     long_name,
+	     {{0}},
+	     "DDNS_DIRECT_NAME_REFUSED",
+	     "refused: name longer than 255 octets",
+	     C_INVALID},
 	    {"name outside the allowed zones",
 	     "h.elsewhere.example.",
 	     {{0}},
+	     "DDNS_DIRECT_NAME_NOT_ALLOWED",
 	     "refused: outside the zones this server may update",
 	     C_INVALID},
 	    {"name held by another client",
 	     "taken.corp.example.",
 	     {{.rcode = LDNS_RCODE_YXDOMAIN}, {.rcode = LDNS_RCODE_NXRRSET}},
+	     "DDNS_DIRECT_UPDATE_CONFLICT",
 	     "conflict, the name belongs to another client",
 	     C_CONFLICTS},
 	    {"static host name (no DHCID)",
 	     "static.corp.example.",
 	     {{.rcode = LDNS_RCODE_YXDOMAIN}, {.rcode = LDNS_RCODE_NXRRSET}},
+	     "DDNS_DIRECT_UPDATE_CONFLICT",
 	     "or is a static entry",
 	     C_CONFLICTS},
 	    {"reply with the wrong ID",
 	     "wrongid.corp.example.",
 	     {{.wrong_id = true}},
+	     "DDNS_DIRECT_UPDATE_TARGET_FAILED",
 	     "malformed or mismatched reply",
 	     C_RETRIES},
 	    {"unsigned reply to a signed update",
 	     "unsigned.corp.example.",
 	     {{.unsigned_reply = true}},
+	     "DDNS_DIRECT_UPDATE_TARGET_FAILED",
 	     "reply is unsigned or fails verification",
 	     C_RETRIES},
 	    {"reply with a forged signature",
 	     "forged.corp.example.",
 	     {{.bad_mac = true}},
+	     "DDNS_DIRECT_UPDATE_TARGET_FAILED",
 	     "reply is unsigned or fails verification",
 	     C_RETRIES},
 	    {"truncated, over TCP too",
 	     "trunc.corp.example.",
 	     {{.truncated = true}, {.truncated = true}},
+	     "DDNS_DIRECT_UPDATE_TARGET_FAILED",
 	     "reply truncated even over TCP",
 	     C_RETRIES},
 	    {"garbage reply",
 	     "garbage.corp.example.",
 	     {{.garbage = true}},
+	     "DDNS_DIRECT_UPDATE_TARGET_FAILED",
 	     "malformed or mismatched reply",
 	     C_RETRIES},
 	    {"unreachable server",
 	     "unreach.corp.example.",
 	     {{.transport_error = DDNS_ENETWORK}},
+	     "DDNS_DIRECT_UPDATE_TARGET_FAILED",
 	     "network error talking to the server",
 	     C_RETRIES},
 	};
@@ -106,12 +129,28 @@ static const struct row *rows(size_t *n)
 static struct ddns_tsig_key key = {"k.", "hmac-sha256.", SECRET, NULL, 0};
 static char logbuf[16384];
 
-static void capture(void *ctx, enum ddns_log_level level, const char *line)
+static void capture(void *ctx, enum ddns_log_level level, const char *id, const char *line)
 {
 	(void)ctx;
 	(void)level;
 	size_t used = strlen(logbuf);
-	snprintf(logbuf + used, sizeof(logbuf) - used, "%s\n", line);
+	snprintf(logbuf + used, sizeof(logbuf) - used, "%s %s\n", id, line);
+}
+
+/* True when one captured line carries this ID and holds this text. */
+static bool logged(const char *id, const char *text)
+{
+	size_t id_len = strlen(id);
+	for (const char *line = logbuf; *line != '\0';) {
+		const char *end = strchr(line, '\n');
+		size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+		const char *hit = strstr(line, text);
+		if (strncmp(line, id, id_len) == 0 && line[id_len] == ' ' && hit != NULL &&
+		    hit < line + len)
+			return true;
+		line += len + (end != NULL);
+	}
+	return false;
 }
 
 static uint64_t counter(const struct ddns_engine_stats *st, enum counter c)
@@ -162,8 +201,9 @@ static void run_row(const struct row *r)
 	ddns_engine_get_stats(e, &st);
 	ddns_engine_free(e);
 	ddns_log_set_sink(capture, NULL);
-	if (strstr(logbuf, r->log) == NULL)
-		fail_msg("%s: the log lacks \"%s\":\n%s", r->what, r->log, logbuf);
+	if (!logged(r->id, r->log))
+		fail_msg("%s: the log lacks a %s line with \"%s\":\n%s", r->what, r->id, r->log,
+		         logbuf);
 	if (counter(&st, r->counter) == 0)
 		fail_msg("%s: its counter did not move", r->what);
 	if (st.succeeded != 1 || st.dropped != 0)

@@ -29,7 +29,7 @@ struct fixture {
 
 static const uint8_t client1[] = {1, 0x00, 0x0c, 0x01, 0x02, 0x03, 0x04};
 
-static void capture(void *ctx, enum ddns_log_level level, const char *line)
+static void capture(void *ctx, enum ddns_log_level level, const char *id, const char *line)
 {
 	struct fixture *fx = ctx;
 	(void)level;

@@ -31,7 +31,7 @@ static const char *const params =
     "{ \"resolvers\": [\"127.0.0.53\", \"127.0.0.54\"],"
     "  \"zones\": [ { \"name\": \"pinned.example.\", \"servers\": [\"127.0.0.99\"] } ] }";
 
-static void quiet(void *ctx, enum ddns_log_level level, const char *line)
+static void quiet(void *ctx, enum ddns_log_level level, const char *id, const char *line)
 {
 	(void)ctx;
 	(void)level;

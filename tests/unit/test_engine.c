@@ -40,7 +40,7 @@ struct fixture {
 	size_t n_log;
 };
 
-static void capture(void *ctx, enum ddns_log_level level, const char *line)
+static void capture(void *ctx, enum ddns_log_level level, const char *id, const char *line)
 {
 	struct fixture *fx = ctx;
 	if (fx->n_log < 64)

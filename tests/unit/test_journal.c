@@ -129,7 +129,7 @@ struct fixture {
 	char log[8192];
 };
 
-static void capture(void *ctx, enum ddns_log_level level, const char *line)
+static void capture(void *ctx, enum ddns_log_level level, const char *id, const char *line)
 {
 	struct fixture *fx = ctx;
 	(void)level;

@@ -105,7 +105,7 @@ static void *submit_many(void *arg)
 	return NULL;
 }
 
-static void quiet(void *ctx, enum ddns_log_level level, const char *line)
+static void quiet(void *ctx, enum ddns_log_level level, const char *id, const char *line)
 {
 	(void)ctx;
 	(void)level;
