@@ -40,7 +40,7 @@ DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev libss
                bind9 bind9-utils bind9-dnsutils knot knot-dnsutils iproute2 util-linux \
                clang-format valgrind python3 clang libclang-rt-14-dev
 
-.PHONY: all deps test unit integration demo install format format-check clean valgrind asan tsan \
+.PHONY: all deps test unit integration demo bench install format format-check clean valgrind asan tsan \
 	fuzz fuzz-build test-asan
 
 all: $(LIB) $(ENGINE_A) $(PROBE)
@@ -96,6 +96,11 @@ test: deps
 demo: deps
 	$(MAKE) all
 	bash tests/demo/demo.sh $(LIB)
+
+# Side by side with Kea's D2; prints a table (tests/bench/RESULTS.md keeps past runs).
+bench: deps
+	$(MAKE) all
+	bash tests/bench/bench.sh $(LIB)
 
 valgrind: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \

@@ -307,10 +307,16 @@ static bool owner_waiting(const ddns_engine *e, const struct job *job, const cha
 	return false;
 }
 
-static bool key_busy(const ddns_engine *e, const char *key)
+/* The zone keys in use, at most one per sender: filled once per dispatch pass. */
+struct busy_keys {
+	const char *key[SENDERS];
+	size_t n;
+};
+
+static bool key_busy(const struct busy_keys *busy, const char *key)
 {
-	for (const struct job *j = e->pending; j != NULL; j = j->next)
-		if (j->running && strcmp(j->key, key) == 0)
+	for (size_t i = 0; i < busy->n; i++)
+		if (strcmp(busy->key[i], key) == 0)
 			return true;
 	return false;
 }
@@ -407,10 +413,18 @@ static void collect_finished(ddns_engine *e)
 	}
 }
 
-/* Hands every due job whose zone is free, and that waits for no earlier change, to a sender. */
+/*
+ * Hands every due job whose zone is free, and that waits for no earlier change, to a sender. The
+ * zone check comes first because it is cheap: under load most owed jobs sit behind a busy zone,
+ * and the owner check walks the list before the job.
+ */
 static void dispatch(ddns_engine *e)
 {
 	int64_t now = ddns_now_ms();
+	struct busy_keys busy = {.n = 0};
+	for (const struct job *j = e->pending; j != NULL && busy.n < SENDERS; j = j->next)
+		if (j->running)
+			busy.key[busy.n++] = j->key;
 	for (struct job *job = e->pending; job != NULL && !atomic_load(&e->stopping);
 	     job = job->next) {
 		pthread_mutex_lock(&e->lock);
@@ -418,13 +432,14 @@ static void dispatch(ddns_engine *e)
 		pthread_mutex_unlock(&e->lock);
 		if (full)
 			return;
-		if (job->running || job->due_ms > now || owner_waiting(e, job, job->origin))
+		if (job->running || job->due_ms > now)
 			continue;
 		char key[DDNS_NAME_MAX];
 		ddns_locator_key(e->locator, job->rec.change.owner, key);
-		if (key_busy(e, key))
+		if (key_busy(&busy, key) || owner_waiting(e, job, job->origin))
 			continue;
 		snprintf(job->key, sizeof(job->key), "%s", key);
+		busy.key[busy.n++] = job->key;
 		job->running = true;
 		pthread_mutex_lock(&e->lock);
 		e->n_running++;

@@ -1,0 +1,179 @@
+#!/bin/bash
+# SPDX-License-Identifier: MPL-2.0
+# The side-by-side benchmark: the same perfdhcp load against kea-dhcp4 with no DDNS, with Kea's
+# own DDNS daemon (D2), and with this plugin, all updating the same fresh named primary (same
+# zones, same TSIG key). Prints one table row per mode and offered rate.
+#
+#   bash tests/bench/bench.sh build/libdhcp_ddns_direct.so
+#
+# BENCH_RATES (default "500 1000 2000 4000"; the last is above what Kea sustains here, so it
+# shows Kea's ceiling), BENCH_SECONDS (load duration, default 10), BENCH_MODES (default
+# "none d2 plugin"), BENCH_SETTLE (seconds without progress after which the zones are taken as
+# final, default 10).
+#
+# Columns: granted = leases in Kea's lease file; kea/s = granted per second of load; A and PTR =
+# records in the zones at the end; lost = leases whose A or PTR never arrived; converge = seconds
+# from the end of the load until the zones held every lease ("never" when they never did);
+# upd/s = UPDATE messages named applied per second, names/s = records applied per second, both
+# from the start of the load to the last change.
+source "$(dirname "$0")/../lib/lab.sh"
+LIB=$(realpath "${1:?usage: bench.sh LIBRARY}")
+lab_enter "$@"
+
+RATES=${BENCH_RATES:-500 1000 2000 4000}
+SECS=${BENCH_SECONDS:-10}
+MODES=${BENCH_MODES:-none d2 plugin}
+SETTLE=${BENCH_SETTLE:-10}
+NS=127.0.0.2
+SECRET=$(lab_tsig_secret)
+lab_addr $NS
+
+# named_updates: UPDATE messages named has applied (its statistics channel).
+named_updates() {
+	python3 - <<'PY'
+import json, urllib.request
+stats = json.load(urllib.request.urlopen("http://127.0.0.2:8053/json/v1/server", timeout=5))
+print(stats.get("nsstats", {}).get("UpdateDone", 0))
+PY
+}
+
+# record_counts: "A PTR" in the lab zones.
+record_counts() {
+	echo "$(axfr $NS corp.example. | awk '$4 == "A" && $1 ~ /^host-/' | wc -l)" \
+		"$(count_type $NS 1.10.in-addr.arpa. PTR)"
+}
+
+d2_config() {
+	cat >"$LAB_DIR/d2.json" <<CONF
+{ "DhcpDdns": {
+    "ip-address": "127.0.0.1", "port": 53001, "dns-server-timeout": 500,
+    "tsig-keys": [ { "name": "ddns-key", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
+    "forward-ddns": { "ddns-domains": [ { "name": "corp.example.", "key-name": "ddns-key",
+        "dns-servers": [ { "ip-address": "$NS" } ] } ] },
+    "reverse-ddns": { "ddns-domains": [ { "name": "1.10.in-addr.arpa.", "key-name": "ddns-key",
+        "dns-servers": [ { "ip-address": "$NS" } ] } ] },
+    "loggers": [ { "name": "kea-dhcp-ddns", "severity": "WARN",
+                   "output_options": [ { "output": "stdout" } ] } ]
+} }
+CONF
+}
+
+# kea_config MODE: the DHCPv4 configuration for one mode; leases outlive the run. Per-lease log
+# lines are off in every mode (D2 logs at WARN too), so that logging is not what is measured.
+kea_config() {
+	local mode=$1 ddns hooks=""
+	case $mode in
+	none) ddns='"enable-updates": false' ;;
+	d2) ddns='"enable-updates": true, "server-ip": "127.0.0.1", "server-port": 53001' ;;
+	plugin)
+		ddns='"enable-updates": true'
+		hooks="\"hooks-libraries\": [ { \"library\": \"$LIB\",
+		    \"parameters\": $(ddns_lab_params $NS "$SECRET") } ],"
+		;;
+	esac
+	cat >"$LAB_DIR/kea-$mode.json" <<CONF
+{ "Dhcp4": {
+    "interfaces-config": { "interfaces": [ "lo" ], "dhcp-socket-type": "udp" },
+    "lease-database": { "type": "memfile", "persist": true, "name": "$LAB_DIR/leases4.csv",
+                        "lfc-interval": 0 },
+    "valid-lifetime": 86400,
+    "dhcp-ddns": { $ddns },
+    "ddns-qualifying-suffix": "corp.example.",
+    "ddns-replace-client-name": "always",
+    "ddns-generated-prefix": "host",
+    "subnet4": [ { "id": 1, "subnet": "10.1.0.0/16",
+                   "pools": [ { "pool": "10.1.0.10 - 10.1.255.250" } ],
+                   "relay": { "ip-addresses": [ "127.0.0.1" ] } } ],
+    $hooks
+    "loggers": [ { "name": "kea-dhcp4", "severity": "INFO",
+                   "output_options": [ { "output": "stdout" } ] },
+                 { "name": "kea-dhcp4.leases", "severity": "WARN",
+                   "output_options": [ { "output": "stdout" } ] },
+                 { "name": "kea-dhcp4.ddns-direct", "severity": "WARN",
+                   "output_options": [ { "output": "stdout" } ] } ]
+} }
+CONF
+}
+
+# run MODE RATE: one measurement; prints its table row.
+run() {
+	local mode=$1 rate=$2
+	rm -rf "$LAB_DIR/ns" "$LAB_DIR/state" "$LAB_DIR/leases4.csv"*
+	mkdir -p "$LAB_DIR/ns"
+	zone_file "$LAB_DIR/ns/corp.db" corp.example. ns1.corp.example. $NS
+	zone_file "$LAB_DIR/ns/rev.db" 1.10.in-addr.arpa. ns1.corp.example.
+	named_start ns $NS "key \"ddns-key\" { algorithm hmac-sha256; secret \"$SECRET\"; };
+statistics-channels { inet $NS port 8053 allow { any; }; };
+zone \"corp.example\" { type primary; file \"corp.db\"; allow-update { key ddns-key; }; };
+zone \"1.10.in-addr.arpa\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; };"
+	if [ "$mode" = d2 ]; then
+		d2_config
+		mkdir -p "$LAB_DIR/run"
+		KEA_PIDFILE_DIR="$LAB_DIR/run" KEA_LOCKFILE_DIR="$LAB_DIR/run" \
+			lab_spawn d2 kea-dhcp-ddns -c "$LAB_DIR/d2.json"
+		lab_wait 20 python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.bind(("127.0.0.1", 53001))
+except OSError:
+    raise SystemExit(0)
+raise SystemExit(1)' || lab_fail "D2 did not start: $(tail -n 5 "$LAB_DIR/d2.log")"
+	fi
+	kea_config "$mode"
+	kea4_start kea "$LAB_DIR/kea-$mode.json"
+
+	local start end
+	start=$(date +%s.%N)
+	perfdhcp -4 -l 127.0.0.1 -L 1068 -R $((rate * SECS * 2)) -r "$rate" -p "$SECS" 127.0.0.1 \
+		>"$LAB_DIR/perfdhcp-$mode-$rate.log" 2>&1 || true
+	end=$(date +%s.%N)
+	local granted
+	granted=$(active_leases4 "$LAB_DIR/leases4.csv" | wc -l)
+
+	local counts last="" last_change=$end converged=never now
+	if [ "$mode" != none ]; then
+		while :; do
+			counts=$(record_counts)
+			now=$(date +%s.%N)
+			if [ "$counts" != "$last" ]; then
+				last=$counts
+				last_change=$now
+			fi
+			if [ "$counts" = "$granted $granted" ]; then
+				converged=$(printf '%.1f' "$(echo "$now - $end" | bc)")
+				break
+			fi
+			[ "$(echo "$now - $last_change > $SETTLE" | bc)" = 1 ] && break
+			sleep 0.5
+		done
+	else
+		last="0 0"
+	fi
+	local a ptr updates
+	read -r a ptr <<<"$last"
+	updates=$(named_updates)
+	lab_stop "$PID_kea"
+	[ "$mode" = d2 ] && lab_stop "$PID_d2"
+	lab_stop "$PID_ns"
+
+	local busy lost
+	busy=$(echo "$last_change - $start" | bc)
+	lost=$(awk -v g="$granted" -v a="$a" -v p="$ptr" 'BEGIN { l = g - (a < p ? a : p); print (l < 0 ? 0 : l) }')
+	if [ "$mode" = none ]; then
+		printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %-12s | %8s | %6s | %7s |\n' "$mode" "$rate" \
+			"$granted" "$((granted / SECS))" - - - - - -
+	else
+		printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %-12s | %8s | %6.0f | %7.0f |\n' "$mode" \
+			"$rate" "$granted" "$((granted / SECS))" "$a" "$ptr" \
+			"$lost ($(awk -v l="$lost" -v g="$granted" 'BEGIN { printf "%.0f", g ? 100 * l / g : 0 }') %)" \
+			"$converged" "$(echo "$updates / $busy" | bc -l)" "$(echo "($a + $ptr) / $busy" | bc -l)"
+	fi
+}
+
+lab_log "benchmark: modes '$MODES', rates '$RATES', $SECS s of load each"
+echo "| mode   | rate  | granted | kea/s  | A      | PTR    | lost         | converge | upd/s  | names/s |"
+echo "|--------|-------|---------|--------|--------|--------|--------------|----------|--------|---------|"
+for rate in $RATES; do
+	for mode in $MODES; do
+		run "$mode" "$rate"
+	done
+done
