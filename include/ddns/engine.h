@@ -52,6 +52,8 @@ struct ddns_engine_stats {
 	uint64_t tsig;           /* attempts whose reply failed TSIG */
 	uint64_t discoveries;    /* zone discoveries made (cache misses) */
 	uint64_t cache_hits;     /* names located from the discovery cache */
+	uint64_t callout_median_ns; /* Kea callout cost (ddns_engine_note_callout), median */
+	uint64_t callout_p99_ns;    /* and 99th percentile; both within 25 %, never understated */
 };
 
 /*
@@ -79,6 +81,10 @@ int ddns_engine_wait_idle(ddns_engine *engine, int timeout_ms);
 
 /* Copies the counters. Thread: any. */
 void ddns_engine_get_stats(ddns_engine *engine, struct ddns_engine_stats *out);
+
+/* Counts one Kea callout that took ns nanoseconds; the shim measures each callout around all of
+ * its work, so that the callout cost shows in the statistics. Thread: any; lock-free. */
+void ddns_engine_note_callout(ddns_engine *engine, uint64_t ns);
 
 /* Makes every change waiting for a retry due now. Thread: any. */
 void ddns_engine_flush(ddns_engine *engine);

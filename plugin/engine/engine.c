@@ -25,6 +25,7 @@
 #include "transport/exchange.h"
 #include "update/dhcid.h"
 #include "update/update.h"
+#include "util/latency.h"
 #include "util/log.h"
 
 enum job_result { JOB_DONE, JOB_RETRY };
@@ -49,6 +50,7 @@ struct job {
 };
 
 struct ddns_engine {
+	struct ddns_latency callouts;           /* what each Kea callout cost, from the shim */
 	struct ddns_config *cfg;                /* owned */
 	struct ddns_queue *queue;               /* owned; producers: the host's threads */
 	struct ddns_locator *locator;           /* owned; worker only */
@@ -929,6 +931,13 @@ void ddns_engine_get_stats(ddns_engine *e, struct ddns_engine_stats *out)
 	out->pending = e->n_pending + (e->stats.events - e->events_done);
 	pthread_mutex_unlock(&e->lock);
 	ddns_locator_counts(e->locator, &out->discoveries, &out->cache_hits);
+	out->callout_median_ns = ddns_latency_quantile(&e->callouts, 500);
+	out->callout_p99_ns = ddns_latency_quantile(&e->callouts, 990);
+}
+
+void ddns_engine_note_callout(ddns_engine *e, uint64_t ns)
+{
+	ddns_latency_add(&e->callouts, ns);
 }
 
 void ddns_engine_flush(ddns_engine *e)
@@ -998,11 +1007,13 @@ int ddns_engine_status(ddns_engine *e, char *buf, size_t len)
 	put(&o,
 	    "{ \"queued-events\": %zu, \"pending\": %llu, \"oldest-pending-age\": %lld, "
 	    "\"succeeded\": %llu, \"failed\": %llu, \"conflicts\": %llu, \"retries\": %llu, "
-	    "\"dropped\": %llu, \"zones\": [ ",
+	    "\"dropped\": %llu, \"callout-ns\": { \"median\": %llu, \"p99\": %llu }, "
+	    "\"zones\": [ ",
 	    ddns_queue_length(e->queue), (unsigned long long)st.pending, (long long)oldest,
 	    (unsigned long long)st.succeeded, (unsigned long long)st.failed,
 	    (unsigned long long)st.conflicts, (unsigned long long)st.retries,
-	    (unsigned long long)st.dropped);
+	    (unsigned long long)st.dropped, (unsigned long long)st.callout_median_ns,
+	    (unsigned long long)st.callout_p99_ns);
 	ddns_locator_foreach(e->locator, put_zone, &o);
 	/* Drop the last ", " of the zone list, if any, before closing it. */
 	if (!o.full && o.p - buf >= 2 && o.p[-2] == ',') {

@@ -6,6 +6,7 @@
 // requests are switched off per packet in ddns4_update, after recording Kea's decision in the
 // callout context for leases4_committed. No exception leaves a callout.
 
+#include <chrono>
 #include <cstring>
 #include <string>
 
@@ -84,6 +85,29 @@ void log_sink(void *, enum ddns_log_level level, const char *id, const char *lin
 		break;
 	}
 }
+
+// Measures one callout from its first line to its return and counts it in the engine's
+// callout-cost statistics (promise 3: a callout costs microseconds).
+class CalloutTimer
+{
+      public:
+	CalloutTimer() : start_(std::chrono::steady_clock::now())
+	{
+	}
+	~CalloutTimer()
+	{
+		if (engine != nullptr)
+			ddns_engine_note_callout(
+			    engine, std::chrono::duration_cast<std::chrono::nanoseconds>(
+			                std::chrono::steady_clock::now() - start_)
+			                .count());
+	}
+	CalloutTimer(const CalloutTimer &) = delete;
+	CalloutTimer &operator=(const CalloutTimer &) = delete;
+
+      private:
+	std::chrono::steady_clock::time_point start_;
+};
 
 // A callout must not throw into Kea; what it catches is logged so no failure passes silently.
 void log_callout_error(const char *callout, const std::exception &ex)
@@ -188,6 +212,7 @@ int lease_ended(CalloutHandle &handle, const char *argument, const char *callout
                 enum ddns_lease_kind kind,
                 void (*submit_fn)(const LeasePtr &, enum ddns_lease_kind, bool, bool))
 {
+	CalloutTimer timer;
 	try {
 		LeasePtr lease;
 		handle.getArgument(argument, lease);
@@ -239,6 +264,8 @@ const struct {
     {"ddns-direct.failed-tsig", &ddns_engine_stats::tsig},
     {"ddns-direct.discoveries", &ddns_engine_stats::discoveries},
     {"ddns-direct.discovery-cache-hits", &ddns_engine_stats::cache_hits},
+    {"ddns-direct.callout-median-ns", &ddns_engine_stats::callout_median_ns},
+    {"ddns-direct.callout-p99-ns", &ddns_engine_stats::callout_p99_ns},
 };
 
 void publish_statistics()
@@ -392,6 +419,7 @@ __attribute__((visibility("default"))) int dhcp6_srv_configured(CalloutHandle &h
 // Records Kea's decision and tells Kea not to send its own requests to D2.
 __attribute__((visibility("default"))) int ddns4_update(CalloutHandle &handle)
 {
+	CalloutTimer timer;
 	try {
 		bool fwd = false, rev = false;
 		handle.getArgument("fwd-update", fwd);
@@ -408,6 +436,7 @@ __attribute__((visibility("default"))) int ddns4_update(CalloutHandle &handle)
 
 __attribute__((visibility("default"))) int leases4_committed(CalloutHandle &handle)
 {
+	CalloutTimer timer;
 	try {
 		Lease4CollectionPtr leases, deleted;
 		handle.getArgument("leases4", leases);
@@ -454,6 +483,7 @@ __attribute__((visibility("default"))) int lease4_expire(CalloutHandle &handle)
  */
 __attribute__((visibility("default"))) int ddns6_update(CalloutHandle &handle)
 {
+	CalloutTimer timer;
 	try {
 		bool fwd = false, rev = false;
 		std::string hostname;
@@ -485,6 +515,7 @@ __attribute__((visibility("default"))) int ddns6_update(CalloutHandle &handle)
 
 __attribute__((visibility("default"))) int leases6_committed(CalloutHandle &handle)
 {
+	CalloutTimer timer;
 	try {
 		Lease6CollectionPtr leases, deleted;
 		handle.getArgument("leases6", leases);

@@ -15,7 +15,8 @@
 # records in the zones at the end; lost = leases whose A or PTR never arrived; converge = seconds
 # from the end of the load until the zones held every lease ("never" when they never did);
 # upd/s = UPDATE messages named applied per second, names/s = records applied per second, both
-# from the start of the load to the last change.
+# from the start of the load to the last change; callout ns = the plugin's callout cost, median /
+# p99 in nanoseconds, measured inside Kea (ddns-direct-status).
 source "$(dirname "$0")/../lib/lab.sh"
 LIB=$(realpath "${1:?usage: bench.sh LIBRARY}")
 lab_enter "$@"
@@ -77,6 +78,7 @@ kea_config() {
     "lease-database": { "type": "memfile", "persist": true, "name": "$LAB_DIR/leases4.csv",
                         "lfc-interval": 0 },
     "valid-lifetime": 86400,
+    "control-socket": { "socket-type": "unix", "socket-name": "$LAB_DIR/kea.sock" },
     "dhcp-ddns": { $ddns },
     "ddns-qualifying-suffix": "corp.example.",
     "ddns-replace-client-name": "always",
@@ -148,9 +150,15 @@ raise SystemExit(1)' || lab_fail "D2 did not start: $(tail -n 5 "$LAB_DIR/d2.log
 	else
 		last="0 0"
 	fi
-	local a ptr updates
+	local a ptr updates cost=-
 	read -r a ptr <<<"$last"
 	updates=$(named_updates)
+	if [ "$mode" = plugin ]; then
+		cost=$(kea_command "$LAB_DIR/kea.sock" '{ "command": "ddns-direct-status" }' |
+			python3 -c 'import json, sys
+c = json.load(sys.stdin)["arguments"]["callout-ns"]
+print("%d/%d" % (c["median"], c["p99"]))')
+	fi
 	lab_stop "$PID_kea"
 	[ "$mode" = d2 ] && lab_stop "$PID_d2"
 	lab_stop "$PID_ns"
@@ -159,19 +167,19 @@ raise SystemExit(1)' || lab_fail "D2 did not start: $(tail -n 5 "$LAB_DIR/d2.log
 	busy=$(echo "$last_change - $start" | bc)
 	lost=$(awk -v g="$granted" -v a="$a" -v p="$ptr" 'BEGIN { l = g - (a < p ? a : p); print (l < 0 ? 0 : l) }')
 	if [ "$mode" = none ]; then
-		printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %-12s | %8s | %6s | %7s |\n' "$mode" "$rate" \
-			"$granted" "$((granted / SECS))" - - - - - -
+		printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %-12s | %8s | %6s | %7s | %11s |\n' "$mode" \
+			"$rate" "$granted" "$((granted / SECS))" - - - - - - -
 	else
-		printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %-12s | %8s | %6.0f | %7.0f |\n' "$mode" \
+		printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %-12s | %8s | %6.0f | %7.0f | %11s |\n' "$mode" \
 			"$rate" "$granted" "$((granted / SECS))" "$a" "$ptr" \
 			"$lost ($(awk -v l="$lost" -v g="$granted" 'BEGIN { printf "%.0f", g ? 100 * l / g : 0 }') %)" \
-			"$converged" "$(echo "$updates / $busy" | bc -l)" "$(echo "($a + $ptr) / $busy" | bc -l)"
+			"$converged" "$(echo "$updates / $busy" | bc -l)" "$(echo "($a + $ptr) / $busy" | bc -l)" "$cost"
 	fi
 }
 
 lab_log "benchmark: modes '$MODES', rates '$RATES', $SECS s of load each"
-echo "| mode   | rate  | granted | kea/s  | A      | PTR    | lost         | converge | upd/s  | names/s |"
-echo "|--------|-------|---------|--------|--------|--------|--------------|----------|--------|---------|"
+echo "| mode   | rate  | granted | kea/s  | A      | PTR    | lost         | converge | upd/s  | names/s | callout ns  |"
+echo "|--------|-------|---------|--------|--------|--------|--------------|----------|--------|---------|-------------|"
 for rate in $RATES; do
 	for mode in $MODES; do
 		run "$mode" "$rate"

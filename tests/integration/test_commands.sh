@@ -24,6 +24,7 @@ published() { [ "$(stat ddns-direct.succeeded)" -ge $((2 * leases)) ]; }
 lab_wait 20 published || lab_fail "ddns-direct.succeeded is $(stat ddns-direct.succeeded), expected $((2 * leases))"
 [ "$(stat ddns-direct.dropped)" -eq 0 ] || lab_fail "ddns-direct.dropped is not 0"
 cmd '{ "command": "statistic-get-all" }' | grep -q '"ddns-direct.failed-timeout"' || lab_fail "statistic-get-all lacks the plugin's counters"
+[ "$(stat ddns-direct.callout-median-ns)" -gt 0 ] || lab_fail "ddns-direct.callout-median-ns is not measured"
 lab_log "statistics: ddns-direct.succeeded = $(stat ddns-direct.succeeded) for $leases leases"
 
 status=$(cmd '{ "command": "ddns-direct-status" }')
@@ -34,6 +35,9 @@ assert a["result"] == 0, a
 args = a["arguments"]
 assert args["pending"] == 0 and args["dropped"] == 0, args
 assert args["succeeded"] >= 2, args
+# Every granted lease ran two timed callouts; the cost is measured, so it cannot be 0.
+cost = args["callout-ns"]
+assert 0 < cost["median"] <= cost["p99"], cost
 ' || lab_fail "unexpected ddns-direct-status answer: $status"
 printf '%s' "$(cmd '{ "command": "ddns-direct-flush" }')" | grep -q '"result": 0' || lab_fail "ddns-direct-flush failed"
 printf '%s' "$(cmd '{ "command": "ddns-direct-rediscover", "arguments": { "zone": "corp.example." } }')" |

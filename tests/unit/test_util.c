@@ -14,6 +14,7 @@
 #include "util/addr.h"
 #include "util/base64.h"
 #include "util/json.h"
+#include "util/latency.h"
 #include "util/name.h"
 
 static void every_error_has_text(void **state)
@@ -123,6 +124,23 @@ static void addresses(void **state)
 	assert_int_equal(ddns_addr_parse("", 53, &a), -1);
 }
 
+/* Quantiles come back as the upper bound of their bucket: at most 25 % above, never below. */
+static void latency_quantiles(void **state)
+{
+	(void)state;
+	static struct ddns_latency lat;
+	assert_int_equal(ddns_latency_quantile(&lat, 500), 0);
+	for (uint64_t ns = 1; ns <= 1000; ns++)
+		ddns_latency_add(&lat, ns * 1000);
+	uint64_t median = ddns_latency_quantile(&lat, 500), p99 = ddns_latency_quantile(&lat, 990);
+	assert_true(median >= 500000 && median <= 625000);
+	assert_true(p99 >= 990000 && p99 <= 1237500);
+	assert_true(ddns_latency_quantile(&lat, 1000) >= 1000000);
+	ddns_latency_add(&lat, 0);
+	ddns_latency_add(&lat, UINT64_MAX);
+	assert_int_equal(ddns_latency_quantile(&lat, 1000), UINT64_MAX);
+}
+
 static void base64(void **state)
 {
 	(void)state;
@@ -182,6 +200,7 @@ int main(void)
 	    cmocka_unit_test(addresses),
 	    cmocka_unit_test(json_reader),
 	    cmocka_unit_test(base64),
+	    cmocka_unit_test(latency_quantiles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
