@@ -205,6 +205,34 @@ bool context_flag(CalloutHandle &handle, const char *name, bool &value)
 	}
 }
 
+// A packet's committed leases: removals for the leases it ended, and publication of those it
+// granted when ddns{4,6}_update ran for this packet (without it Kea decided on no DDNS at all).
+template <typename CollectionPtr, typename LeasePtr>
+int leases_committed(CalloutHandle &handle, const char *family, const char *callout,
+                     void (*submit_fn)(const LeasePtr &, enum ddns_lease_kind, bool, bool))
+{
+	CalloutTimer timer;
+	try {
+		CollectionPtr leases, deleted;
+		handle.getArgument(std::string("leases") + family, leases);
+		handle.getArgument(std::string("deleted_leases") + family, deleted);
+		bool fwd = false, rev = false;
+		bool decided =
+		    context_flag(handle, CTX_FWD, fwd) && context_flag(handle, CTX_REV, rev);
+		if (deleted) {
+			for (const LeasePtr &lease : *deleted)
+				submit_fn(lease, DDNS_LEASE_RELEASED, false, false);
+		}
+		if (leases && decided) {
+			for (const LeasePtr &lease : *leases)
+				submit_fn(lease, DDNS_LEASE_GRANTED, fwd, rev);
+		}
+	} catch (const std::exception &ex) {
+		log_callout_error(callout, ex);
+	}
+	return 0;
+}
+
 // Release, decline and expiry: Kea queues its own removal for D2 from this very lease object
 // after the callout when the lease says DNS was updated, so the flags are cleared here.
 template <typename LeasePtr>
@@ -436,27 +464,8 @@ __attribute__((visibility("default"))) int ddns4_update(CalloutHandle &handle)
 
 __attribute__((visibility("default"))) int leases4_committed(CalloutHandle &handle)
 {
-	CalloutTimer timer;
-	try {
-		Lease4CollectionPtr leases, deleted;
-		handle.getArgument("leases4", leases);
-		handle.getArgument("deleted_leases4", deleted);
-		bool fwd = false, rev = false;
-		// No ddns4_update for this packet means Kea decided on no DDNS at all.
-		bool decided =
-		    context_flag(handle, CTX_FWD, fwd) && context_flag(handle, CTX_REV, rev);
-		if (deleted) {
-			for (const Lease4Ptr &lease : *deleted)
-				submit_lease4(lease, DDNS_LEASE_RELEASED, false, false);
-		}
-		if (leases && decided) {
-			for (const Lease4Ptr &lease : *leases)
-				submit_lease4(lease, DDNS_LEASE_GRANTED, fwd, rev);
-		}
-	} catch (const std::exception &ex) {
-		log_callout_error("leases4_committed", ex);
-	}
-	return 0;
+	return leases_committed<Lease4CollectionPtr, Lease4Ptr>(handle, "4", "leases4_committed",
+	                                                        submit_lease4);
 }
 
 __attribute__((visibility("default"))) int lease4_release(CalloutHandle &handle)
@@ -515,26 +524,8 @@ __attribute__((visibility("default"))) int ddns6_update(CalloutHandle &handle)
 
 __attribute__((visibility("default"))) int leases6_committed(CalloutHandle &handle)
 {
-	CalloutTimer timer;
-	try {
-		Lease6CollectionPtr leases, deleted;
-		handle.getArgument("leases6", leases);
-		handle.getArgument("deleted_leases6", deleted);
-		bool fwd = false, rev = false;
-		bool decided =
-		    context_flag(handle, CTX_FWD, fwd) && context_flag(handle, CTX_REV, rev);
-		if (deleted) {
-			for (const Lease6Ptr &lease : *deleted)
-				submit_lease6(lease, DDNS_LEASE_RELEASED, false, false);
-		}
-		if (leases && decided) {
-			for (const Lease6Ptr &lease : *leases)
-				submit_lease6(lease, DDNS_LEASE_GRANTED, fwd, rev);
-		}
-	} catch (const std::exception &ex) {
-		log_callout_error("leases6_committed", ex);
-	}
-	return 0;
+	return leases_committed<Lease6CollectionPtr, Lease6Ptr>(handle, "6", "leases6_committed",
+	                                                        submit_lease6);
 }
 
 __attribute__((visibility("default"))) int lease6_release(CalloutHandle &handle)

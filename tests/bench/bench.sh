@@ -9,7 +9,9 @@
 # BENCH_RATES (default "500 1000 2000 4000"; the last is above what Kea sustains here, so it
 # shows Kea's ceiling), BENCH_SECONDS (load duration, default 10), BENCH_MODES (default
 # "none d2 plugin"), BENCH_SETTLE (seconds without progress after which the zones are taken as
-# final, default 10).
+# final, default 10), BENCH_MEMORY_EVENTS (leases for the memory test, default 100000; 0 skips
+# it). The memory test grants that many leases while no DNS server answers, so every event stays
+# owed, and compares Kea's peak resident memory with and without the plugin.
 #
 # Columns: granted = leases in Kea's lease file; kea/s = granted per second of load; A and PTR =
 # records in the zones at the end; lost = leases whose A or PTR never arrived; converge = seconds
@@ -25,6 +27,7 @@ RATES=${BENCH_RATES:-500 1000 2000 4000}
 SECS=${BENCH_SECONDS:-10}
 MODES=${BENCH_MODES:-none d2 plugin}
 SETTLE=${BENCH_SETTLE:-10}
+MEMORY_EVENTS=${BENCH_MEMORY_EVENTS:-100000}
 NS=127.0.0.2
 SECRET=$(lab_tsig_secret)
 lab_addr $NS
@@ -83,8 +86,9 @@ kea_config() {
     "ddns-qualifying-suffix": "corp.example.",
     "ddns-replace-client-name": "always",
     "ddns-generated-prefix": "host",
-    "subnet4": [ { "id": 1, "subnet": "10.1.0.0/16",
-                   "pools": [ { "pool": "10.1.0.10 - 10.1.255.250" } ],
+    "subnet4": [ { "id": 1, "subnet": "10.0.0.0/8",
+                   "pools": [ { "pool": "10.1.0.10 - 10.1.255.250" },
+                              { "pool": "10.2.0.10 - 10.3.255.250" } ],
                    "relay": { "ip-addresses": [ "127.0.0.1" ] } } ],
     $hooks
     "loggers": [ { "name": "kea-dhcp4", "severity": "INFO",
@@ -177,6 +181,30 @@ print("%d/%d" % (c["median"], c["p99"]))')
 	fi
 }
 
+# peak_kb PID: the process's peak resident memory (VmHWM) in KiB.
+peak_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# memory_run MODE EVENTS: EVENTS leases granted at 2,000/s (which Kea keeps up with in both modes,
+# so both hold the same leases) while no DNS server answers;
+# prints "peak_kb owed granted" (owed = record changes the plugin still holds).
+memory_run() {
+	local mode=$1 events=$2 peak owed=0
+	rm -rf "$LAB_DIR/state" "$LAB_DIR/leases4.csv"*
+	kea_config "$mode"
+	kea4_start kea "$LAB_DIR/kea-$mode.json"
+	perfdhcp -4 -l 127.0.0.1 -L 1068 -R "$events" -n "$events" -r 2000 -p $((events / 1000 + 30)) \
+		127.0.0.1 >"$LAB_DIR/perfdhcp-memory-$mode.log" 2>&1 || true
+	if [ "$mode" = plugin ]; then
+		owed=$(kea_command "$LAB_DIR/kea.sock" '{ "command": "ddns-direct-status" }' |
+			python3 -c 'import json, sys
+a = json.load(sys.stdin)["arguments"]
+print(a["pending"])')
+	fi
+	peak=$(peak_kb "$PID_kea")
+	echo "$peak $owed $(active_leases4 "$LAB_DIR/leases4.csv" | wc -l)"
+	lab_stop "$PID_kea"
+}
+
 lab_log "benchmark: modes '$MODES', rates '$RATES', $SECS s of load each"
 echo "| mode   | rate  | granted | kea/s  | A      | PTR    | lost         | converge | upd/s  | names/s | callout ns  |"
 echo "|--------|-------|---------|--------|--------|--------|--------------|----------|--------|---------|-------------|"
@@ -185,3 +213,15 @@ for rate in $RATES; do
 		run "$mode" "$rate"
 	done
 done
+
+if [ "$MEMORY_EVENTS" -gt 0 ]; then
+	lab_log "memory: $MEMORY_EVENTS leases with no DNS server answering"
+	read -r base_kb _ base_granted <<<"$(memory_run none "$MEMORY_EVENTS")"
+	read -r plugin_kb owed granted <<<"$(memory_run plugin "$MEMORY_EVENTS")"
+	echo
+	echo "| memory test | leases granted | owed by the plugin | Kea peak RSS | plugin's share |"
+	echo "|-------------|----------------|--------------------|--------------|----------------|"
+	printf '| no DDNS     | %14s | %18s | %8d MiB | %14s |\n' "$base_granted" - $((base_kb / 1024)) -
+	printf '| plugin      | %14s | %18s | %8d MiB | %10d MiB |\n' "$granted" "$owed" \
+		$((plugin_kb / 1024)) $(((plugin_kb - base_kb) / 1024))
+fi
