@@ -32,6 +32,9 @@ NS=127.0.0.2
 SECRET=$(lab_tsig_secret)
 lab_addr $NS
 
+# calc EXPR: EXPR in floating point (awk), one decimal; a comparison gives 1 or 0.
+calc() { awk "BEGIN { printf \"%.1f\", ($1) }" | sed 's/\.0$//'; }
+
 # named_updates: UPDATE messages named has applied (its statistics channel).
 named_updates() {
 	python3 - <<'PY'
@@ -145,10 +148,10 @@ raise SystemExit(1)' || lab_fail "D2 did not start: $(tail -n 5 "$LAB_DIR/d2.log
 				last_change=$now
 			fi
 			if [ "$counts" = "$granted $granted" ]; then
-				converged=$(printf '%.1f' "$(echo "$now - $end" | bc)")
+				converged=$(calc "$now - $end")
 				break
 			fi
-			[ "$(echo "$now - $last_change > $SETTLE" | bc)" = 1 ] && break
+			[ "$(calc "$now - $last_change > $SETTLE")" = 1 ] && break
 			sleep 0.5
 		done
 	else
@@ -168,7 +171,7 @@ print("%d/%d" % (c["median"], c["p99"]))')
 	lab_stop "$PID_ns"
 
 	local busy lost
-	busy=$(echo "$last_change - $start" | bc)
+	busy=$(calc "$last_change - $start")
 	lost=$(awk -v g="$granted" -v a="$a" -v p="$ptr" 'BEGIN { l = g - (a < p ? a : p); print (l < 0 ? 0 : l) }')
 	if [ "$mode" = none ]; then
 		printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %-12s | %8s | %6s | %7s | %11s |\n' "$mode" \
@@ -177,7 +180,7 @@ print("%d/%d" % (c["median"], c["p99"]))')
 		printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %-12s | %8s | %6.0f | %7.0f | %11s |\n' "$mode" \
 			"$rate" "$granted" "$((granted / SECS))" "$a" "$ptr" \
 			"$lost ($(awk -v l="$lost" -v g="$granted" 'BEGIN { printf "%.0f", g ? 100 * l / g : 0 }') %)" \
-			"$converged" "$(echo "$updates / $busy" | bc -l)" "$(echo "($a + $ptr) / $busy" | bc -l)" "$cost"
+			"$converged" "$(calc "$updates / $busy")" "$(calc "($a + $ptr) / $busy")" "$cost"
 	fi
 }
 
