@@ -665,10 +665,11 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev, uint
 }
 
 /*
- * Publishes the worker's view for wait_idle and the counters, and returns when the worker must
- * wake next for a retry (-1: only an event or a sender wakes it).
+ * Publishes the worker's view (idle, owed count, oldest, next retry) for wait_idle and the
+ * counters, and returns when the worker must wake next for a retry (-1: only an event or a sender
+ * wakes it).
  */
-static int64_t publish_state(ddns_engine *e, bool working)
+static int64_t publish_state(ddns_engine *e)
 {
 	size_t n = 0;
 	int64_t next_due = -1, wake = -1, now = ddns_now_ms(), oldest = now;
@@ -685,12 +686,11 @@ static int64_t publish_state(ddns_engine *e, bool working)
 			wake = j->due_ms;
 	}
 	pthread_mutex_lock(&e->lock);
-	e->working = working;
+	e->working = false;
 	e->n_pending = n;
 	e->next_due_ms = next_due;
 	e->oldest_ms = oldest;
-	if (!working)
-		pthread_cond_broadcast(&e->idle);
+	pthread_cond_broadcast(&e->idle);
 	pthread_mutex_unlock(&e->lock);
 	return wake;
 }
@@ -717,7 +717,7 @@ static void *worker_main(void *arg)
 			ddns_durable_sync(e->durable);
 			e->last_sync_ms = ddns_now_ms();
 		}
-		int64_t wake = publish_state(e, false);
+		int64_t wake = publish_state(e);
 
 		struct ddns_lease_event ev;
 		uint64_t seq = 0;
@@ -727,7 +727,10 @@ static void *worker_main(void *arg)
 		int rc = ddns_queue_pop(e->queue, &ev, &seq, wake);
 		if (rc == DDNS_ESHUTDOWN)
 			break;
-		publish_state(e, true);
+		/* Nothing owed changed while waiting: only say the worker is busy again. */
+		pthread_mutex_lock(&e->lock);
+		e->working = true;
+		pthread_mutex_unlock(&e->lock);
 		if (rc == DDNS_OK) {
 			handle_event(e, &ev, seq);
 			pthread_mutex_lock(&e->lock);
@@ -850,7 +853,7 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 	}
 	if (rc == DDNS_OK) {
 		/* The worker's first wait must know about the changes resumed from state-dir. */
-		publish_state(e, false);
+		publish_state(e);
 		for (; e->n_senders < SENDERS && rc == DDNS_OK; e->n_senders++)
 			rc = pthread_create(&e->senders[e->n_senders], NULL, sender_main, e);
 		if (rc == DDNS_OK)
