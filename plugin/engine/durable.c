@@ -154,67 +154,67 @@ static int load_file(const char *path, ddns_journal_fn fn, struct loading *l)
 	return DDNS_OK;
 }
 
-/* Writes the published set and the open jobs to a new state file. */
+/* A file being rewritten: after the first failure, nothing more is written to it. */
 struct rewrite {
 	struct ddns_journal *j;
 	int rc;
 };
 
-static void write_pub(void *ctx, int family, const uint8_t *address, const struct ddns_published *p)
+static void rewrite_append(struct rewrite *w, uint8_t type, const void *payload, size_t len)
 {
-	struct rewrite *w = ctx;
-	struct pub_payload pp = {.family = family, .p = *p};
-	memcpy(pp.address, address, sizeof(pp.address));
-	uint8_t type = REC_PUB;
-	const void *payload = &pp;
-	size_t len = sizeof(pp);
 	if (w->rc == DDNS_OK)
 		w->rc = ddns_journal_append(w->j, 1, &type, &payload, &len);
 }
 
-static int rewrite_files(struct ddns_durable *d, struct loading *l)
+static void write_pub(void *ctx, int family, const uint8_t *address, const struct ddns_published *p)
+{
+	struct pub_payload pp = {.family = family, .p = *p};
+	memcpy(pp.address, address, sizeof(pp.address));
+	rewrite_append(ctx, REC_PUB, &pp, sizeof(pp));
+}
+
+/* The state file: the published set and the open jobs. */
+static void fill_state(struct rewrite *w, const struct loading *l)
+{
+	ddns_published_foreach(l->published, write_pub, w);
+	for (size_t i = 0; i < l->n_jobs; i++)
+		rewrite_append(w, REC_JOB, &l->jobs[i], sizeof(l->jobs[i]));
+}
+
+/* The events file: the lease events not yet handled. */
+static void fill_events(struct rewrite *w, const struct loading *l)
+{
+	for (size_t i = 0; i < l->n_events; i++)
+		rewrite_append(w, REC_EVENT, &l->events[i], sizeof(l->events[i]));
+}
+
+/* Replaces dir/name with what fill writes: into name.new, synced, then renamed over the old file,
+ * so that a crash leaves one whole file or the other. */
+static int replace_file(const char *dir, const char *name,
+                        void (*fill)(struct rewrite *w, const struct loading *l),
+                        const struct loading *l)
 {
 	char path[600], tmp[600];
 	struct ddns_journal j = {.fd = -1};
 	struct rewrite w = {&j, DDNS_OK};
-
-	snprintf(path, sizeof(path), "%s/state", d->dir);
-	snprintf(tmp, sizeof(tmp), "%s/state.new", d->dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/%s.new", dir, name);
 	unlink(tmp);
 	if ((w.rc = ddns_journal_open(&j, tmp)) != DDNS_OK)
 		return w.rc;
-	ddns_published_foreach(l->published, write_pub, &w);
-	for (size_t i = 0; i < l->n_jobs && w.rc == DDNS_OK; i++) {
-		uint8_t type = REC_JOB;
-		const void *payload = &l->jobs[i];
-		size_t len = sizeof(l->jobs[i]);
-		w.rc = ddns_journal_append(&j, 1, &type, &payload, &len);
-	}
-	if (w.rc == DDNS_OK)
-		w.rc = ddns_journal_sync(&j);
-	ddns_journal_close(&j);
-	if (w.rc == DDNS_OK && rename(tmp, path) != 0)
-		w.rc = -errno;
-	if (w.rc != DDNS_OK)
-		return w.rc;
-
-	snprintf(path, sizeof(path), "%s/events", d->dir);
-	snprintf(tmp, sizeof(tmp), "%s/events.new", d->dir);
-	unlink(tmp);
-	if ((w.rc = ddns_journal_open(&j, tmp)) != DDNS_OK)
-		return w.rc;
-	for (size_t i = 0; i < l->n_events && w.rc == DDNS_OK; i++) {
-		uint8_t type = REC_EVENT;
-		const void *payload = &l->events[i];
-		size_t len = sizeof(l->events[i]);
-		w.rc = ddns_journal_append(&j, 1, &type, &payload, &len);
-	}
+	fill(&w, l);
 	if (w.rc == DDNS_OK)
 		w.rc = ddns_journal_sync(&j);
 	ddns_journal_close(&j);
 	if (w.rc == DDNS_OK && rename(tmp, path) != 0)
 		w.rc = -errno;
 	return w.rc;
+}
+
+static int rewrite_files(struct ddns_durable *d, struct loading *l)
+{
+	int rc = replace_file(d->dir, "state", fill_state, l);
+	return rc == DDNS_OK ? replace_file(d->dir, "events", fill_events, l) : rc;
 }
 
 static void free_loading(struct loading *l)
