@@ -47,6 +47,19 @@ static const char *engine_params(struct fixture *fx, const char *member)
 	return fx->params;
 }
 
+/* An engine with only a resolver, sending through the fake DNS server; retry_min_ms 0 keeps the
+ * engine's default. Owned by the caller. */
+static ddns_engine *start_engine(struct fixture *fx, const char *member, int retry_min_ms)
+{
+	ddns_engine *engine;
+	char err[256];
+	struct ddns_engine_opts opts = {
+	    .transport = &fx->dns.transport, .timeout_ms = 100, .retry_min_ms = retry_min_ms};
+	assert_int_equal(
+	    ddns_engine_new(engine_params(fx, member), &opts, &engine, err, sizeof(err)), DDNS_OK);
+	return engine;
+}
+
 static int setup(void **state)
 {
 	ddns_log_set_sink(quiet, NULL);
@@ -354,13 +367,7 @@ static void pinned_servers_skip_discovery(void **state)
 static void notauth_rediscovers_once(void **state)
 {
 	struct fixture *fx = *state;
-	ddns_engine *engine;
-	char err[256];
-	struct ddns_engine_opts opts = {
-	    .transport = &fx->dns.transport, .timeout_ms = 100, .retry_min_ms = 10000};
-	assert_int_equal(ddns_engine_new(engine_params(fx, "\"reverse\": false"), &opts, &engine,
-	                                 err, sizeof(err)),
-	                 DDNS_OK);
+	ddns_engine *engine = start_engine(fx, "\"reverse\": false", 10000);
 	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "old.corp.test."));
 	noerror(fx, "corp.test. 300 IN NS old.corp.test.");
 	noerror(fx, "old.corp.test. 300 IN A 127.0.0.7");
@@ -396,13 +403,7 @@ static void notauth_rediscovers_once(void **state)
 static void notauth_moves_to_the_next_target_first(void **state)
 {
 	struct fixture *fx = *state;
-	ddns_engine *engine;
-	char err[256];
-	struct ddns_engine_opts opts = {
-	    .transport = &fx->dns.transport, .timeout_ms = 100, .retry_min_ms = 10000};
-	assert_int_equal(ddns_engine_new(engine_params(fx, "\"reverse\": false"), &opts, &engine,
-	                                 err, sizeof(err)),
-	                 DDNS_OK);
+	ddns_engine *engine = start_engine(fx, "\"reverse\": false", 10000);
 	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "knot.corp.test."));
 	noerror(fx, "corp.test. 300 IN NS prim.corp.test.");
 	noerror(fx, "knot.corp.test. 300 IN A 127.0.0.61");
@@ -430,12 +431,7 @@ static void notauth_moves_to_the_next_target_first(void **state)
 static void classless_reverse_follows_the_cname(void **state)
 {
 	struct fixture *fx = *state;
-	ddns_engine *engine;
-	char err[256];
-	struct ddns_engine_opts opts = {.transport = &fx->dns.transport, .timeout_ms = 100};
-	assert_int_equal(ddns_engine_new(engine_params(fx, "\"forward\": false"), &opts, &engine,
-	                                 err, sizeof(err)),
-	                 DDNS_OK);
+	ddns_engine *engine = start_engine(fx, "\"forward\": false", 0);
 	noerror(fx, "70.4.1.10.in-addr.arpa. 300 IN CNAME 70.64/26.4.1.10.in-addr.arpa.");
 	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("64/26.4.1.10.in-addr.arpa.", "rev.test."));
 	noerror(fx, "64/26.4.1.10.in-addr.arpa. 300 IN NS rev.test.");
@@ -463,13 +459,8 @@ static void classless_reverse_follows_the_cname(void **state)
 static void status_rediscover_and_flush(void **state)
 {
 	struct fixture *fx = *state;
-	ddns_engine *engine;
-	char err[256], status[4096];
-	struct ddns_engine_opts opts = {
-	    .transport = &fx->dns.transport, .timeout_ms = 100, .retry_min_ms = 600000};
-	assert_int_equal(ddns_engine_new(engine_params(fx, "\"reverse\": false"), &opts, &engine,
-	                                 err, sizeof(err)),
-	                 DDNS_OK);
+	ddns_engine *engine = start_engine(fx, "\"reverse\": false", 600000);
+	char status[4096];
 	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "ns1.corp.test."));
 	noerror(fx, "corp.test. 300 IN NS ns1.corp.test.");
 	noerror(fx, "ns1.corp.test. 300 IN A 127.0.0.2");
