@@ -44,6 +44,12 @@ print(stats.get("nsstats", {}).get("UpdateDone", 0))
 PY
 }
 
+# plugin_status EXPR: EXPR (Python, over the arguments "a" of ddns-direct-status) from Kea.
+plugin_status() {
+	kea_command "$LAB_DIR/kea.sock" '{ "command": "ddns-direct-status" }' |
+		python3 -c "import json, sys; a = json.load(sys.stdin)['arguments']; print($1)"
+}
+
 # record_counts: "A PTR" in the lab zones.
 record_counts() {
 	echo "$(axfr $NS corp.example. | awk '$4 == "A" && $1 ~ /^host-/' | wc -l)" \
@@ -161,10 +167,7 @@ raise SystemExit(1)' || lab_fail "D2 did not start: $(tail -n 5 "$LAB_DIR/d2.log
 	read -r a ptr <<<"$last"
 	updates=$(named_updates)
 	if [ "$mode" = plugin ]; then
-		cost=$(kea_command "$LAB_DIR/kea.sock" '{ "command": "ddns-direct-status" }' |
-			python3 -c 'import json, sys
-c = json.load(sys.stdin)["arguments"]["callout-ns"]
-print("%d/%d" % (c["median"], c["p99"]))')
+		cost=$(plugin_status '"%d/%d" % (a["callout-ns"]["median"], a["callout-ns"]["p99"])')
 	fi
 	lab_stop "$PID_kea"
 	[ "$mode" = d2 ] && lab_stop "$PID_d2"
@@ -198,10 +201,7 @@ memory_run() {
 	perfdhcp -4 -l 127.0.0.1 -L 1068 -R "$events" -n "$events" -r 2000 -p $((events / 1000 + 30)) \
 		127.0.0.1 >"$LAB_DIR/perfdhcp-memory-$mode.log" 2>&1 || true
 	if [ "$mode" = plugin ]; then
-		owed=$(kea_command "$LAB_DIR/kea.sock" '{ "command": "ddns-direct-status" }' |
-			python3 -c 'import json, sys
-a = json.load(sys.stdin)["arguments"]
-print(a["pending"])')
+		owed=$(plugin_status 'a["pending"]')
 	fi
 	peak=$(peak_kb "$PID_kea")
 	echo "$peak $owed $(active_leases4 "$LAB_DIR/leases4.csv" | wc -l)"
