@@ -7,6 +7,7 @@
 #ifndef DDNS_ENGINE_H
 #define DDNS_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -92,6 +93,35 @@ void ddns_engine_flush(ddns_engine *engine);
 /* Forgets what discovery cached for zone (a name), or for every zone when zone is NULL. Returns
  * DDNS_OK or DDNS_EBADNAME. Thread: any. */
 int ddns_engine_rediscover(ddns_engine *engine, const char *zone);
+
+/*
+ * Reads up to max leases of the lease database into out, continuing after those of the previous
+ * call: kind DDNS_LEASE_GRANTED, forward and reverse as the host decides (normally both true: the
+ * configuration's "forward"/"reverse" still apply), the name in fqdn (empty when it has none), the
+ * client identity for DHCID. Only leases in use (not declined, not reclaimed). Returns the number
+ * read, 0 once all were read, or a negative ddns_error.
+ */
+typedef int (*ddns_lease_reader)(void *ctx, struct ddns_lease_event *out, size_t max);
+
+struct ddns_resync_report {
+	uint64_t leases;    /* leases read from the lease database */
+	uint64_t recorded;  /* addresses of the family recorded as published when it began */
+	uint64_t published; /* leases submitted for publication */
+	uint64_t withdrawn; /* recorded names submitted for withdrawal: no lease holds them */
+};
+
+/*
+ * Reconciles DNS with the lease database of one family (AF_INET or AF_INET6): each lease with a
+ * name the plugin has not recorded as published (all of them with force, which re-sends even what
+ * is recorded, as after restoring a zone from a backup) is submitted for publication, and each
+ * recorded name that no lease holds any more is submitted for withdrawal; the work then runs like
+ * any other (journaled, retried). Nothing is withdrawn unless every lease was read. read is called
+ * from this thread. Fills *report. Returns DDNS_OK, the reader's error, DDNS_ENOMEM, DDNS_EINVAL
+ * (family), or the error of ddns_engine_submit. Thread: any except the worker; it does not wait
+ * for DNS.
+ */
+int ddns_engine_resync(ddns_engine *engine, int family, bool force, ddns_lease_reader read,
+                       void *ctx, struct ddns_resync_report *report);
 
 /*
  * Writes the engine's state as a JSON object into out (len bytes): queue depth, changes owed, age

@@ -18,6 +18,10 @@ enum ddns_lease_kind {
 	DDNS_LEASE_RELEASED, /* client released it, or it was replaced: remove */
 	DDNS_LEASE_DECLINED, /* client declined the address: remove */
 	DDNS_LEASE_EXPIRED,  /* lifetime ran out and Kea reclaimed it: remove */
+	/* From ddns_engine_resync, never from a callout: */
+	DDNS_LEASE_REPUBLISH, /* the lease database holds it: publish, re-sending what is recorded
+	                       */
+	DDNS_LEASE_GONE,      /* no lease holds fqdn at address: withdraw it if it is recorded */
 };
 
 /* Which client identity the id bytes hold (RFC 4701 identifier types). */

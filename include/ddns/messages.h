@@ -52,6 +52,9 @@
 	X(DDNS_DIRECT_STATE_DIR_FAILED, "state-dir cannot be created or used; load() fails")       \
 	X(DDNS_DIRECT_EVENT_DROPPED, "a lease event was lost: memory queue and disk both full")    \
 	X(DDNS_DIRECT_OUT_OF_MEMORY, "out of memory; what was lost is named")                      \
+	X(DDNS_DIRECT_RESYNC, "a resync compared the lease database with what is published")       \
+	X(DDNS_DIRECT_RESYNC_FAILED, "a resync could not read every lease; nothing withdrawn")     \
+	X(DDNS_DIRECT_RESYNC_NOT_RECORDED, "a name to withdraw is no longer recorded; left alone") \
 	X(DDNS_DIRECT_STOPPING, "the engine stops; what is owed stays in state-dir")
 
 #endif

@@ -54,7 +54,9 @@ struct ddns_engine {
 	struct ddns_config *cfg;                /* owned */
 	struct ddns_queue *queue;               /* owned; producers: the host's threads */
 	struct ddns_locator *locator;           /* owned; worker only */
-	struct ddns_published_map *published;   /* owned; worker only */
+	struct ddns_published_map *published;   /* owned; written by the worker only */
+	pthread_mutex_t published_lock;         /* held for writes to published, and by readers
+	                                           other than the worker */
 	const struct ddns_transport *transport; /* borrowed */
 	int timeout_ms;                         /* per exchange */
 	int retry_min_ms;                       /* first retry delay */
@@ -102,6 +104,24 @@ static void journal_failed(ddns_engine *e, const char *what)
 		          "cannot write %s to state-dir %s (%llu failures so far): it is kept in "
 		          "memory only, and lost if Kea stops before it is done",
 		          what, e->cfg->state_dir, (unsigned long long)n + 1);
+}
+
+/* The worker is the published map's only writer and reads it without the lock; its writes take
+ * the lock so that ddns_engine_resync can copy the map from another thread. */
+static int published_set(ddns_engine *e, int family, const uint8_t *address,
+                         const struct ddns_published *entry)
+{
+	pthread_mutex_lock(&e->published_lock);
+	int rc = ddns_published_set(e->published, family, address, entry);
+	pthread_mutex_unlock(&e->published_lock);
+	return rc;
+}
+
+static void published_remove(ddns_engine *e, int family, const uint8_t *address)
+{
+	pthread_mutex_lock(&e->published_lock);
+	ddns_published_remove(e->published, family, address);
+	pthread_mutex_unlock(&e->published_lock);
 }
 
 /* Records the current published entry of an address (none: removed). Thread: worker. */
@@ -177,7 +197,7 @@ static void settle(ddns_engine *e, struct job *job, enum ddns_step step, const c
 		const struct ddns_published *p =
 		    ddns_published_get(e->published, job->rec.family, job->rec.address);
 		if (p != NULL && strcmp(p->fqdn, job->rec.change.owner) == 0) {
-			ddns_published_remove(e->published, job->rec.family, job->rec.address);
+			published_remove(e, job->rec.family, job->rec.address);
 			journal_published(e, job->rec.family, job->rec.address);
 		}
 		return;
@@ -542,8 +562,9 @@ static void plan_records(ddns_engine *e, struct plan *plan, enum ddns_change_op 
 
 static const char *kind_name(enum ddns_lease_kind kind)
 {
-	static const char *const names[] = {"granted", "released", "declined", "expired"};
-	return names[kind];
+	static const char *const names[] = {"granted", "released",    "declined",
+	                                    "expired", "republished", "gone"};
+	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
 }
 
 /* Sets p's conflict mode and DHCID from the configuration and the lease's client identity. */
@@ -578,6 +599,7 @@ static bool plan_event(ddns_engine *e, const struct ddns_lease_event *ev, struct
 	const char *why = NULL;
 	const struct ddns_published *had =
 	    ddns_published_get(e->published, ev->family, ev->address);
+	bool grant = ev->kind == DDNS_LEASE_GRANTED || ev->kind == DDNS_LEASE_REPUBLISH;
 	inet_ntop(ev->family, ev->address, addr, sizeof(addr));
 	memset(&want, 0, sizeof(want));
 
@@ -586,13 +608,20 @@ static bool plan_event(ddns_engine *e, const struct ddns_lease_event *ev, struct
 		log_error(DDNS_DIRECT_NAME_REFUSED, "lease %s %s: name '%.*s' refused: %s", addr,
 		          kind_name(ev->kind), 255, ev->fqdn, why);
 		STAT_ADD(e, invalid, 1);
-		if (ev->kind == DDNS_LEASE_GRANTED && had == NULL)
+		if (grant && had == NULL)
 			return false;
 		want.fqdn[0] = '\0';
 	}
+	/* A resync saw no lease for a recorded name; since then the address may have been
+	 * released or taken by another name, and then there is nothing of it to withdraw. */
+	if (ev->kind == DDNS_LEASE_GONE && (had == NULL || strcmp(had->fqdn, want.fqdn) != 0)) {
+		log_debug(DDNS_DIRECT_RESYNC_NOT_RECORDED,
+		          "lease %s gone: %s is no longer recorded as published there", addr,
+		          want.fqdn);
+		return false;
+	}
 
-	if (ev->kind == DDNS_LEASE_GRANTED && want.fqdn[0] != '\0' &&
-	    !ddns_config_allows(e->cfg, want.fqdn)) {
+	if (grant && want.fqdn[0] != '\0' && !ddns_config_allows(e->cfg, want.fqdn)) {
 		log_error(DDNS_DIRECT_NAME_NOT_ALLOWED,
 		          "lease %s %s: name %s refused: outside the zones this server may update "
 		          "(allowed-suffixes, or the zones list)",
@@ -602,14 +631,14 @@ static bool plan_event(ddns_engine *e, const struct ddns_lease_event *ev, struct
 			return false;
 		want.fqdn[0] = '\0';
 	}
-	if (ev->kind == DDNS_LEASE_GRANTED && want.fqdn[0] != '\0') {
+	if (grant && want.fqdn[0] != '\0') {
 		want.forward = ev->forward && e->cfg->forward;
 		want.reverse = ev->reverse && e->cfg->reverse;
 		identify(e, ev, &want);
 	}
 	bool same = had != NULL && want.forward == had->forward && want.reverse == had->reverse &&
 	            strcmp(want.fqdn, had->fqdn) == 0;
-	if (same && !due_for_repair(had, ev)) {
+	if (same && ev->kind != DDNS_LEASE_REPUBLISH && !due_for_repair(had, ev)) {
 		log_debug(DDNS_DIRECT_ALREADY_PUBLISHED, "lease %s %s: %s already published", addr,
 		          kind_name(ev->kind), want.fqdn);
 		STAT_ADD(e, skipped, 1);
@@ -618,10 +647,10 @@ static bool plan_event(ddns_engine *e, const struct ddns_lease_event *ev, struct
 	bool changed = false;
 	if (had != NULL && !same) {
 		struct ddns_published old = *had;
-		ddns_published_remove(e->published, ev->family, ev->address);
+		published_remove(e, ev->family, ev->address);
 		plan_records(e, plan, DDNS_CHANGE_REMOVE, ev, &old, false);
 		changed = true;
-	} else if (had == NULL && ev->kind != DDNS_LEASE_GRANTED && want.fqdn[0] != '\0') {
+	} else if (had == NULL && !grant && want.fqdn[0] != '\0') {
 		/* Nothing recorded (for example, published before the state was kept): remove what
 		 * the lease names, with its client's DHCID, which deletes only this client's
 		 * records. */
@@ -637,7 +666,7 @@ static bool plan_event(ddns_engine *e, const struct ddns_lease_event *ev, struct
 		return changed;
 	}
 	want.since_ms = ddns_now_ms();
-	if (ddns_published_set(e->published, ev->family, ev->address, &want) != DDNS_OK)
+	if (published_set(e, ev->family, ev->address, &want) != DDNS_OK)
 		log_error(DDNS_DIRECT_OUT_OF_MEMORY,
 		          "lease %s: out of memory recording what is published; its removal will "
 		          "use the lease's name",
@@ -807,6 +836,7 @@ static void release(ddns_engine *e)
 	ddns_config_free(e->cfg);
 	pthread_cond_destroy(&e->idle);
 	pthread_cond_destroy(&e->ready_cond);
+	pthread_mutex_destroy(&e->published_lock);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
@@ -836,6 +866,7 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 	e->published = ddns_published_new();
 	e->locator = ddns_locator_new(e->cfg, e->transport, e->timeout_ms);
 	pthread_mutex_init(&e->lock, NULL);
+	pthread_mutex_init(&e->published_lock, NULL);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -961,6 +992,134 @@ int ddns_engine_rediscover(ddns_engine *e, const char *zone)
 		return DDNS_EBADNAME;
 	ddns_locator_invalidate(e->locator, name);
 	return DDNS_OK;
+}
+
+/* What the plugin had published for one address when a resync began. */
+struct recorded {
+	uint8_t address[16];
+	char fqdn[DDNS_NAME_MAX];
+	bool leased; /* the lease database holds a lease for the address */
+};
+
+struct recorded_set {
+	int family;
+	struct recorded *items;
+	size_t n, cap;
+	bool no_memory;
+};
+
+static void copy_recorded(void *ctx, int family, const uint8_t *address,
+                          const struct ddns_published *p)
+{
+	struct recorded_set *set = ctx;
+	if (family != set->family || set->no_memory)
+		return;
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? 2 * set->cap : 1024;
+		struct recorded *grown = realloc(set->items, cap * sizeof(*grown));
+		if (grown == NULL) {
+			set->no_memory = true;
+			return;
+		}
+		set->items = grown;
+		set->cap = cap;
+	}
+	struct recorded *r = &set->items[set->n++];
+	memset(r, 0, sizeof(*r));
+	memcpy(r->address, address, family == AF_INET ? 4 : 16);
+	snprintf(r->fqdn, sizeof(r->fqdn), "%s", p->fqdn);
+}
+
+static int cmp_recorded(const void *a, const void *b)
+{
+	return memcmp(((const struct recorded *)a)->address, ((const struct recorded *)b)->address,
+	              16);
+}
+
+/* Leases asked of the reader at a time. */
+#define RESYNC_PAGE 256
+
+/* Submits a resync's event, counting it in *n; false when the engine refused it. */
+static bool resync_submit(ddns_engine *e, struct ddns_lease_event *ev, enum ddns_lease_kind kind,
+                          uint64_t *n, int *rc)
+{
+	ev->kind = kind;
+	*rc = ddns_engine_submit(e, ev);
+	*n += *rc == DDNS_OK;
+	return *rc == DDNS_OK;
+}
+
+int ddns_engine_resync(ddns_engine *e, int family, bool force, ddns_lease_reader read, void *ctx,
+                       struct ddns_resync_report *report)
+{
+	memset(report, 0, sizeof(*report));
+	if (family != AF_INET && family != AF_INET6)
+		return DDNS_EINVAL;
+	/* The copy is taken before the first lease is read: a lease granted meanwhile is then
+	 * either in the database or recorded only in events queued after this point, never
+	 * recorded and missing from the database, which would withdraw a live name. */
+	struct recorded_set set = {.family = family};
+	pthread_mutex_lock(&e->published_lock);
+	ddns_published_foreach(e->published, copy_recorded, &set);
+	pthread_mutex_unlock(&e->published_lock);
+	int rc = set.no_memory ? DDNS_ENOMEM : DDNS_OK;
+	qsort(set.items, set.n, sizeof(*set.items), cmp_recorded);
+	report->recorded = set.n;
+
+	struct ddns_lease_event *page = malloc(RESYNC_PAGE * sizeof(*page));
+	if (page == NULL)
+		rc = DDNS_ENOMEM;
+	int n = 0;
+	while (rc == DDNS_OK && (n = read(ctx, page, RESYNC_PAGE)) > 0) {
+		for (int i = 0; i < n && rc == DDNS_OK; i++) {
+			struct ddns_lease_event *ev = &page[i];
+			struct recorded key;
+			memset(key.address, 0, sizeof(key.address));
+			memcpy(key.address, ev->address, family == AF_INET ? 4 : 16);
+			struct recorded *r =
+			    bsearch(&key, set.items, set.n, sizeof(*set.items), cmp_recorded);
+			char name[DDNS_NAME_MAX] = "";
+			const char *why;
+			if (ev->fqdn[0] != '\0' &&
+			    ddns_name_normalize(ev->fqdn, NAME_HOST, false, name, &why) != 0)
+				name[0] = '\0';
+			report->leases++;
+			if (r != NULL)
+				r->leased = true;
+			bool recorded = r != NULL && name[0] != '\0' && strcmp(r->fqdn, name) == 0;
+			if ((ev->fqdn[0] == '\0' && r == NULL) || (recorded && !force))
+				continue;
+			resync_submit(e, ev, force ? DDNS_LEASE_REPUBLISH : DDNS_LEASE_GRANTED,
+			              &report->published, &rc);
+		}
+	}
+	/* Withdraw nothing unless every lease was read: a partial view would remove live names. */
+	if (rc == DDNS_OK && n < 0)
+		rc = n;
+	for (size_t i = 0; i < set.n && rc == DDNS_OK; i++) {
+		if (set.items[i].leased)
+			continue;
+		struct ddns_lease_event ev = {.family = family, .id_type = DDNS_ID_NONE};
+		memcpy(ev.address, set.items[i].address, sizeof(ev.address));
+		snprintf(ev.fqdn, sizeof(ev.fqdn), "%s", set.items[i].fqdn);
+		resync_submit(e, &ev, DDNS_LEASE_GONE, &report->withdrawn, &rc);
+	}
+	free(page);
+	free(set.items);
+	if (rc == DDNS_OK)
+		log_info(DDNS_DIRECT_RESYNC,
+		         "resync%s: %llu leases read, %llu addresses recorded as published; %llu "
+		         "leases to publish, %llu names to withdraw",
+		         force ? " (force)" : "", (unsigned long long)report->leases,
+		         (unsigned long long)report->recorded,
+		         (unsigned long long)report->published,
+		         (unsigned long long)report->withdrawn);
+	else
+		log_error(DDNS_DIRECT_RESYNC_FAILED, "resync stopped after %llu leases: %s; %s",
+		          (unsigned long long)report->leases, ddns_strerror(rc),
+		          report->withdrawn == 0 ? "nothing was withdrawn"
+		                                 : "some names were withdrawn");
+	return rc;
 }
 
 /* Appends printf output to a bounded buffer, remembering whether it all fit. */

@@ -15,6 +15,7 @@
 #include <cc/command_interpreter.h>
 #include <cc/data.h>
 #include <hooks/hooks.h>
+#include <hooks/hooks_manager.h>
 #include <stats/stats_mgr.h>
 #include <dhcp/dhcp6.h>
 #include <dhcp/option6_client_fqdn.h>
@@ -170,29 +171,45 @@ void submit(const ddns_lease_event &ev, const isc::dhcp::Lease &lease)
 	}
 }
 
-void submit_lease4(const Lease4Ptr &lease, enum ddns_lease_kind kind, bool fwd, bool rev)
+bool lease_event(const Lease4 &lease, enum ddns_lease_kind kind, bool fwd, bool rev,
+                 ddns_lease_event &ev)
 {
-	if (!lease || engine == nullptr)
-		return;
-	ddns_lease_event ev;
-	fill_event(ev, *lease, AF_INET, kind, fwd, rev);
-	if (lease->client_id_ && !lease->client_id_->getClientId().empty())
-		copy_identity(ev, lease->client_id_->getClientId(), DDNS_ID_CLIENT_ID, -1);
-	else if (lease->hwaddr_)
-		copy_identity(ev, lease->hwaddr_->hwaddr_, DDNS_ID_HWADDR, lease->hwaddr_->htype_);
-	submit(ev, *lease);
+	fill_event(ev, lease, AF_INET, kind, fwd, rev);
+	if (lease.client_id_ && !lease.client_id_->getClientId().empty())
+		copy_identity(ev, lease.client_id_->getClientId(), DDNS_ID_CLIENT_ID, -1);
+	else if (lease.hwaddr_)
+		copy_identity(ev, lease.hwaddr_->hwaddr_, DDNS_ID_HWADDR, lease.hwaddr_->htype_);
+	return true;
 }
 
 // Only addresses (IA_NA) are published; delegated prefixes are not.
+bool lease_event(const Lease6 &lease, enum ddns_lease_kind kind, bool fwd, bool rev,
+                 ddns_lease_event &ev)
+{
+	if (lease.type_ != isc::dhcp::Lease::TYPE_NA)
+		return false;
+	fill_event(ev, lease, AF_INET6, kind, fwd, rev);
+	if (lease.duid_)
+		copy_identity(ev, lease.duid_->getDuid(), DDNS_ID_DUID, -1);
+	return true;
+}
+
+template <typename LeasePtr>
+void submit_lease(const LeasePtr &lease, enum ddns_lease_kind kind, bool fwd, bool rev)
+{
+	ddns_lease_event ev;
+	if (lease && engine != nullptr && lease_event(*lease, kind, fwd, rev, ev))
+		submit(ev, *lease);
+}
+
+void submit_lease4(const Lease4Ptr &lease, enum ddns_lease_kind kind, bool fwd, bool rev)
+{
+	submit_lease(lease, kind, fwd, rev);
+}
+
 void submit_lease6(const Lease6Ptr &lease, enum ddns_lease_kind kind, bool fwd, bool rev)
 {
-	if (!lease || engine == nullptr || lease->type_ != isc::dhcp::Lease::TYPE_NA)
-		return;
-	ddns_lease_event ev;
-	fill_event(ev, *lease, AF_INET6, kind, fwd, rev);
-	if (lease->duid_)
-		copy_identity(ev, lease->duid_->getDuid(), DDNS_ID_DUID, -1);
-	submit(ev, *lease);
+	submit_lease(lease, kind, fwd, rev);
 }
 
 bool context_flag(CalloutHandle &handle, const char *name, bool &value)
@@ -381,6 +398,123 @@ int rediscover_command(CalloutHandle &handle)
 	}
 }
 
+// ddns-direct-resync reads the lease database a page at a time with lease_cmds' lease4-get-page
+// or lease6-get-page, called in-process like any other command: that works with every lease
+// backend Kea has, and Debian's kea-dev cannot compile the lease manager's own headers.
+int server_family = 0; // AF_INET or AF_INET6 once the server is configured
+
+struct LeasePages {
+	int family;
+	std::string from;  // address of the last lease read, or "start"
+	std::string error; // why reading stopped, for the command's answer
+};
+
+const char *get_page_command(int family)
+{
+	return family == AF_INET ? "lease4-get-page" : "lease6-get-page";
+}
+
+isc::data::ConstElementPtr fetch_page(const LeasePages &pages, size_t limit)
+{
+	isc::data::ElementPtr args = isc::data::Element::createMap();
+	args->set("from", isc::data::Element::create(pages.from));
+	args->set("limit", isc::data::Element::create(static_cast<int64_t>(limit)));
+	const char *name = get_page_command(pages.family);
+	CalloutHandlePtr call = HooksManager::createCalloutHandle();
+	call->setArgument("command", isc::config::createCommand(name, args));
+	HooksManager::callCommandHandlers(name, *call);
+	isc::data::ConstElementPtr response;
+	call->getArgument("response", response);
+	return response;
+}
+
+// Turns one lease of a page into an event when it is in use; moves the page cursor past it.
+template <typename LeaseType>
+bool page_lease(LeasePages &pages, const isc::data::ConstElementPtr &element, ddns_lease_event &ev)
+{
+	auto lease = LeaseType::fromElement(element);
+	pages.from = lease->addr_.toText();
+	return lease->state_ == isc::dhcp::Lease::STATE_DEFAULT &&
+	       lease_event(*lease, DDNS_LEASE_GRANTED, true, true, ev);
+}
+
+int read_leases(void *ctx, ddns_lease_event *out, size_t max)
+{
+	LeasePages &pages = *static_cast<LeasePages *>(ctx);
+	const char *name = get_page_command(pages.family);
+	try {
+		size_t n = 0;
+		// A page of declined or reclaimed leases only yields nothing but is not the end.
+		while (n == 0) {
+			int rcode = 0;
+			isc::data::ConstElementPtr args =
+			    isc::config::parseAnswer(rcode, fetch_page(pages, max));
+			if (rcode == isc::config::CONTROL_RESULT_EMPTY)
+				return 0;
+			isc::data::ConstElementPtr leases = args ? args->get("leases") : args;
+			if (rcode != isc::config::CONTROL_RESULT_SUCCESS || !leases ||
+			    leases->getType() != isc::data::Element::list) {
+				pages.error =
+				    std::string(name) + " failed: " + (args ? args->str() : "");
+				return DDNS_EIO;
+			}
+			if (leases->empty())
+				return 0;
+			for (const auto &element : leases->listValue()) {
+				bool used = pages.family == AF_INET
+				                ? page_lease<Lease4>(pages, element, out[n])
+				                : page_lease<Lease6>(pages, element, out[n]);
+				n += used && n < max;
+			}
+		}
+		return static_cast<int>(n);
+	} catch (const std::exception &ex) {
+		pages.error = std::string(name) + " failed: " + ex.what();
+		return DDNS_EIO;
+	}
+}
+
+int resync_command(CalloutHandle &handle)
+{
+	try {
+		isc::data::ConstElementPtr command, args;
+		handle.getArgument("command", command);
+		isc::config::parseCommand(args, command);
+		isc::data::ConstElementPtr force =
+		    args ? args->get("force") : isc::data::ConstElementPtr();
+		if (force && force->getType() != isc::data::Element::boolean)
+			return answer(handle, 1, "'force' must be a boolean");
+		if (server_family == 0)
+			return answer(handle, 1, "the server is not configured yet");
+		const char *get_page = get_page_command(server_family);
+		if (!HooksManager::commandHandlersPresent(get_page))
+			return answer(handle, 1,
+			              std::string("ddns-direct-resync reads the leases with ") +
+			                  get_page + ": load libdhcp_lease_cmds.so as well");
+		LeasePages pages{server_family, "start", ""};
+		ddns_resync_report report;
+		int rc = ddns_engine_resync(engine, server_family, force && force->boolValue(),
+		                            read_leases, &pages, &report);
+		isc::data::ElementPtr counts = isc::data::Element::createMap();
+		counts->set("leases",
+		            isc::data::Element::create(static_cast<int64_t>(report.leases)));
+		counts->set("recorded",
+		            isc::data::Element::create(static_cast<int64_t>(report.recorded)));
+		counts->set("to-publish",
+		            isc::data::Element::create(static_cast<int64_t>(report.published)));
+		counts->set("to-withdraw",
+		            isc::data::Element::create(static_cast<int64_t>(report.withdrawn)));
+		if (rc != DDNS_OK)
+			return answer(handle, 1,
+			              "resync stopped: " +
+			                  (pages.error.empty() ? ddns_strerror(rc) : pages.error),
+			              counts);
+		return answer(handle, 0, "resync queued the differences", counts);
+	} catch (const std::exception &ex) {
+		return answer(handle, 1, ex.what());
+	}
+}
+
 } // namespace
 
 extern "C" {
@@ -414,6 +548,7 @@ __attribute__((visibility("default"))) int load(LibraryHandle &handle)
 		handle.registerCommandCallout("ddns-direct-status", status_command);
 		handle.registerCommandCallout("ddns-direct-flush", flush_command);
 		handle.registerCommandCallout("ddns-direct-rediscover", rediscover_command);
+		handle.registerCommandCallout("ddns-direct-resync", resync_command);
 		LOG_INFO(logger, "DDNS_DIRECT_LOADED")
 		    .arg("ddns-direct loaded: DNS updates are sent by this server, not by D2");
 		return 0;
@@ -436,11 +571,13 @@ __attribute__((visibility("default"))) int unload()
 // The server is configured: its IO service can now run the statistics timer.
 __attribute__((visibility("default"))) int dhcp4_srv_configured(CalloutHandle &handle)
 {
+	server_family = AF_INET;
 	return start_statistics(handle, "dhcp4_srv_configured");
 }
 
 __attribute__((visibility("default"))) int dhcp6_srv_configured(CalloutHandle &handle)
 {
+	server_family = AF_INET6;
 	return start_statistics(handle, "dhcp6_srv_configured");
 }
 

@@ -45,5 +45,8 @@ printf '%s' "$(cmd '{ "command": "ddns-direct-rediscover", "arguments": { "zone"
 printf '%s' "$(cmd '{ "command": "ddns-direct-rediscover" }')" | grep -q '"result": 0' || lab_fail "ddns-direct-rediscover failed"
 printf '%s' "$(cmd '{ "command": "ddns-direct-rediscover", "arguments": { "zone": "bad..zone" } }')" |
 	grep -q '"result": 1' || lab_fail "a bad zone name was not refused"
+nolc=$(cmd '{ "command": "ddns-direct-resync" }')
+printf '%s' "$nolc" | grep -q '"result": 1' && printf '%s' "$nolc" | grep -q 'libdhcp_lease_cmds.so' ||
+	lab_fail "ddns-direct-resync without lease_cmds did not say what is missing: $nolc"
 cmd '{ "command": "list-commands" }' | grep -q 'ddns-direct-status' || lab_fail "list-commands lacks ddns-direct-status"
 lab_log "PASS: statistics and the ddns-direct-* commands over Kea's control socket"

@@ -360,6 +360,94 @@ static void name_outside_the_zones_is_refused(void **state)
 	                   "zones this server may update"));
 }
 
+/* A mock lease database for ddns_engine_resync: hands out its leases one per read, so that the
+ * engine's paging is exercised, then fails or ends. */
+struct lease_db {
+	struct ddns_lease_event leases[8];
+	size_t n, next;
+	bool fail_at_end; /* the last read fails instead of ending */
+};
+
+static int read_db(void *ctx, struct ddns_lease_event *out, size_t max)
+{
+	struct lease_db *db = ctx;
+	if (db->next == db->n)
+		return db->fail_at_end ? DDNS_EIO : 0;
+	out[0] = db->leases[db->next++];
+	return 1;
+}
+
+static void resync(struct fixture *fx, struct lease_db *db, bool force, int want_rc,
+                   struct ddns_resync_report *r)
+{
+	assert_int_equal(ddns_engine_resync(fx->engine, AF_INET, force, read_db, db, r), want_rc);
+	assert_int_equal(ddns_engine_wait_idle(fx->engine, 5000), DDNS_OK);
+}
+
+/* Lease .21 is recorded and leased, .22 leased only, .23 recorded only: one publication and one
+ * withdrawal go out, and nothing for the lease already in step. */
+static void resync_publishes_the_missing_and_withdraws_the_gone(void **state)
+{
+	struct fixture *fx = *state;
+	submit(fx, lease(DDNS_LEASE_GRANTED, 21, "a.corp.example."));
+	submit(fx, lease(DDNS_LEASE_GRANTED, 23, "c.corp.example."));
+	size_t before = fake_dns_count(&fx->dns);
+	struct lease_db db = {.n = 2};
+	db.leases[0] = lease(DDNS_LEASE_GRANTED, 21, "A.corp.example");
+	db.leases[1] = lease(DDNS_LEASE_GRANTED, 22, "b.corp.example.");
+	struct ddns_resync_report r;
+	resync(fx, &db, false, DDNS_OK, &r);
+	assert_int_equal(r.leases, 2);
+	assert_int_equal(r.recorded, 2);
+	assert_int_equal(r.published, 1);
+	assert_int_equal(r.withdrawn, 1);
+	/* b: A then PTR; c: A and PTR removed. */
+	assert_int_equal(fake_dns_count(&fx->dns) - before, 4);
+	assert_update(&fx->dns, fake_dns_find(&fx->dns, "corp.example.", 2), "corp.example.",
+	              "b.corp.example. 0 ANY A \\# 0\n"
+	              "b.corp.example. 1200 IN A 10.1.0.22");
+	size_t gone = fake_dns_find(&fx->dns, "corp.example.", 3);
+	assert_update(&fx->dns, gone, "corp.example.", "c.corp.example. 0 NONE A 10.1.0.23");
+
+	/* In step now: a second resync sends nothing; force re-sends both leases. */
+	before = fake_dns_count(&fx->dns);
+	db.next = 0;
+	resync(fx, &db, false, DDNS_OK, &r);
+	assert_int_equal(r.published + r.withdrawn, 0);
+	assert_int_equal(fake_dns_count(&fx->dns), before);
+	db.next = 0;
+	resync(fx, &db, true, DDNS_OK, &r);
+	assert_int_equal(r.published, 2);
+	assert_int_equal(fake_dns_count(&fx->dns) - before, 4);
+	assert_true(logged(fx, "resync (force): 2 leases read"));
+}
+
+/* A reader that fails part way leaves every recorded name alone, leased or not. */
+static void resync_withdraws_nothing_after_a_read_failure(void **state)
+{
+	struct fixture *fx = *state;
+	submit(fx, lease(DDNS_LEASE_GRANTED, 24, "d.corp.example."));
+	size_t before = fake_dns_count(&fx->dns);
+	struct lease_db db = {.n = 0, .fail_at_end = true};
+	struct ddns_resync_report r;
+	resync(fx, &db, false, DDNS_EIO, &r);
+	assert_int_equal(r.withdrawn, 0);
+	assert_int_equal(fake_dns_count(&fx->dns), before);
+	assert_true(logged(fx, "resync stopped after 0 leases"));
+	assert_true(logged(fx, "nothing was withdrawn"));
+}
+
+/* A withdrawal whose address was renamed after the resync's copy removes nothing. */
+static void resync_withdrawal_of_a_renamed_address_is_left_alone(void **state)
+{
+	struct fixture *fx = *state;
+	submit(fx, lease(DDNS_LEASE_GRANTED, 25, "new.corp.example."));
+	size_t before = fake_dns_count(&fx->dns);
+	submit(fx, lease(DDNS_LEASE_GONE, 25, "old.corp.example."));
+	assert_int_equal(fake_dns_count(&fx->dns), before);
+	assert_true(logged(fx, "old.corp.example. is no longer recorded as published"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +472,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(excluded_zone_is_skipped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(unknown_zone_stays_pending, setup, teardown),
 	    cmocka_unit_test_setup_teardown(name_outside_the_zones_is_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(resync_publishes_the_missing_and_withdraws_the_gone,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(resync_withdraws_nothing_after_a_read_failure, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(resync_withdrawal_of_a_renamed_address_is_left_alone,
+	                                    setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
