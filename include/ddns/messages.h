@@ -20,6 +20,7 @@
 	  "a server gave a final prerequisite answer to a change")                                 \
 	X(DDNS_DIRECT_UPDATE_CONFLICT, "a name belongs to another client or a static entry")       \
 	X(DDNS_DIRECT_UPDATE_NOT_OURS, "a removal found the record held by another client")        \
+	X(DDNS_DIRECT_UPDATE_BATCH_SPLIT, "one UPDATE of several changes failed; each sent alone") \
 	X(DDNS_DIRECT_UPDATE_EXCLUDED, "a change was skipped: its zone has \"update\": false")     \
 	X(DDNS_DIRECT_UPDATE_NO_TARGET, "no zone or server could be found for a change; retried")  \
 	X(DDNS_DIRECT_UPDATE_GIVEN_UP, "a removal of a record never recorded as published failed") \

@@ -8,6 +8,7 @@
  * the zone, and the fresh lookup finds the right zone.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ struct ddns_locator {
 	pthread_mutex_t lock; /* guards the maps and counts; never held across network I/O */
 	uint64_t discoveries; /* zone discoveries made */
 	uint64_t hits;        /* names found in the cache */
+	atomic_uint_fast64_t generation; /* bumped whenever a domain entry comes or goes */
 	struct zone_entry *zones;
 	struct domain_entry *domains;
 };
@@ -96,6 +98,7 @@ static void prune(struct ddns_locator *loc, int64_t now, const char *zone)
 			struct domain_entry *dead = *d;
 			*d = dead->next;
 			free(dead);
+			atomic_fetch_add(&loc->generation, 1);
 		} else {
 			d = &(*d)->next;
 		}
@@ -133,6 +136,7 @@ static void remember_domain(struct ddns_locator *loc, const char *domain, const 
 	snprintf(d->zone, sizeof(d->zone), "%s", zone != NULL ? zone : "");
 	d->error = error;
 	d->expires = expires;
+	atomic_fetch_add(&loc->generation, 1);
 }
 
 static int64_t ttl_to_expiry(int64_t now, uint32_t ttl)
@@ -275,6 +279,11 @@ void ddns_locator_key(struct ddns_locator *loc, const char *owner, char *key)
 	const struct domain_entry *d = find_domain(loc, domain);
 	snprintf(key, DDNS_NAME_MAX, "%s", d != NULL && d->error == DDNS_OK ? d->zone : domain);
 	pthread_mutex_unlock(&loc->lock);
+}
+
+uint64_t ddns_locator_generation(struct ddns_locator *loc)
+{
+	return atomic_load(&loc->generation);
 }
 
 int ddns_locate_ptr_owner(struct ddns_locator *loc, const char *owner, char *out)

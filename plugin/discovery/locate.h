@@ -65,6 +65,10 @@ int ddns_locate_ptr_owner(struct ddns_locator *loc, const char *owner, char *out
  */
 void ddns_locator_key(struct ddns_locator *loc, const char *owner, char *key);
 
+/* A number that changes whenever a key given by ddns_locator_key may have changed, so that callers
+ * can keep keys until then. Thread: any. */
+uint64_t ddns_locator_generation(struct ddns_locator *loc);
+
 /* Forgets what is cached about zone (after NOTAUTH or NOTZONE from one of its targets). */
 void ddns_locator_invalidate(struct ddns_locator *loc, const char *zone);
 

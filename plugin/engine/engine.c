@@ -34,12 +34,22 @@ enum job_result { JOB_DONE, JOB_RETRY };
  * zone whose servers do not answer holds one sender while the others serve every other zone. */
 #define SENDERS 4
 
+/* Changes to one zone that wait together go out in one UPDATE message of at most this many: BIND
+ * applies a message with two journal syncs whatever it holds, so one change per message caps any
+ * updater near 1,000 changes/s, and 64 per message reach about 20 times that. */
+#define BATCH_MAX 64
+
 struct job {
 	struct job *prev, *next;    /* the owed list, in arrival order; running jobs stay in it */
-	struct job *qnext;          /* the ready or finished hand-off list */
+	struct job *qnext;          /* the ready or finished hand-off list (first job of a batch) */
+	struct job *bnext;          /* the rest of its batch: jobs sent in one message */
 	struct ddns_job_record rec; /* what to apply and how far it got; as kept on disk */
 	char origin[DDNS_NAME_MAX]; /* owner before any RFC 2317 rewrite: what orders changes */
-	char key[DDNS_NAME_MAX];    /* zone (or parent domain) that serialises it, while running */
+	uint64_t origin_hash;       /* of origin, and of rec.then.owner: for the dispatcher's */
+	uint64_t then_hash;         /* check that no earlier change to the name is owed */
+	char key[DDNS_NAME_MAX];    /* zone (or parent domain) that serialises it */
+	uint64_t key_generation;    /* locator generation key was computed in; 0: none yet */
+	int slot;                   /* index of its batch's key among the running ones */
 	bool running;               /* handed to a sender, result not yet collected */
 	enum job_result result;     /* the sender's verdict */
 	int step;                   /* the ddns_step to settle, or -1 (nothing to count) */
@@ -71,9 +81,14 @@ struct ddns_engine {
 	struct job *ready;                  /* jobs handed to senders; under lock */
 	struct job *finished;               /* jobs senders are done with; under lock */
 	bool senders_stop;                  /* under lock */
-	size_t n_running;                   /* jobs handed out and not collected; under lock */
-	struct ddns_durable *durable;       /* state-dir files; NULL until opened */
-	int64_t last_sync_ms; /* when the files were last forced to disk; worker only */
+	size_t n_running;                   /* batches handed out and not collected; under lock */
+	char running_key[SENDERS][DDNS_NAME_MAX]; /* the key of each batch out; worker only */
+	bool slot_used[SENDERS];                  /* which running_key entries are in use */
+	size_t n_owed;                            /* jobs in the owed list; worker only */
+	uint64_t *seen;    /* the dispatcher's set of name hashes owed earlier in the list */
+	size_t seen_slots; /* its size, a power of two over twice n_owed */
+	struct ddns_durable *durable; /* state-dir files; NULL until opened */
+	int64_t last_sync_ms;         /* when the files were last forced to disk; worker only */
 
 	pthread_mutex_t lock; /* guards the fields below */
 	pthread_cond_t idle;  /* broadcast when the worker finishes a round */
@@ -137,11 +152,16 @@ static void journal_published(ddns_engine *e, int family, const uint8_t *address
  * way: its writes are in the kernel; this bounds what a power cut can take). */
 #define SYNC_INTERVAL_MS 200
 
+/* Lease events the worker takes from the queue before it dispatches again. */
+#define EVENTS_PER_ROUND 256
+
 /* What the engine's observer of ddns_send_change needs to log and count an attempt. */
 struct send_ctx {
 	ddns_engine *engine;
-	const char *what;                 /* the change in words */
+	const char *what;                 /* the change (or the batch) in words */
 	const struct ddns_target_set *ts; /* where it went */
+	struct job *const *batch;         /* the jobs of a batch, each logged on success */
+	size_t n_batch;                   /* how many; 0 for a single change */
 };
 
 static void count_failure(ddns_engine *e, int error)
@@ -167,9 +187,16 @@ static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 	const struct ddns_target *t = a->target;
 	STAT_ADD(e, updates, 1);
 	if (a->error == DDNS_OK) {
-		log_info(DDNS_DIRECT_UPDATE_SUCCESS,
-		         "%s: zone %s, server %s (%s)%s: success in %ld ms", c->what, c->ts->zone,
-		         t->name, t->addr.text, a->info.tcp ? " over TCP" : "", a->ms);
+		char what[2 * DDNS_NAME_MAX + 64];
+		for (size_t i = 0; i < c->n_batch || (i == 0 && c->n_batch == 0); i++) {
+			if (c->n_batch > 0)
+				ddns_change_describe(&c->batch[i]->rec.change, what, sizeof(what));
+			log_info(DDNS_DIRECT_UPDATE_SUCCESS,
+			         "%s: zone %s, server %s (%s)%s: success in %ld ms%s",
+			         c->n_batch > 0 ? what : c->what, c->ts->zone, t->name,
+			         t->addr.text, a->info.tcp ? " over TCP" : "", a->ms,
+			         c->n_batch > 0 ? " (in one UPDATE with others)" : "");
+		}
 		if (c->ts->discovered)
 			ddns_locator_worked(e->locator, c->ts->zone, &t->addr);
 	} else if (a->final) {
@@ -218,26 +245,34 @@ static void settle(ddns_engine *e, struct job *job, enum ddns_step step, const c
  * to the next step of the sequence while the answers say so. Rediscovers once if the view of the
  * zone was stale. Thread: a sender; touches only the job, the locator and the counters.
  */
+/* A PTR's owner may be an RFC 2317 alias: the record then goes to its target. False when that
+ * cannot be checked now (logged). */
+static bool follow_ptr_alias(ddns_engine *e, struct job *job)
+{
+	if (job->rec.change.type != LDNS_RR_TYPE_PTR || job->rec.alias_checked)
+		return true;
+	char owner[DDNS_NAME_MAX], what[2 * DDNS_NAME_MAX + 64];
+	int rc = ddns_locate_ptr_owner(e->locator, job->rec.change.owner, owner);
+	if (rc != DDNS_OK) {
+		ddns_change_describe(&job->rec.change, what, sizeof(what));
+		log_warn(DDNS_DIRECT_CLASSLESS_CHECK_FAILED,
+		         "%s: cannot check for a classless delegation: %s", what,
+		         ddns_strerror(rc));
+		return false;
+	}
+	snprintf(job->rec.change.owner, sizeof(job->rec.change.owner), "%s", owner);
+	job->rec.alias_checked = true;
+	return true;
+}
+
 static enum job_result run_job(ddns_engine *e, struct job *job)
 {
 	struct ddns_target_set ts;
 	char what[2 * DDNS_NAME_MAX + 64];
 	bool fresh = false;
 	job->attempts++;
-
-	if (job->rec.change.type == LDNS_RR_TYPE_PTR && !job->rec.alias_checked) {
-		char owner[DDNS_NAME_MAX];
-		int rc = ddns_locate_ptr_owner(e->locator, job->rec.change.owner, owner);
-		if (rc != DDNS_OK) {
-			ddns_change_describe(&job->rec.change, what, sizeof(what));
-			log_warn(DDNS_DIRECT_CLASSLESS_CHECK_FAILED,
-			         "%s: cannot check for a classless delegation: %s", what,
-			         ddns_strerror(rc));
-			return JOB_RETRY;
-		}
-		snprintf(job->rec.change.owner, sizeof(job->rec.change.owner), "%s", owner);
-		job->rec.alias_checked = true;
-	}
+	if (!follow_ptr_alias(e, job))
+		return JOB_RETRY;
 	for (;;) {
 		ddns_change_describe(&job->rec.change, what, sizeof(what));
 		int rc = ddns_locate(e->locator, job->rec.change.owner, fresh, &ts);
@@ -254,7 +289,7 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 			         "%s: cannot find where to send it: %s", what, ddns_strerror(rc));
 			return JOB_RETRY;
 		}
-		struct send_ctx ctx = {e, what, &ts};
+		struct send_ctx ctx = {e, what, &ts, NULL, 0};
 		int answer;
 		enum ddns_send_result r = ddns_send_change(
 		    e->transport, e->timeout_ms, &ts, &job->rec.change, on_attempt, &ctx, &answer);
@@ -279,6 +314,87 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 	}
 }
 
+/*
+ * Sends n jobs of one zone (distinct names) in one UPDATE. If a server answered "no" to the
+ * message (a prerequisite of one name, a policy that refuses one name, a bad reply), each half is
+ * sent again on its own, down to single changes: every change gets its own answer in a few
+ * messages, and none waits for another's trouble. A server that says it is not authoritative
+ * sends every job on its own way (run_job rediscovers the zone once). Only silence, which says
+ * nothing of any name and which every message to that server would meet, sends the whole group to
+ * its next attempt. Thread: a sender.
+ */
+static void send_group(ddns_engine *e, struct job **group, size_t n,
+                       const struct ddns_target_set *ts)
+{
+	if (n == 1) {
+		group[0]->result = run_job(e, group[0]);
+		return;
+	}
+	const struct ddns_change *changes[BATCH_MAX];
+	for (size_t i = 0; i < n; i++)
+		changes[i] = &group[i]->rec.change;
+	char what[DDNS_NAME_MAX + 64];
+	snprintf(what, sizeof(what), "%zu changes (the first for %s)", n,
+	         group[0]->rec.change.owner);
+	struct send_ctx ctx = {e, what, ts, group, n};
+	int answer;
+	enum ddns_send_result r = ddns_send_changes(e->transport, e->timeout_ms, ts, changes, n,
+	                                            on_attempt, &ctx, &answer);
+	if (r == DDNS_SEND_STALE) {
+		for (size_t i = 0; i < n; i++)
+			group[i]->result = run_job(e, group[i]);
+		return;
+	}
+	if (r == DDNS_SEND_FINAL || (r == DDNS_SEND_FAILED && answer != DDNS_ETIMEOUT)) {
+		log_info(DDNS_DIRECT_UPDATE_BATCH_SPLIT,
+		         "%s: zone %s: %s (%s); the message is split in two", what, ts->zone,
+		         r == DDNS_SEND_FINAL ? "a prerequisite failed"
+		                              : "no server accepted the message",
+		         ddns_strerror(answer));
+		send_group(e, group, n / 2, ts);
+		send_group(e, group + n / 2, n - n / 2, ts);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct job *job = group[i];
+		job->attempts++;
+		job->result = r == DDNS_SEND_APPLIED ? JOB_DONE : JOB_RETRY;
+		if (r != DDNS_SEND_APPLIED)
+			continue;
+		job->step = (int)ddns_update_next(&job->rec.change, DDNS_OK);
+		if (job->step == DDNS_STEP_NEXT) {
+			job->rec.change.step++;
+			job->result = run_job(e, job);
+		}
+	}
+}
+
+/*
+ * Runs a batch (jobs of one key, distinct names): those in the zone of the first that can be
+ * located go out together (send_group); any other runs on its own. Thread: a sender.
+ */
+static void run_batch(ddns_engine *e, struct job *first)
+{
+	struct job *group[BATCH_MAX];
+	size_t n_group = 0;
+	struct ddns_target_set ts, other;
+	for (struct job *job = first; job != NULL; job = job->bnext) {
+		if (!follow_ptr_alias(e, job)) {
+			job->attempts++;
+			job->result = JOB_RETRY;
+			continue;
+		}
+		struct ddns_target_set *where = n_group == 0 ? &ts : &other;
+		if (ddns_locate(e->locator, job->rec.change.owner, false, where) != DDNS_OK ||
+		    (n_group > 0 && strcmp(other.zone, ts.zone) != 0))
+			job->result = run_job(e, job);
+		else
+			group[n_group++] = job;
+	}
+	if (n_group > 0)
+		send_group(e, group, n_group, &ts);
+}
+
 static int64_t retry_delay(const ddns_engine *e, int attempts)
 {
 	int64_t delay = e->retry_min_ms;
@@ -293,8 +409,30 @@ static int64_t retry_delay(const ddns_engine *e, int attempts)
 	return delay - delay * (r % 251) / 1000;
 }
 
+/* FNV-1a: the dispatcher compares names by these hashes. A collision can only make a job wait
+ * for an unrelated one, never overtake a change to its own name. */
+static uint64_t name_hash(const char *name)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return h != 0 ? h : 1;
+}
+
+/* Sets what the dispatcher keeps of a job that becomes owed. */
+static void owe(struct job *job, int64_t since_ms)
+{
+	job->since_ms = since_ms;
+	job->step = -1;
+	job->key_generation = 0;
+	snprintf(job->origin, sizeof(job->origin), "%s", job->rec.change.owner);
+	job->origin_hash = name_hash(job->origin);
+	job->then_hash = job->rec.has_then ? name_hash(job->rec.then.owner) : 0;
+}
+
 static void append_pending(ddns_engine *e, struct job *job)
 {
+	e->n_owed++;
 	job->next = NULL;
 	job->prev = e->pending_tail;
 	if (e->pending_tail != NULL)
@@ -306,6 +444,7 @@ static void append_pending(ddns_engine *e, struct job *job)
 
 static void remove_pending(ddns_engine *e, struct job *job)
 {
+	e->n_owed--;
 	if (job->prev != NULL)
 		job->prev->next = job->next;
 	else
@@ -316,40 +455,11 @@ static void remove_pending(ddns_engine *e, struct job *job)
 		e->pending_tail = job->prev;
 }
 
-/*
- * True when a change to owner arrived before job and is still owed (waiting or running), including
- * a reverse record that waits for its forward name.
- */
-static bool owner_waiting(const ddns_engine *e, const struct job *job, const char *owner)
-{
-	for (const struct job *j = e->pending; j != NULL && j != job; j = j->next)
-		if (strcmp(j->origin, owner) == 0 ||
-		    (j->rec.has_then && strcmp(j->rec.then.owner, owner) == 0))
-			return true;
-	return false;
-}
-
-/* The zone keys in use, at most one per sender: filled once per dispatch pass. */
-struct busy_keys {
-	const char *key[SENDERS];
-	size_t n;
-};
-
-static bool key_busy(const struct busy_keys *busy, const char *key)
-{
-	for (size_t i = 0; i < busy->n; i++)
-		if (strcmp(busy->key[i], key) == 0)
-			return true;
-	return false;
-}
-
 /* Owes a new change: it runs as soon as a sender is free and nothing before it holds its zone. */
 static void submit_job(ddns_engine *e, struct job *job)
 {
 	job->due_ms = 0;
-	job->since_ms = ddns_now_ms();
-	job->step = -1;
-	snprintf(job->origin, sizeof(job->origin), "%s", job->rec.change.owner);
+	owe(job, ddns_now_ms());
 	append_pending(e, job);
 }
 
@@ -377,9 +487,7 @@ static void finish_job(ddns_engine *e, struct job *job)
 	        DDNS_OK)
 		journal_failed(e, "a finished record change");
 	if (next != NULL) {
-		next->step = -1;
-		next->since_ms = job->since_ms;
-		snprintf(next->origin, sizeof(next->origin), "%s", next->rec.change.owner);
+		owe(next, job->since_ms);
 		/* Link next where job is, then drop job. */
 		next->prev = job->prev;
 		next->next = job->next;
@@ -398,7 +506,7 @@ static void finish_job(ddns_engine *e, struct job *job)
 }
 
 /* Takes a sender's verdict: settle and finish, or schedule the next attempt in place. */
-static void collect(ddns_engine *e, struct job *job)
+static void collect(ddns_engine *e, struct job *job, int64_t retry_at)
 {
 	char what[2 * DDNS_NAME_MAX + 64];
 	job->running = false;
@@ -414,7 +522,7 @@ static void collect(ddns_engine *e, struct job *job)
 		STAT_ADD(e, failed, 1);
 		finish_job(e, job);
 	} else {
-		job->due_ms = ddns_now_ms() + retry_delay(e, job->attempts);
+		job->due_ms = retry_at;
 		STAT_ADD(e, retries, 1);
 	}
 }
@@ -427,52 +535,141 @@ static void collect_finished(ddns_engine *e)
 	pthread_mutex_unlock(&e->lock);
 	while (done != NULL) {
 		struct job *next = done->qnext;
+		e->slot_used[done->slot] = false;
 		pthread_mutex_lock(&e->lock);
 		e->n_running--;
 		pthread_mutex_unlock(&e->lock);
-		collect(e, done);
+		/* What failed in one message retries in one message. */
+		int64_t retry_at = ddns_now_ms() + retry_delay(e, done->attempts);
+		for (struct job *job = done, *rest; job != NULL; job = rest) {
+			rest = job->bnext; /* collect may free the job */
+			collect(e, job, retry_at);
+		}
 		done = next;
 	}
 }
 
+/* The job's key, computed again only when the locator's view may have changed. */
+static const char *job_key(ddns_engine *e, struct job *job)
+{
+	uint64_t generation = ddns_locator_generation(e->locator) + 1;
+	if (job->key_generation != generation) {
+		ddns_locator_key(e->locator, job->rec.change.owner, job->key);
+		job->key_generation = generation;
+	}
+	return job->key;
+}
+
+static bool key_running(const ddns_engine *e, const char *key)
+{
+	for (size_t i = 0; i < SENDERS; i++)
+		if (e->slot_used[i] && strcmp(e->running_key[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* Adds h to the set of names owed earlier in this pass; returns whether it was there. */
+static bool seen_add(ddns_engine *e, uint64_t h)
+{
+	size_t mask = e->seen_slots - 1;
+	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+		if (e->seen[i] == h)
+			return true;
+		if (e->seen[i] == 0) {
+			e->seen[i] = h;
+			return false;
+		}
+	}
+}
+
+/* Empties the set, sized for every owed job's two names. False when out of memory. */
+static bool seen_reset(ddns_engine *e)
+{
+	size_t want = 64;
+	while (want < 4 * e->n_owed)
+		want *= 2;
+	if (want != e->seen_slots) {
+		uint64_t *grown = realloc(e->seen, want * sizeof(*grown));
+		if (grown == NULL)
+			return false;
+		e->seen = grown;
+		e->seen_slots = want;
+	}
+	memset(e->seen, 0, e->seen_slots * sizeof(*e->seen));
+	return true;
+}
+
+/* Batches being filled by one dispatch pass, one per free sender. */
+struct open_batch {
+	struct job *first, *last;
+	size_t n;
+	int slot;
+};
+
 /*
- * Hands every due job whose zone is free, and that waits for no earlier change, to a sender. The
- * zone check comes first because it is cheap: under load most owed jobs sit behind a busy zone,
- * and the owner check walks the list before the job.
+ * One pass over the owed list in arrival order: every due job whose zone has no batch out, and
+ * whose name has no earlier change owed, joins the batch of its zone, while free senders last;
+ * the batches then go to the senders. The pass ends early once every free sender has a full batch.
  */
 static void dispatch(ddns_engine *e)
 {
+	pthread_mutex_lock(&e->lock);
+	size_t free_senders = e->n_senders - e->n_running;
+	pthread_mutex_unlock(&e->lock);
+	if (free_senders == 0 || e->pending == NULL || atomic_load(&e->stopping) || !seen_reset(e))
+		return;
 	int64_t now = ddns_now_ms();
-	struct busy_keys busy = {.n = 0};
-	for (const struct job *j = e->pending; j != NULL && busy.n < SENDERS; j = j->next)
-		if (j->running)
-			busy.key[busy.n++] = j->key;
-	for (struct job *job = e->pending; job != NULL && !atomic_load(&e->stopping);
-	     job = job->next) {
-		pthread_mutex_lock(&e->lock);
-		bool full = e->n_running >= e->n_senders;
-		pthread_mutex_unlock(&e->lock);
-		if (full)
-			return;
-		if (job->running || job->due_ms > now)
+	struct open_batch open[SENDERS];
+	size_t n_open = 0, n_full = 0;
+	for (struct job *job = e->pending; job != NULL && n_full < free_senders; job = job->next) {
+		bool waits = seen_add(e, job->origin_hash);
+		if (job->then_hash != 0)
+			seen_add(e, job->then_hash);
+		if (waits || job->running || job->due_ms > now)
 			continue;
-		char key[DDNS_NAME_MAX];
-		ddns_locator_key(e->locator, job->rec.change.owner, key);
-		if (key_busy(&busy, key) || owner_waiting(e, job, job->origin))
+		const char *key = job_key(e, job);
+		if (key_running(e, key))
 			continue;
-		snprintf(job->key, sizeof(job->key), "%s", key);
-		busy.key[busy.n++] = job->key;
+		struct open_batch *b = NULL;
+		for (size_t i = 0; i < n_open && b == NULL; i++)
+			if (strcmp(open[i].first->key, key) == 0)
+				b = &open[i];
+		if (b == NULL && n_open < free_senders) {
+			b = &open[n_open++];
+			*b = (struct open_batch){.first = job, .n = 0};
+		}
+		if (b == NULL || b->n == BATCH_MAX)
+			continue;
+		if (b->n > 0)
+			b->last->bnext = job;
+		b->last = job;
+		job->bnext = NULL;
 		job->running = true;
-		pthread_mutex_lock(&e->lock);
-		e->n_running++;
-		job->qnext = NULL;
-		struct job **tail = &e->ready;
-		while (*tail != NULL)
-			tail = &(*tail)->qnext;
-		*tail = job;
-		pthread_cond_signal(&e->ready_cond);
-		pthread_mutex_unlock(&e->lock);
+		n_full += ++b->n == BATCH_MAX;
 	}
+	if (n_open == 0)
+		return;
+	for (size_t i = 0; i < n_open; i++) {
+		int slot = 0;
+		while (e->slot_used[slot])
+			slot++;
+		e->slot_used[slot] = true;
+		snprintf(e->running_key[slot], sizeof(e->running_key[slot]), "%s",
+		         open[i].first->key);
+		open[i].first->slot = slot;
+	}
+	pthread_mutex_lock(&e->lock);
+	struct job **tail = &e->ready;
+	while (*tail != NULL)
+		tail = &(*tail)->qnext;
+	for (size_t i = 0; i < n_open; i++) {
+		*tail = open[i].first;
+		tail = &open[i].first->qnext;
+	}
+	*tail = NULL;
+	e->n_running += n_open;
+	pthread_cond_broadcast(&e->ready_cond);
+	pthread_mutex_unlock(&e->lock);
 }
 
 static void *sender_main(void *arg)
@@ -484,13 +681,13 @@ static void *sender_main(void *arg)
 			pthread_cond_wait(&e->ready_cond, &e->lock);
 		if (e->senders_stop)
 			break;
-		struct job *job = e->ready;
-		e->ready = job->qnext;
+		struct job *first = e->ready;
+		e->ready = first->qnext;
 		pthread_mutex_unlock(&e->lock);
-		job->result = run_job(e, job);
+		run_batch(e, first);
 		pthread_mutex_lock(&e->lock);
-		job->qnext = e->finished;
-		e->finished = job;
+		first->qnext = e->finished;
+		e->finished = first;
 		pthread_mutex_unlock(&e->lock);
 		ddns_queue_wake(e->queue);
 		pthread_mutex_lock(&e->lock);
@@ -760,11 +957,15 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&e->lock);
 		e->working = true;
 		pthread_mutex_unlock(&e->lock);
-		if (rc == DDNS_OK) {
+		/* Events already waiting are taken in the same round, so that one dispatch pass
+		 * (a walk of the owed list) serves them all, in as few messages as their zones. */
+		for (size_t taken = 0; rc == DDNS_OK; rc = ddns_queue_pop(e->queue, &ev, &seq, 0)) {
 			handle_event(e, &ev, seq);
 			pthread_mutex_lock(&e->lock);
 			e->events_done++;
 			pthread_mutex_unlock(&e->lock);
+			if (++taken == EVENTS_PER_ROUND)
+				break;
 		}
 	}
 	return NULL;
@@ -797,9 +998,7 @@ static void load_job(void *ctx, const struct ddns_job_record *r)
 		return;
 	}
 	job->rec = *r;
-	job->since_ms = ddns_now_ms();
-	job->step = -1;
-	snprintf(job->origin, sizeof(job->origin), "%s", r->change.owner);
+	owe(job, ddns_now_ms());
 	append_pending(e, job);
 }
 
@@ -834,6 +1033,7 @@ static void release(ddns_engine *e)
 	ddns_published_free(e->published);
 	ddns_queue_free(e->queue);
 	ddns_config_free(e->cfg);
+	free(e->seen);
 	pthread_cond_destroy(&e->idle);
 	pthread_cond_destroy(&e->ready_cond);
 	pthread_mutex_destroy(&e->published_lock);

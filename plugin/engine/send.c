@@ -31,15 +31,15 @@ static void describe(struct ddns_send_attempt *a, const struct ddns_tsig_key *ke
 		snprintf(a->why, sizeof(a->why), "%s", ddns_strerror(a->error));
 }
 
-enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, int timeout_ms,
-                                       const struct ddns_target_set *ts,
-                                       const struct ddns_change *change,
-                                       ddns_send_observer observer, void *ctx, int *answer)
+enum ddns_send_result ddns_send_changes(const struct ddns_transport *transport, int timeout_ms,
+                                        const struct ddns_target_set *ts,
+                                        const struct ddns_change *const *changes, size_t n,
+                                        ddns_send_observer observer, void *ctx, int *answer)
 {
-	ldns_pkt *query = ddns_update_build(ts->zone, change);
+	ldns_pkt *query = ddns_update_build_batch(ts->zone, changes, n);
 	if (query == NULL) {
 		log_error(DDNS_DIRECT_OUT_OF_MEMORY,
-		          "%s: cannot build the UPDATE message (out of memory)", change->owner);
+		          "%s: cannot build the UPDATE message (out of memory)", changes[0]->owner);
 		return DDNS_SEND_FAILED;
 	}
 	enum ddns_send_result result = DDNS_SEND_FAILED;
@@ -67,4 +67,12 @@ enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, i
 	}
 	ldns_pkt_free(query);
 	return result == DDNS_SEND_FAILED && stale ? DDNS_SEND_STALE : result;
+}
+
+enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, int timeout_ms,
+                                       const struct ddns_target_set *ts,
+                                       const struct ddns_change *change,
+                                       ddns_send_observer observer, void *ctx, int *answer)
+{
+	return ddns_send_changes(transport, timeout_ms, ts, &change, 1, observer, ctx, answer);
 }

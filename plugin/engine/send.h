@@ -42,4 +42,11 @@ enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, i
                                        const struct ddns_change *change,
                                        ddns_send_observer observer, void *ctx, int *answer);
 
+/* As ddns_send_change for n changes in one message (see ddns_update_build_batch): APPLIED means
+ * all were applied, FINAL that the message was rejected whole on a prerequisite. */
+enum ddns_send_result ddns_send_changes(const struct ddns_transport *transport, int timeout_ms,
+                                        const struct ddns_target_set *ts,
+                                        const struct ddns_change *const *changes, size_t n,
+                                        ddns_send_observer observer, void *ctx, int *answer);
+
 #endif

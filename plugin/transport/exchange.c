@@ -129,6 +129,8 @@ int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr
 	if (ldns_pkt2wire(&wire, query, &wire_len) != LDNS_STATUS_OK)
 		return DDNS_ENOMEM;
 
+	/* RFC 1035's UDP limit: a larger message (several changes in one UPDATE) goes over TCP. */
+	info->tcp = wire_len > DDNS_UDP_MAX;
 	uint8_t *buf = malloc(DDNS_MSG_MAX);
 	if (buf == NULL) {
 		free(wire);

@@ -16,6 +16,9 @@
 /* Largest DNS message over TCP, and the reply buffer size every exchange uses. */
 #define DDNS_MSG_MAX 65535
 
+/* Largest query sent over UDP (RFC 1035, no EDNS in UPDATE). */
+#define DDNS_UDP_MAX 512
+
 struct ddns_transport {
 	/*
 	 * Sends query (qlen bytes) to server and waits up to timeout_ms for a reply whose ID equals

@@ -173,20 +173,28 @@ static bool is_forward(const struct ddns_change *c)
 	return c->type == LDNS_RR_TYPE_A || c->type == LDNS_RR_TYPE_AAAA;
 }
 
-ldns_pkt *ddns_update_build(const char *zone, const struct ddns_change *change)
+/* Appends change's message to m; each change's records keep their order. */
+static void append_change(struct msg *m, const struct ddns_change *change)
 {
-	struct msg m = {ldns_rr_list_new(), ldns_rr_list_new(), false};
-	ldns_rdf *zone_rdf = ldns_dname_new_frm_str(zone);
-	ldns_pkt *pkt = NULL;
-	m.failed = m.prereq == NULL || m.update == NULL || zone_rdf == NULL;
 	/* Only A, AAAA and PTR carry DHCIDs; anything else (the probe's TXT) is a plain replace. */
 	struct ddns_change c = *change;
 	if (!is_forward(&c) && c.type != LDNS_RR_TYPE_PTR)
 		c.mode = DDNS_NO_CHECK_WITHOUT_DHCID;
-	if (!m.failed && is_forward(&c))
-		forward_message(&m, &c);
-	else if (!m.failed)
-		reverse_message(&m, &c);
+	if (is_forward(&c))
+		forward_message(m, &c);
+	else
+		reverse_message(m, &c);
+}
+
+ldns_pkt *ddns_update_build_batch(const char *zone, const struct ddns_change *const *changes,
+                                  size_t n)
+{
+	struct msg m = {ldns_rr_list_new(), ldns_rr_list_new(), false};
+	ldns_rdf *zone_rdf = ldns_dname_new_frm_str(zone);
+	ldns_pkt *pkt = NULL;
+	m.failed = m.prereq == NULL || m.update == NULL || zone_rdf == NULL || n == 0;
+	for (size_t i = 0; i < n && !m.failed; i++)
+		append_change(&m, changes[i]);
 	if (!m.failed) {
 		/* Takes zone_rdf, copies the lists. */
 		pkt = ldns_update_pkt_new(zone_rdf, LDNS_RR_CLASS_IN, m.prereq, m.update, NULL);
@@ -198,6 +206,11 @@ ldns_pkt *ddns_update_build(const char *zone, const struct ddns_change *change)
 	ldns_rr_list_deep_free(m.prereq);
 	ldns_rr_list_deep_free(m.update);
 	return pkt;
+}
+
+ldns_pkt *ddns_update_build(const char *zone, const struct ddns_change *change)
+{
+	return ddns_update_build_batch(zone, &change, 1);
 }
 
 enum ddns_step ddns_update_next(const struct ddns_change *c, int answer)

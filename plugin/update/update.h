@@ -49,6 +49,15 @@ enum ddns_step {
  */
 ldns_pkt *ddns_update_build(const char *zone, const struct ddns_change *change);
 
+/*
+ * One message carrying message change->step of each of the n changes (n >= 1, all in zone, no two
+ * with the same owner): the prerequisite and update sections are those of the single messages,
+ * concatenated in order. RFC 2136 applies a message whole or not at all, so one failed
+ * prerequisite rejects every change in it. Returns a new packet (ldns_pkt_free) or NULL.
+ */
+ldns_pkt *ddns_update_build_batch(const char *zone, const struct ddns_change *const *changes,
+                                  size_t n);
+
 /* Interprets answer (DDNS_OK or a prerequisite error) to message change->step. */
 enum ddns_step ddns_update_next(const struct ddns_change *change, int answer);
 
