@@ -117,7 +117,7 @@ run() {
 	mkdir -p "$LAB_DIR/ns"
 	zone_file "$LAB_DIR/ns/corp.db" corp.example. ns1.corp.example. $NS
 	zone_file "$LAB_DIR/ns/rev.db" 1.10.in-addr.arpa. ns1.corp.example.
-	named_start ns $NS "key \"ddns-key\" { algorithm hmac-sha256; secret \"$SECRET\"; };
+	NAMED_QUIET=1 named_start ns $NS "key \"ddns-key\" { algorithm hmac-sha256; secret \"$SECRET\"; };
 statistics-channels { inet $NS port 8053 allow { any; }; };
 zone \"corp.example\" { type primary; file \"corp.db\"; allow-update { key ddns-key; }; };
 zone \"1.10.in-addr.arpa\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; };"
