@@ -48,10 +48,10 @@ struct job {
 	struct job *qnext;          /* the ready or finished hand-off list (first job of a batch) */
 	struct job *bnext;          /* the rest of its batch: jobs sent in one message */
 	struct ddns_job_record rec; /* what to apply and how far it got; as kept on disk */
-	char origin[DDNS_NAME_MAX]; /* owner before any RFC 2317 rewrite: what orders changes */
-	uint64_t origin_hash;       /* of origin, and of rec.then.owner: for the dispatcher's */
-	uint64_t then_hash;         /* check that no earlier change to the name is owed */
-	char key[DDNS_NAME_MAX];    /* zone (or parent domain) that serialises it */
+	uint64_t origin_hash;       /* of the owner before any RFC 2317 rewrite, which orders */
+	uint64_t then_hash;         /* changes, and of rec.then.owner (or 0): for the check */
+	                            /* that no earlier change to the name is owed */
+	uint64_t key;               /* hash of the zone (or parent domain) that serialises it */
 	uint64_t key_generation;    /* locator generation key was computed in; 0: none yet */
 	int slot;                   /* index of its batch's key among the running ones */
 	bool running;               /* handed to a sender, result not yet collected */
@@ -86,9 +86,10 @@ struct ddns_engine {
 	struct job *finished;               /* jobs senders are done with; under lock */
 	bool senders_stop;                  /* under lock */
 	size_t n_running;                   /* batches handed out and not collected; under lock */
-	char running_key[SENDERS][DDNS_NAME_MAX]; /* the key of each batch out; worker only */
-	bool slot_used[SENDERS];                  /* which running_key entries are in use */
-	size_t n_owed;                            /* jobs in the owed list; worker only */
+	uint64_t running_key[SENDERS];      /* the key of each batch out; worker only */
+	bool slot_used[SENDERS];            /* which running_key entries are in use */
+	size_t n_owed;                      /* jobs in the owed list; worker only */
+	bool backlogged;                    /* n_owed reached max-queue; worker only */
 	uint64_t *seen;    /* the dispatcher's set of name hashes owed earlier in the list */
 	size_t seen_slots; /* its size, a power of two over twice n_owed */
 	struct ddns_durable *durable; /* state-dir files; NULL until opened */
@@ -429,8 +430,7 @@ static void owe(struct job *job, int64_t since_ms)
 	job->since_ms = since_ms;
 	job->step = -1;
 	job->key_generation = 0;
-	snprintf(job->origin, sizeof(job->origin), "%s", job->rec.change.owner);
-	job->origin_hash = name_hash(job->origin);
+	job->origin_hash = name_hash(job->rec.change.owner);
 	job->then_hash = job->rec.has_then ? name_hash(job->rec.then.owner) : 0;
 }
 
@@ -553,21 +553,24 @@ static void collect_finished(ddns_engine *e)
 	}
 }
 
-/* The job's key, computed again only when the locator's view may have changed. */
-static const char *job_key(ddns_engine *e, struct job *job)
+/* The job's key, computed again only when the locator's view may have changed. Keys are compared
+ * by hash: a collision only serialises two zones, and batches are checked by zone when sent. */
+static uint64_t job_key(ddns_engine *e, struct job *job)
 {
 	uint64_t generation = ddns_locator_generation(e->locator) + 1;
 	if (job->key_generation != generation) {
-		ddns_locator_key(e->locator, job->rec.change.owner, job->key);
+		char key[DDNS_NAME_MAX];
+		ddns_locator_key(e->locator, job->rec.change.owner, key);
+		job->key = name_hash(key);
 		job->key_generation = generation;
 	}
 	return job->key;
 }
 
-static bool key_running(const ddns_engine *e, const char *key)
+static bool key_running(const ddns_engine *e, uint64_t key)
 {
 	for (size_t i = 0; i < SENDERS; i++)
-		if (e->slot_used[i] && strcmp(e->running_key[i], key) == 0)
+		if (e->slot_used[i] && e->running_key[i] == key)
 			return true;
 	return false;
 }
@@ -634,12 +637,12 @@ static void dispatch(ddns_engine *e)
 		if (waits || job->running ||
 		    (lingering && (n_open == 0 || job->due_ms > now + LINGER_MS)))
 			continue;
-		const char *key = job_key(e, job);
+		uint64_t key = job_key(e, job);
 		if (key_running(e, key))
 			continue;
 		struct open_batch *b = NULL;
 		for (size_t i = 0; i < n_open && b == NULL; i++)
-			if (strcmp(open[i].first->key, key) == 0)
+			if (open[i].first->key == key)
 				b = &open[i];
 		if (b == NULL && n_open < free_senders && !lingering) {
 			b = &open[n_open++];
@@ -661,8 +664,7 @@ static void dispatch(ddns_engine *e)
 		while (e->slot_used[slot])
 			slot++;
 		e->slot_used[slot] = true;
-		snprintf(e->running_key[slot], sizeof(e->running_key[slot]), "%s",
-		         open[i].first->key);
+		e->running_key[slot] = open[i].first->key;
 		open[i].first->slot = slot;
 	}
 	pthread_mutex_lock(&e->lock);
@@ -937,6 +939,23 @@ static void unspill_one(void *ctx, uint64_t seq, const struct ddns_lease_event *
 		          "next start");
 }
 
+/*
+ * True while the owed changes fill max-queue: the worker then takes no new events, so memory stays
+ * bounded however long DNS is down (each owed change takes about 1.3 KB). Logs each entry into
+ * that state. Thread: worker.
+ */
+static bool backlogged(ddns_engine *e)
+{
+	bool full = e->n_owed >= e->cfg->max_queue;
+	if (full && !e->backlogged)
+		log_warn(DDNS_DIRECT_BACKLOG,
+		         "%zu record changes owed (max-queue): new lease events wait on disk in %s "
+		         "until DNS takes some of them",
+		         e->n_owed, e->cfg->state_dir);
+	e->backlogged = full;
+	return full;
+}
+
 static void *worker_main(void *arg)
 {
 	ddns_engine *e = arg;
@@ -954,10 +973,18 @@ static void *worker_main(void *arg)
 
 		struct ddns_lease_event ev;
 		uint64_t seq = 0;
-		/* Events that waited on disk come back into memory as soon as memory is free. */
-		if (ddns_queue_length(e->queue) == 0)
-			ddns_durable_unspill(e->durable, e->cfg->max_queue, unspill_one, e);
-		int rc = ddns_queue_pop(e->queue, &ev, &seq, wake);
+		int rc;
+		if (backlogged(e)) {
+			/* Memory holds as many owed changes as max-queue allows: new events wait in
+			 * the queue, then on disk, until some changes are done. */
+			rc = ddns_queue_wait(e->queue, wake);
+		} else {
+			/* Events that waited on disk come back into memory as soon as it is free.
+			 */
+			if (ddns_queue_length(e->queue) == 0)
+				ddns_durable_unspill(e->durable, e->cfg->max_queue, unspill_one, e);
+			rc = ddns_queue_pop(e->queue, &ev, &seq, wake);
+		}
 		if (rc == DDNS_ESHUTDOWN)
 			break;
 		/* Nothing owed changed while waiting: only say the worker is busy again. */
@@ -971,7 +998,7 @@ static void *worker_main(void *arg)
 			pthread_mutex_lock(&e->lock);
 			e->events_done++;
 			pthread_mutex_unlock(&e->lock);
-			if (++taken == EVENTS_PER_ROUND)
+			if (++taken == EVENTS_PER_ROUND || backlogged(e))
 				break;
 		}
 	}

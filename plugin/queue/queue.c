@@ -117,6 +117,23 @@ int ddns_queue_pop(struct ddns_queue *q, struct ddns_lease_event *ev, uint64_t *
 	return rc;
 }
 
+int ddns_queue_wait(struct ddns_queue *q, int64_t deadline_ms)
+{
+	pthread_mutex_lock(&q->lock);
+	struct timespec ts = {deadline_ms / 1000, (deadline_ms % 1000) * 1000000};
+	/* A push signals too; only a wake, the close or the deadline ends the wait. */
+	while (!q->woken && !q->closed) {
+		if (deadline_ms < 0)
+			pthread_cond_wait(&q->cond, &q->lock);
+		else if (pthread_cond_timedwait(&q->cond, &q->lock, &ts) != 0)
+			break;
+	}
+	q->woken = false;
+	int rc = q->closed ? DDNS_ESHUTDOWN : DDNS_ETIMEOUT;
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}
+
 void ddns_queue_wake(struct ddns_queue *q)
 {
 	pthread_mutex_lock(&q->lock);

@@ -245,6 +245,26 @@ static void event_written_but_never_handled_is_replayed(void **state)
 	ddns_engine_free(e);
 }
 
+/* Asserts that the records added by the queries so far are <prefix>1.corp.example. up to
+ * <prefix>n, each once and in that order, one or several to a message. */
+static void assert_added_in_order(struct fixture *fx, const char *prefix, unsigned n)
+{
+	unsigned next = 1;
+	for (size_t q = 0; q < fake_dns_count(&fx->dns); q++) {
+		const ldns_rr_list *update = ldns_pkt_authority(fx->dns.queries[q]);
+		for (size_t j = 0; j < ldns_rr_list_rr_count(update); j++) {
+			const ldns_rr *rr = ldns_rr_list_rr(update, j);
+			if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
+				continue;
+			char want[64], *got = ldns_rdf2str(ldns_rr_owner(rr));
+			snprintf(want, sizeof(want), "%s%u.corp.example.", prefix, next++);
+			assert_string_equal(got, want);
+			free(got);
+		}
+	}
+	assert_int_equal(next, n + 1);
+}
+
 /* Beyond max-queue, events wait on disk and come back in order. With max-queue 1 the submitting
  * thread soon outpaces the worker; the test submits until that has happened (a bounded number). */
 static void events_beyond_max_queue_wait_on_disk(void **state)
@@ -272,21 +292,37 @@ static void events_beyond_max_queue_wait_on_disk(void **state)
 	ddns_engine_get_stats(e, &st);
 	assert_int_equal(st.dropped, 0);
 	assert_int_equal(st.succeeded, n);
-	/* Every name once, in the order submitted, one or several to a message. */
-	unsigned next = 1;
-	for (size_t q = 0; q < fake_dns_count(&fx->dns); q++) {
-		const ldns_rr_list *update = ldns_pkt_authority(fx->dns.queries[q]);
-		for (size_t j = 0; j < ldns_rr_list_rr_count(update); j++) {
-			const ldns_rr *rr = ldns_rr_list_rr(update, j);
-			if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
-				continue;
-			char want[64], *got = ldns_rdf2str(ldns_rr_owner(rr));
-			snprintf(want, sizeof(want), "h%u.corp.example.", next++);
-			assert_string_equal(got, want);
-			free(got);
-		}
+	assert_added_in_order(fx, "h", n);
+	ddns_engine_free(e);
+}
+
+/* With max-queue changes owed (a slow server), the worker takes no more events: they wait in the
+ * queue and on disk, and are all published, in order, once the server answers. */
+static void owed_changes_at_max_queue_hold_new_events_back(void **state)
+{
+	struct fixture *fx = *state;
+	snprintf(fx->params, sizeof(fx->params),
+	         "{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\", \"reverse\": false,"
+	         "  \"conflict-resolution\": \"no-check-without-dhcid\", \"max-queue\": 2,"
+	         "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] } ] }",
+	         fx->dir);
+	for (int i = 0; i < 3; i++)
+		fake_dns_push(&fx->dns, (struct fake_reply){.delay_ms = 100});
+	ddns_engine *e = start(fx, 10);
+	for (uint8_t n = 1; n <= 8; n++) {
+		char name[32];
+		snprintf(name, sizeof(name), "q%u.corp.example.", n);
+		struct ddns_lease_event ev = grant(n, name);
+		assert_int_equal(ddns_engine_submit(e, &ev), DDNS_OK);
 	}
-	assert_int_equal(next, n + 1);
+	assert_int_equal(ddns_engine_wait_idle(e, 10000), DDNS_OK);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(e, &st);
+	assert_int_equal(st.succeeded, 8);
+	assert_int_equal(st.dropped, 0);
+	assert_true(st.spilled > 0);
+	assert_non_null(strstr(fx->log, "record changes owed (max-queue): new lease events wait"));
+	assert_added_in_order(fx, "q", 8);
 	ddns_engine_free(e);
 }
 
@@ -342,6 +378,8 @@ int main(void)
 	                                    setup, teardown),
 	    cmocka_unit_test(zeros_are_damage_not_records),
 	    cmocka_unit_test_setup_teardown(events_beyond_max_queue_wait_on_disk, setup, teardown),
+	    cmocka_unit_test_setup_teardown(owed_changes_at_max_queue_hold_new_events_back, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
