@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include <asiolink/interval_timer.h>
@@ -377,16 +378,27 @@ int flush_command(CalloutHandle &handle)
 	return answer(handle, 0, "every change waiting for a retry is due now");
 }
 
+// The command's optional argument name (null when absent); throws, naming it, when it is not of
+// the type the command takes.
+isc::data::ConstElementPtr command_argument(CalloutHandle &handle, const char *name,
+                                            isc::data::Element::types type)
+{
+	isc::data::ConstElementPtr command, args;
+	handle.getArgument("command", command);
+	isc::config::parseCommand(args, command);
+	isc::data::ConstElementPtr value = args ? args->get(name) : isc::data::ConstElementPtr();
+	if (value && value->getType() != type)
+		throw std::invalid_argument(
+		    std::string("'") + name + "' must be a" +
+		    (type == isc::data::Element::string ? " string" : " boolean"));
+	return value;
+}
+
 int rediscover_command(CalloutHandle &handle)
 {
 	try {
-		isc::data::ConstElementPtr command, args;
-		handle.getArgument("command", command);
-		isc::config::parseCommand(args, command);
 		isc::data::ConstElementPtr zone =
-		    args ? args->get("zone") : isc::data::ConstElementPtr();
-		if (zone && zone->getType() != isc::data::Element::string)
-			return answer(handle, 1, "'zone' must be a string");
+		    command_argument(handle, "zone", isc::data::Element::string);
 		std::string name = zone ? zone->stringValue() : std::string();
 		if (ddns_engine_rediscover(engine, zone ? name.c_str() : nullptr) != DDNS_OK)
 			return answer(handle, 1, "'" + name + "' is not a valid zone name");
@@ -477,13 +489,8 @@ int read_leases(void *ctx, ddns_lease_event *out, size_t max)
 int resync_command(CalloutHandle &handle)
 {
 	try {
-		isc::data::ConstElementPtr command, args;
-		handle.getArgument("command", command);
-		isc::config::parseCommand(args, command);
 		isc::data::ConstElementPtr force =
-		    args ? args->get("force") : isc::data::ConstElementPtr();
-		if (force && force->getType() != isc::data::Element::boolean)
-			return answer(handle, 1, "'force' must be a boolean");
+		    command_argument(handle, "force", isc::data::Element::boolean);
 		if (server_family == 0)
 			return answer(handle, 1, "the server is not configured yet");
 		const char *get_page = get_page_command(server_family);

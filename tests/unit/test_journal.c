@@ -245,6 +245,16 @@ static void event_written_but_never_handled_is_replayed(void **state)
 	ddns_engine_free(e);
 }
 
+/* Parameters for forward records only, without DHCID, and a max-queue of max_queue. */
+static void forward_only(struct fixture *fx, unsigned max_queue)
+{
+	snprintf(fx->params, sizeof(fx->params),
+	         "{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\", \"reverse\": false,"
+	         "  \"conflict-resolution\": \"no-check-without-dhcid\", \"max-queue\": %u,"
+	         "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] } ] }",
+	         fx->dir, max_queue);
+}
+
 /* Asserts that the records added by the queries so far are <prefix>1.corp.example. up to
  * <prefix>n, each once and in that order, one or several to a message. */
 static void assert_added_in_order(struct fixture *fx, const char *prefix, unsigned n)
@@ -270,11 +280,7 @@ static void assert_added_in_order(struct fixture *fx, const char *prefix, unsign
 static void events_beyond_max_queue_wait_on_disk(void **state)
 {
 	struct fixture *fx = *state;
-	snprintf(fx->params, sizeof(fx->params),
-	         "{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\", \"reverse\": false,"
-	         "  \"conflict-resolution\": \"no-check-without-dhcid\", \"max-queue\": 1,"
-	         "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] } ] }",
-	         fx->dir);
+	forward_only(fx, 1);
 	ddns_engine *e = start(fx, 10);
 	struct ddns_engine_stats st = {0};
 	unsigned n = 0;
@@ -301,11 +307,7 @@ static void events_beyond_max_queue_wait_on_disk(void **state)
 static void owed_changes_at_max_queue_hold_new_events_back(void **state)
 {
 	struct fixture *fx = *state;
-	snprintf(fx->params, sizeof(fx->params),
-	         "{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\", \"reverse\": false,"
-	         "  \"conflict-resolution\": \"no-check-without-dhcid\", \"max-queue\": 2,"
-	         "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] } ] }",
-	         fx->dir);
+	forward_only(fx, 2);
 	for (int i = 0; i < 3; i++)
 		fake_dns_push(&fx->dns, (struct fake_reply){.delay_ms = 100});
 	ddns_engine *e = start(fx, 10);
