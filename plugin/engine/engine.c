@@ -459,7 +459,8 @@ static void remove_pending(ddns_engine *e, struct job *job)
 		e->pending_tail = job->prev;
 }
 
-/* Owes a new change: it runs as soon as a sender is free and nothing before it holds its zone. */
+/* Owes a new change: after LINGER_MS, or sooner in a batch another change to its zone opens, it
+ * goes out once a sender is free and nothing before it holds its zone or its name. */
 static void submit_job(ddns_engine *e, struct job *job)
 {
 	owe(job, ddns_now_ms());
@@ -610,7 +611,6 @@ static bool seen_reset(ddns_engine *e)
 struct open_batch {
 	struct job *first, *last;
 	size_t n;
-	int slot;
 };
 
 /*
