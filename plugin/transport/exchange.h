@@ -3,6 +3,7 @@
  * One DNS request and its reply, done right: a random ID, TSIG signing when a key is given, UDP
  * first with TCP when the reply is truncated or UDP times out, and a reply accepted only if it
  * matches the request (ID, opcode, question) and, for a signed request, carries a valid TSIG.
+ * A request over 512 bytes (several changes in one UPDATE) goes over TCP from the start.
  * RCODEs are mapped to ddns_error_t here and nowhere else.
  */
 #ifndef DDNS_EXCHANGE_H
