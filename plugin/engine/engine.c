@@ -90,6 +90,7 @@ struct ddns_engine {
 	bool slot_used[SENDERS];            /* which running_key entries are in use */
 	size_t n_owed;                      /* jobs in the owed list; worker only */
 	bool backlogged;                    /* n_owed reached max-queue; worker only */
+	int64_t dispatched_ms;              /* when the last dispatch pass began; worker only */
 	uint64_t *seen;    /* the dispatcher's set of name hashes owed earlier in the list */
 	size_t seen_slots; /* its size, a power of two over twice n_owed */
 	struct ddns_durable *durable; /* state-dir files; NULL until opened */
@@ -620,12 +621,13 @@ struct open_batch {
  */
 static void dispatch(ddns_engine *e)
 {
+	int64_t now = ddns_now_ms();
+	e->dispatched_ms = now;
 	pthread_mutex_lock(&e->lock);
 	size_t free_senders = e->n_senders - e->n_running;
 	pthread_mutex_unlock(&e->lock);
 	if (free_senders == 0 || e->pending == NULL || atomic_load(&e->stopping) || !seen_reset(e))
 		return;
-	int64_t now = ddns_now_ms();
 	struct open_batch open[SENDERS];
 	size_t n_open = 0, n_full = 0;
 	for (struct job *job = e->pending; job != NULL && n_full < free_senders; job = job->next) {
@@ -908,6 +910,9 @@ static int64_t publish_state(ddns_engine *e)
 {
 	size_t n = 0;
 	int64_t next_due = -1, wake = -1, now = ddns_now_ms(), oldest = now;
+	/* A job that fell due after the last dispatch pass (a linger or a retry that ran out while
+	 * the files were synced) wakes the worker at once: no one else would. */
+	int64_t seen_at = e->dispatched_ms;
 	for (const struct job *j = e->pending; j != NULL; j = j->next) {
 		n++;
 		if (j->since_ms < oldest)
@@ -917,7 +922,7 @@ static int64_t publish_state(ddns_engine *e)
 		if (next_due < 0 || j->due_ms < next_due)
 			next_due = j->due_ms;
 		/* A due job that did not go out waits for a sender or its zone: they wake us. */
-		if (j->due_ms > now && (wake < 0 || j->due_ms < wake))
+		if (j->due_ms > seen_at && (wake < 0 || j->due_ms < wake))
 			wake = j->due_ms;
 	}
 	pthread_mutex_lock(&e->lock);
