@@ -28,7 +28,9 @@
 #include "util/latency.h"
 #include "util/log.h"
 
-enum job_result { JOB_DONE, JOB_RETRY };
+/* A sender's verdict: settled, to be retried later, or due now for the next message of its
+ * sequence (which then goes out with the other changes due to the zone). */
+enum job_result { JOB_DONE, JOB_RETRY, JOB_NEXT };
 
 /* Sender threads: updates to different zones go out concurrently, one zone at a time each, so a
  * zone whose servers do not answer holds one sender while the others serve every other zone. */
@@ -370,7 +372,7 @@ static void send_group(ddns_engine *e, struct job **group, size_t n,
 		job->step = (int)ddns_update_next(&job->rec.change, DDNS_OK);
 		if (job->step == DDNS_STEP_NEXT) {
 			job->rec.change.step++;
-			job->result = run_job(e, job);
+			job->result = JOB_NEXT;
 		}
 	}
 }
@@ -521,6 +523,8 @@ static void collect(ddns_engine *e, struct job *job, int64_t retry_at)
 		if (job->step >= 0)
 			settle(e, job, (enum ddns_step)job->step, what);
 		finish_job(e, job);
+	} else if (job->result == JOB_NEXT) {
+		job->due_ms = 0;
 	} else if (job->rec.best_effort) {
 		log_warn(DDNS_DIRECT_UPDATE_GIVEN_UP,
 		         "%s: given up, the plugin had no record of publishing it",

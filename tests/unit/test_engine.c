@@ -527,6 +527,45 @@ static void changes_that_wait_together_go_in_one_message(void **state)
 	assert_true(logged(fx, "add A b1.corp.example. 10.1.0.102: zone corp.example., server"));
 }
 
+/* Two-message sequences stay batched: both removals' first messages go in one UPDATE, and both
+ * DHCID removals in the next. */
+static void removal_sequences_go_together(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_lease_event ev[2];
+	for (uint8_t i = 0; i < 2; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "r%u.corp.example.", i);
+		ev[i] = lease(DDNS_LEASE_GRANTED, (uint8_t)(110 + i), name);
+		ev[i].reverse = false;
+		ev[i].id_type = DDNS_ID_CLIENT_ID;
+		ev[i].id_len = 2;
+		ev[i].id[0] = 7;
+		ev[i].id[1] = i;
+	}
+	for (int kind = 0; kind < 2; kind++) {
+		for (size_t i = 0; i < 2; i++) {
+			ev[i].kind = kind == 0 ? DDNS_LEASE_GRANTED : DDNS_LEASE_EXPIRED;
+			assert_int_equal(ddns_engine_submit(fx->engine, &ev[i]), DDNS_OK);
+		}
+		assert_int_equal(ddns_engine_wait_idle(fx->engine, 5000), DDNS_OK);
+	}
+	/* One message for both additions, then two for both removals. */
+	assert_int_equal(fake_dns_count(&fx->dns), 3);
+	assert_int_equal(records_in(fx, 1, "r0.corp.example.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_NONE),
+	                 1);
+	assert_int_equal(records_in(fx, 1, "r1.corp.example.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_NONE),
+	                 1);
+	assert_int_equal(
+	    records_in(fx, 2, "r0.corp.example.", LDNS_RR_TYPE_DHCID, LDNS_RR_CLASS_ANY), 1);
+	assert_int_equal(
+	    records_in(fx, 2, "r1.corp.example.", LDNS_RR_TYPE_DHCID, LDNS_RR_CLASS_ANY), 1);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->engine, &st);
+	assert_int_equal(st.succeeded, 4);
+	assert_int_equal(st.retries, 0);
+}
+
 /* A policy that refuses one name refuses the whole message: each change then goes alone, and
  * only the refused one would wait for a retry. */
 static void a_refused_batch_is_sent_name_by_name(void **state)
@@ -592,6 +631,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(changes_that_wait_together_go_in_one_message, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(a_refused_batch_is_sent_name_by_name, setup, teardown),
+	    cmocka_unit_test_setup_teardown(removal_sequences_go_together, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_silent_server_retries_the_batch_whole, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(resync_publishes_the_missing_and_withdraws_the_gone,
