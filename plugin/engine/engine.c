@@ -163,6 +163,9 @@ static void journal_published(ddns_engine *e, int family, const uint8_t *address
 /* Lease events the worker takes from the queue before it dispatches again. */
 #define EVENTS_PER_ROUND 256
 
+/* After a round of events, how long the worker lets more gather before it takes them. */
+#define GATHER_MS 5
+
 /* What the engine's observer of ddns_send_change needs to log and count an attempt. */
 struct send_ctx {
 	ddns_engine *engine;
@@ -968,6 +971,7 @@ static bool backlogged(ddns_engine *e)
 static void *worker_main(void *arg)
 {
 	ddns_engine *e = arg;
+	bool took_events = false; /* the last round took events, and not a full round's worth */
 	while (!atomic_load(&e->stopping)) {
 		collect_finished(e);
 		if (atomic_exchange(&e->flush, false))
@@ -986,8 +990,21 @@ static void *worker_main(void *arg)
 		if (backlogged(e)) {
 			/* Memory holds as many owed changes as max-queue allows: new events wait in
 			 * the queue, then on disk, until some changes are done. */
-			rc = ddns_queue_wait(e->queue, wake);
+			if (ddns_queue_wait(e->queue, wake) == DDNS_ESHUTDOWN)
+				break;
+			rc = DDNS_ETIMEOUT;
 		} else {
+			/* After a round that took events, more gather for a moment: Kea's threads
+			 * then do not wake the worker for each one, and one pass serves them all.
+			 * A sender that finishes ends the pause (its work is collected first). */
+			if (took_events) {
+				int64_t until = ddns_now_ms() + GATHER_MS;
+				took_events = false;
+				if (ddns_queue_wait(e->queue,
+				                    wake >= 0 && wake < until ? wake : until) !=
+				    DDNS_ETIMEOUT)
+					continue;
+			}
 			/* Events that waited on disk come back into memory as soon as it is free.
 			 */
 			if (ddns_queue_length(e->queue) == 0)
@@ -1007,6 +1024,7 @@ static void *worker_main(void *arg)
 			pthread_mutex_lock(&e->lock);
 			e->events_done++;
 			pthread_mutex_unlock(&e->lock);
+			took_events = taken < EVENTS_PER_ROUND - 1;
 			if (++taken == EVENTS_PER_ROUND || backlogged(e))
 				break;
 		}

@@ -21,6 +21,7 @@ struct ddns_queue {
 	size_t length;       /* events in the list */
 	bool closed;         /* no more pushes */
 	bool woken;          /* a wake-up not yet consumed */
+	bool want_events;    /* the consumer waits in pop: a push must signal it */
 };
 
 int64_t ddns_now_ms(void)
@@ -79,7 +80,10 @@ int ddns_queue_push(struct ddns_queue *q, const struct ddns_lease_event *ev, uin
 		q->head = n;
 	q->tail = n;
 	q->length++;
-	pthread_cond_signal(&q->cond);
+	/* Only a consumer waiting for events is signalled: waking one that gathers costs the
+	 * producer (a Kea packet thread) a futex call and, often, the rest of its time slice. */
+	if (q->want_events)
+		pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->lock);
 	return DDNS_OK;
 }
@@ -90,6 +94,7 @@ int ddns_queue_pop(struct ddns_queue *q, struct ddns_lease_event *ev, uint64_t *
 	int rc = DDNS_OK;
 	pthread_mutex_lock(&q->lock);
 	while (q->head == NULL && !q->closed && !q->woken) {
+		q->want_events = true;
 		if (deadline_ms < 0) {
 			pthread_cond_wait(&q->cond, &q->lock);
 			continue;
@@ -98,6 +103,7 @@ int ddns_queue_pop(struct ddns_queue *q, struct ddns_lease_event *ev, uint64_t *
 		if (pthread_cond_timedwait(&q->cond, &q->lock, &ts) != 0 && q->head == NULL)
 			break;
 	}
+	q->want_events = false;
 	q->woken = false;
 	struct node *n = q->head;
 	if (n != NULL) {
@@ -128,8 +134,8 @@ int ddns_queue_wait(struct ddns_queue *q, int64_t deadline_ms)
 		else if (pthread_cond_timedwait(&q->cond, &q->lock, &ts) != 0)
 			break;
 	}
+	int rc = q->closed ? DDNS_ESHUTDOWN : q->woken ? DDNS_OK : DDNS_ETIMEOUT;
 	q->woken = false;
-	int rc = q->closed ? DDNS_ESHUTDOWN : DDNS_ETIMEOUT;
 	pthread_mutex_unlock(&q->lock);
 	return rc;
 }

@@ -34,7 +34,8 @@ int ddns_queue_pop(struct ddns_queue *q, struct ddns_lease_event *ev, uint64_t *
                    int64_t deadline_ms);
 
 /* Waits, without taking an event, until ddns_queue_wake, the close, or deadline_ms (as for pop).
- * Returns DDNS_ESHUTDOWN once closed, else DDNS_ETIMEOUT. Thread: the single consumer. */
+ * Returns DDNS_OK when woken, DDNS_ESHUTDOWN once closed, DDNS_ETIMEOUT at the deadline. Pushes
+ * do not end the wait, nor signal anyone meanwhile. Thread: the single consumer. */
 int ddns_queue_wait(struct ddns_queue *q, int64_t deadline_ms);
 
 /* Wakes the consumer without an event (for example to recheck its state). Thread: any. */
