@@ -94,7 +94,7 @@ struct ddns_engine {
 	bool backlogged;                    /* n_owed reached max-queue; worker only */
 	int64_t dispatched_ms;              /* when the last dispatch pass began; worker only */
 	uint64_t *seen;    /* the dispatcher's set of name hashes owed earlier in the list */
-	size_t seen_slots; /* its size, a power of two over twice n_owed */
+	size_t seen_slots; /* its size: a power of two, at least 4 * n_owed (two names a job) */
 	struct ddns_durable *durable; /* state-dir files; NULL until opened */
 	int64_t last_sync_ms;         /* when the files were last forced to disk; worker only */
 
@@ -198,8 +198,10 @@ static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 	const struct ddns_target *t = a->target;
 	STAT_ADD(e, updates, 1);
 	if (a->error == DDNS_OK) {
+		/* One line per change, a batch's as a single change's. */
+		size_t lines = c->n_batch > 0 ? c->n_batch : 1;
 		char what[2 * DDNS_NAME_MAX + 64];
-		for (size_t i = 0; i < c->n_batch || (i == 0 && c->n_batch == 0); i++) {
+		for (size_t i = 0; i < lines; i++) {
 			if (c->n_batch > 0)
 				ddns_change_describe(&c->batch[i]->rec.change, what, sizeof(what));
 			log_info(DDNS_DIRECT_UPDATE_SUCCESS,
@@ -251,11 +253,6 @@ static void settle(ddns_engine *e, struct job *job, enum ddns_step step, const c
 	}
 }
 
-/*
- * Runs the job's change from its current step: locates the zone and targets, sends, and goes on
- * to the next step of the sequence while the answers say so. Rediscovers once if the view of the
- * zone was stale. Thread: a sender; touches only the job, the locator and the counters.
- */
 /* A PTR's owner may be an RFC 2317 alias: the record then goes to its target. False when that
  * cannot be checked now (logged). */
 static bool follow_ptr_alias(ddns_engine *e, struct job *job)
@@ -276,6 +273,11 @@ static bool follow_ptr_alias(ddns_engine *e, struct job *job)
 	return true;
 }
 
+/*
+ * Runs the job's change from its current step: locates the zone and targets, sends, and goes on
+ * to the next step of the sequence while the answers say so. Rediscovers once if the view of the
+ * zone was stale. Thread: a sender; touches only the job, the locator and the counters.
+ */
 static enum job_result run_job(ddns_engine *e, struct job *job)
 {
 	struct ddns_target_set ts;
