@@ -472,11 +472,14 @@ int read_leases(void *ctx, ddns_lease_event *out, size_t max)
 			}
 			if (leases->empty())
 				return 0;
+			// A page holds at most max leases; should one hold more, the rest are
+			// read with the next page (the cursor stays at the last one used).
 			for (const auto &element : leases->listValue()) {
-				bool used = pages.family == AF_INET
-				                ? page_lease<Lease4>(pages, element, out[n])
-				                : page_lease<Lease6>(pages, element, out[n]);
-				n += used && n < max;
+				if (n == max)
+					break;
+				n += pages.family == AF_INET
+				         ? page_lease<Lease4>(pages, element, out[n])
+				         : page_lease<Lease6>(pages, element, out[n]);
 			}
 		}
 		return static_cast<int>(n);
