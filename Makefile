@@ -13,12 +13,13 @@ CFLAGS   ?= -O2 -g
 override CFLAGS   += -std=c11 $(WARN) -fPIC -fvisibility=hidden -pthread
 CXXFLAGS ?= -O2 -g
 override CXXFLAGS += -std=c++14 $(WARN) -fPIC -fvisibility=hidden -pthread -I/usr/include/kea
-LDLIBS_ENGINE = -lldns -lcrypto -pthread
+LDLIBS_ENGINE = -lldns -lcrypto -lgssapi_krb5 -lkrb5 -pthread
 LDLIBS_KEA    = -lkea-dhcpsrv -lkea-dhcp++ -lkea-hooks -lkea-log -lkea-asiolink -lkea-cc \
                 -lkea-exceptions -lkea-util -lkea-stats
 
 ENGINE_SRC := $(sort $(wildcard plugin/util/*.c plugin/config/*.c plugin/queue/*.c \
-                plugin/transport/*.c plugin/update/*.c plugin/discovery/*.c plugin/engine/*.c))
+                plugin/transport/*.c plugin/update/*.c plugin/discovery/*.c plugin/engine/*.c \
+                plugin/gss/*.c))
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 SHIM_SRC   := $(wildcard plugin/shim/*.cc)
 SHIM_OBJ   := $(SHIM_SRC:%.cc=$(BUILD)/%.o)
@@ -38,7 +39,8 @@ ENGINE_A  := $(BUILD)/libddns_engine.a
 DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev libssl-dev ldnsutils libcmocka-dev \
                kea-dhcp4-server kea-dhcp6-server kea-admin kea-dhcp-ddns-server \
                bind9 bind9-utils bind9-dnsutils knot knot-dnsutils iproute2 util-linux \
-               clang-format valgrind python3 clang libclang-rt-14-dev
+               clang-format valgrind python3 clang libclang-rt-14-dev \
+               krb5-kdc krb5-user krb5-admin-server libkrb5-dev
 
 .PHONY: all deps test unit integration demo bench install format format-check clean valgrind asan tsan \
 	fuzz fuzz-build test-asan

@@ -25,8 +25,12 @@ typedef struct ddns_engine ddns_engine;
  */
 struct ddns_transport;
 
+/* The GSS-API mechanism GSS-TSIG uses; tests supply a fake one. Defined in gss/mech.h. */
+struct ddns_gss_mech;
+
 struct ddns_engine_opts {
 	const struct ddns_transport *transport; /* NULL: real UDP/TCP sockets; borrowed */
+	const struct ddns_gss_mech *gss_mech;   /* NULL: Kerberos (with "gss-tsig"); borrowed */
 	const char *resolv_conf;                /* NULL: "/etc/resolv.conf" */
 	int timeout_ms;                         /* per exchange; 0: 2000 */
 	int retry_min_ms;                       /* first retry delay; 0: 1000 */
@@ -50,9 +54,10 @@ struct ddns_engine_stats {
 	uint64_t notauth;        /* attempts answered NOTAUTH or NOTZONE */
 	uint64_t servfail;       /* attempts answered SERVFAIL */
 	uint64_t timeouts;       /* attempts that got no reply (or no connection) */
-	uint64_t tsig;           /* attempts whose reply failed TSIG */
-	uint64_t discoveries;    /* zone discoveries made (cache misses) */
-	uint64_t cache_hits;     /* names located from the discovery cache */
+	uint64_t tsig;        /* attempts whose reply failed TSIG, or whose GSS-TSIG key failed */
+	uint64_t discoveries; /* zone discoveries made (cache misses) */
+	uint64_t gss_negotiations;  /* GSS-TSIG keys negotiated (TKEY exchanges completed) */
+	uint64_t cache_hits;        /* names located from the discovery cache */
 	uint64_t callout_median_ns; /* Kea callout cost (ddns_engine_note_callout), median */
 	uint64_t callout_p99_ns;    /* and 99th percentile; both within 25 %, never understated */
 };

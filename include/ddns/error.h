@@ -43,7 +43,9 @@ typedef enum ddns_error {
 	DDNS_ENETWORK = -1020,   /* socket-level failure talking to a server */
 	DDNS_ETRUNCATED = -1021, /* reply truncated even over TCP */
 	DDNS_EQFULL = -1022,     /* queue full and the event could not be kept on disk either */
-	DDNS_ERROR_MIN = DDNS_EQFULL,
+	DDNS_EGSS = -1023,       /* GSS-TSIG: no security context could be negotiated */
+	DDNS_EAGAIN = -1024,     /* not finished yet: another round is needed */
+	DDNS_ERROR_MIN = DDNS_EAGAIN,
 } ddns_error_t;
 
 /*

@@ -55,6 +55,9 @@
 	X(DDNS_DIRECT_EVENT_DROPPED, "a lease event was lost: memory queue and disk both full")    \
 	X(DDNS_DIRECT_OUT_OF_MEMORY, "out of memory; what was lost is named")                      \
 	X(DDNS_DIRECT_RESYNC, "a resync compared the lease database with what is published")       \
+	X(DDNS_DIRECT_GSS_NEGOTIATED, "a GSS-TSIG key was negotiated with an update target")       \
+	X(DDNS_DIRECT_GSS_BADKEY, "a server lost its GSS-TSIG key; a new one is negotiated")       \
+	X(DDNS_DIRECT_THREAD_PRIORITY, "a DNS thread could not lower its priority below Kea's")    \
 	X(DDNS_DIRECT_RESYNC_FAILED, "a resync could not read every lease; nothing withdrawn")     \
 	X(DDNS_DIRECT_RESYNC_NOT_RECORDED, "a name to withdraw is no longer recorded; left alone") \
 	X(DDNS_DIRECT_STOPPING, "the engine stops; what is owed stays in state-dir")

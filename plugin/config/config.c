@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* Parameter validation; see config.h. */
 #include <ctype.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "config/config.h"
+#include "gss/keytab.h"
 #include "ddns/error.h"
 #include "util/base64.h"
 #include "util/json.h"
@@ -192,6 +194,8 @@ static int parse_key(struct parser *p, const char *path, const struct json *v,
 		return rc;
 	if (strcmp(key->name, ".") == 0)
 		return reject(p, sub, "the root name is not a key name");
+	if (strcmp(key->name, DDNS_GSS_KEY_NAME) == 0)
+		return reject(p, sub, "'gss-tsig' is reserved for GSS-TSIG (see \"gss-tsig\")");
 
 	const struct json *alg = json_get(v, "algorithm");
 	snprintf(sub, sizeof(sub), "%s.algorithm", path);
@@ -258,6 +262,15 @@ static int key_ref(struct parser *p, const char *path, const struct json *v,
 	int rc = expect(p, path, v, JSON_STRING);
 	if (rc != DDNS_OK)
 		return rc;
+	if (ddns_name_normalize(v->string, NAME_SERVICE, false, name, &why) == 0 &&
+	    strcmp(name, DDNS_GSS_KEY_NAME) == 0) {
+		if (p->cfg->gss == NULL)
+			return reject(p, path,
+			              "'gss-tsig' needs the \"gss-tsig\" parameter block "
+			              "(keytab and principal)");
+		*out = &p->cfg->gss_key;
+		return DDNS_OK;
+	}
 	if (ddns_name_normalize(v->string, NAME_SERVICE, false, name, &why) != 0 ||
 	    (*out = find_key(p->cfg, name)) == NULL)
 		return reject(p, path, "no tsig-keys entry named '%s'", v->string);
@@ -298,6 +311,13 @@ static int parse_zone(struct parser *p, const char *path, const struct json *v,
 		rc = key_ref(p, sub, key, &zone->key);
 		if (rc != DDNS_OK)
 			return rc;
+	}
+	if (zone->key != NULL && zone->key->gss && zone->n_servers > 0) {
+		snprintf(sub, sizeof(sub), "%s.servers", path);
+		return reject(
+		    p, sub,
+		    "GSS-TSIG needs the servers' host names (for their DNS/ principals), "
+		    "which discovery finds: remove 'servers' or give this zone an HMAC key");
 	}
 	zone->update = true;
 	const struct json *update = json_get(v, "update");
@@ -413,13 +433,82 @@ static int parse_conflict_mode(struct parser *p, const struct json *v)
 	              v->string);
 }
 
+static int gss_string(struct parser *p, const struct json *v, const char *member, bool required,
+                      char **out)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "gss-tsig.%s", member);
+	const struct json *m = json_get(v, member);
+	if (m == NULL)
+		return required ? reject(p, path, "missing") : DDNS_OK;
+	int rc = expect(p, path, m, JSON_STRING);
+	if (rc != DDNS_OK)
+		return rc;
+	if (m->string[0] != '/' && strcmp(member, "principal") != 0)
+		return reject(p, path, "must be an absolute path");
+	*out = strdup(m->string);
+	return *out != NULL ? DDNS_OK : DDNS_ENOMEM;
+}
+
+static int parse_gss(struct parser *p, const struct json *v)
+{
+	static const char *const members[] = {"keytab", "principal", "ccache", "key-lifetime",
+	                                      NULL};
+	struct ddns_config *cfg = p->cfg;
+	int rc = expect(p, "gss-tsig", v, JSON_OBJECT);
+	if (rc == DDNS_OK)
+		rc = check_members(p, "gss-tsig", v, members);
+	if (rc != DDNS_OK)
+		return rc;
+	struct ddns_gss_cfg *g = cfg->gss = calloc(1, sizeof(*g));
+	if (g == NULL)
+		return DDNS_ENOMEM;
+	if ((rc = gss_string(p, v, "keytab", true, &g->keytab)) != DDNS_OK ||
+	    (rc = gss_string(p, v, "principal", true, &g->principal)) != DDNS_OK ||
+	    (rc = gss_string(p, v, "ccache", false, &g->ccache)) != DDNS_OK)
+		return rc;
+	const char *at = strrchr(g->principal, '@');
+	if (at == NULL || at[1] == '\0' || at == g->principal)
+		return reject(p, "gss-tsig.principal",
+		              "'%s' is not a Kerberos principal with a realm (name@REALM)",
+		              g->principal);
+	g->realm = at + 1;
+	if (g->ccache == NULL) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/krb5cc", cfg->state_dir);
+		if ((g->ccache = strdup(path)) == NULL)
+			return DDNS_ENOMEM;
+	}
+	g->key_lifetime = DDNS_GSS_LIFETIME_DEFAULT;
+	const struct json *life = json_get(v, "key-lifetime");
+	if (life != NULL) {
+		if ((rc = expect(p, "gss-tsig.key-lifetime", life, JSON_NUMBER)) != DDNS_OK)
+			return rc;
+		if (!life->integral || life->integer < 60 || life->integer > 86400)
+			return reject(p, "gss-tsig.key-lifetime",
+			              "must be a whole number of seconds from 60 to 86400");
+		g->key_lifetime = (uint32_t)life->integer;
+	}
+	const char *field = NULL;
+	char why[256];
+	if (ddns_gss_check_keytab(g->keytab, g->principal, &field, why, sizeof(why)) != DDNS_OK) {
+		char path[64];
+		snprintf(path, sizeof(path), "gss-tsig.%s", field);
+		return reject(p, path, "%s", why);
+	}
+	cfg->gss_key.gss = true;
+	cfg->gss_key.name = strdup(DDNS_GSS_KEY_NAME);
+	cfg->gss_key.algorithm = "gss-tsig.";
+	return cfg->gss_key.name != NULL ? DDNS_OK : DDNS_ENOMEM;
+}
+
 static int parse_root(struct parser *p, const struct json *root, const char *resolv_conf)
 {
 	static const char *const members[] = {
 	    "resolvers", "tsig-keys",        "default-key", "zones",
 	    "forward",   "reverse",          "ttl",         "ttl-percent",
 	    "ttl-min",   "ttl-max",          "state-dir",   "conflict-resolution",
-	    "max-queue", "allowed-suffixes", NULL};
+	    "max-queue", "allowed-suffixes", "gss-tsig",    NULL};
 	struct ddns_config *cfg = p->cfg;
 	const struct json *v;
 	int rc = expect(p, "parameters", root, JSON_OBJECT);
@@ -435,6 +524,18 @@ static int parse_root(struct parser *p, const struct json *root, const char *res
 	if (rc != DDNS_OK)
 		return rc;
 
+	const char *state_dir = "/var/lib/kea/ddns-direct";
+	if ((v = json_get(root, "state-dir")) != NULL) {
+		rc = expect(p, "state-dir", v, JSON_STRING);
+		if (rc != DDNS_OK)
+			return rc;
+		if (v->string[0] != '/')
+			return reject(p, "state-dir", "must be an absolute path");
+		state_dir = v->string;
+	}
+	cfg->state_dir = strdup(state_dir);
+	if (cfg->state_dir == NULL)
+		return DDNS_ENOMEM;
 	if ((v = json_get(root, "tsig-keys")) != NULL) {
 		rc = expect(p, "tsig-keys", v, JSON_ARRAY);
 		if (rc != DDNS_OK)
@@ -454,6 +555,8 @@ static int parse_root(struct parser *p, const struct json *root, const char *res
 				              cfg->keys[i].name);
 		}
 	}
+	if ((v = json_get(root, "gss-tsig")) != NULL && (rc = parse_gss(p, v)) != DDNS_OK)
+		return rc;
 	if ((v = json_get(root, "default-key")) != NULL) {
 		rc = key_ref(p, "default-key", v, &cfg->default_key);
 		if (rc != DDNS_OK)
@@ -509,17 +612,7 @@ static int parse_root(struct parser *p, const struct json *root, const char *res
 			return reject(p, "max-queue", "must be a whole number from 1 to 10000000");
 		cfg->max_queue = (uint32_t)v->integer;
 	}
-	const char *state_dir = "/var/lib/kea/ddns-direct";
-	if ((v = json_get(root, "state-dir")) != NULL) {
-		rc = expect(p, "state-dir", v, JSON_STRING);
-		if (rc != DDNS_OK)
-			return rc;
-		if (v->string[0] != '/')
-			return reject(p, "state-dir", "must be an absolute path");
-		state_dir = v->string;
-	}
-	cfg->state_dir = strdup(state_dir);
-	return cfg->state_dir != NULL ? DDNS_OK : DDNS_ENOMEM;
+	return DDNS_OK;
 }
 
 int ddns_config_from_json(const struct json *params, const char *resolv_conf,
@@ -571,6 +664,13 @@ void ddns_config_free(struct ddns_config *cfg)
 		free(cfg->allowed[i]);
 	free(cfg->allowed);
 	free(cfg->keys);
+	if (cfg->gss != NULL) {
+		free(cfg->gss->keytab);
+		free(cfg->gss->principal);
+		free(cfg->gss->ccache);
+		free(cfg->gss);
+	}
+	free(cfg->gss_key.name);
 	free(cfg->zones);
 	free(cfg->resolvers);
 	free(cfg->state_dir);

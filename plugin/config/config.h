@@ -19,7 +19,20 @@ struct ddns_tsig_key {
 	char *secret;          /* base64 secret, validated; wiped on free */
 	uint8_t *raw;          /* the decoded secret; wiped on free */
 	size_t raw_len;        /* its length */
+	bool gss;              /* the reserved key "gss-tsig": negotiated per target (RFC 3645) */
 };
+
+/* The "gss-tsig" block: Kerberos credentials for GSS-TSIG. */
+struct ddns_gss_cfg {
+	char *keytab;          /* client keytab holding principal */
+	char *principal;       /* e.g. "DHCP/kea.example.com@EXAMPLE.COM" */
+	const char *realm;     /* its realm, inside principal: the DNS/ principals' realm */
+	char *ccache;          /* credential cache file for the tickets got from keytab */
+	uint32_t key_lifetime; /* seconds a negotiated key is asked to live */
+};
+
+#define DDNS_GSS_KEY_NAME         "gss-tsig."
+#define DDNS_GSS_LIFETIME_DEFAULT 3600
 
 struct ddns_zone_cfg {
 	char *name;                /* normalised zone name */
@@ -44,6 +57,8 @@ struct ddns_config {
 	struct ddns_tsig_key *keys;              /* all keys defined in tsig-keys */
 	size_t n_keys;                           /* number of keys */
 	const struct ddns_tsig_key *default_key; /* for zones without "key"; NULL: unsigned */
+	struct ddns_gss_cfg *gss;                /* NULL: no "gss-tsig" block */
+	struct ddns_tsig_key gss_key;            /* the reserved key, usable when gss is set */
 	struct ddns_zone_cfg *zones;             /* per-zone settings */
 	size_t n_zones;                          /* number of zone entries */
 	bool forward;                            /* publish forward (A) records */

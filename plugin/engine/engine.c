@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
@@ -21,6 +23,7 @@
 #include "engine/durable.h"
 #include "engine/published.h"
 #include "engine/send.h"
+#include "gss/mech.h"
 #include "queue/queue.h"
 #include "transport/exchange.h"
 #include "update/dhcid.h"
@@ -73,7 +76,12 @@ struct ddns_engine {
 	struct ddns_published_map *published;   /* owned; written by the worker only */
 	pthread_mutex_t published_lock;         /* held for writes to published, and by readers
 	                                           other than the worker */
-	const struct ddns_transport *transport; /* borrowed */
+	const struct ddns_transport *transport; /* borrowed, or own_transport */
+	struct ddns_transport own_transport;    /* the real sockets, over pool */
+	struct ddns_socket_pool *pool;          /* owned; NULL with a transport from opts */
+	struct ddns_gss_mech *kerberos;         /* owned; GSS-TSIG's real mechanism, or NULL */
+	struct ddns_gss *gss;                   /* owned; NULL without "gss-tsig" */
+	struct ddns_sender sender;              /* transport, gss and timeout for sending */
 	int timeout_ms;                         /* per exchange */
 	int retry_min_ms;                       /* first retry delay */
 	int retry_max_ms;                       /* retry delay cap */
@@ -186,7 +194,7 @@ static void count_failure(ddns_engine *e, int error)
 		e->stats.servfail++;
 	else if (error == DDNS_ETIMEOUT || error == DDNS_ENETWORK)
 		e->stats.timeouts++;
-	else if (error == DDNS_ETSIG)
+	else if (error == DDNS_ETSIG || error == DDNS_EGSS)
 		e->stats.tsig++;
 	pthread_mutex_unlock(&e->lock);
 }
@@ -304,8 +312,8 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 		}
 		struct send_ctx ctx = {e, what, &ts, NULL, 0};
 		int answer;
-		enum ddns_send_result r = ddns_send_change(
-		    e->transport, e->timeout_ms, &ts, &job->rec.change, on_attempt, &ctx, &answer);
+		enum ddns_send_result r =
+		    ddns_send_change(&e->sender, &ts, &job->rec.change, on_attempt, &ctx, &answer);
 		if (r == DDNS_SEND_STALE && !fresh) {
 			log_info(
 			    DDNS_DIRECT_ZONE_REDISCOVER,
@@ -333,9 +341,15 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
  * sent again on its own, down to single changes: every change gets its own answer in a few
  * messages, and none waits for another's trouble. A server that says it is not authoritative
  * sends every job on its own way (run_job rediscovers the zone once). Only silence, which says
- * nothing of any name and which every message to that server would meet, sends the whole group to
- * its next attempt. Thread: a sender.
+ * nothing of any name and which every message to that server would meet (as a refused connection
+ * or a failed GSS-TSIG negotiation), sends the whole group to its next attempt. Thread: a sender.
  */
+/* Failures that say nothing of the names in a message: every message to the server meets them. */
+static bool about_the_server(int error)
+{
+	return error == DDNS_ETIMEOUT || error == DDNS_ENETWORK || error == DDNS_EGSS;
+}
+
 static void send_group(ddns_engine *e, struct job **group, size_t n,
                        const struct ddns_target_set *ts)
 {
@@ -351,14 +365,14 @@ static void send_group(ddns_engine *e, struct job **group, size_t n,
 	         group[0]->rec.change.owner);
 	struct send_ctx ctx = {e, what, ts, group, n};
 	int answer;
-	enum ddns_send_result r = ddns_send_changes(e->transport, e->timeout_ms, ts, changes, n,
-	                                            on_attempt, &ctx, &answer);
+	enum ddns_send_result r =
+	    ddns_send_changes(&e->sender, ts, changes, n, on_attempt, &ctx, &answer);
 	if (r == DDNS_SEND_STALE) {
 		for (size_t i = 0; i < n; i++)
 			group[i]->result = run_job(e, group[i]);
 		return;
 	}
-	if (r == DDNS_SEND_FINAL || (r == DDNS_SEND_FAILED && answer != DDNS_ETIMEOUT)) {
+	if (r == DDNS_SEND_FINAL || (r == DDNS_SEND_FAILED && !about_the_server(answer))) {
 		log_info(DDNS_DIRECT_UPDATE_BATCH_SPLIT,
 		         "%s: zone %s: %s (%s); the message is split in two", what, ts->zone,
 		         r == DDNS_SEND_FINAL ? "a prerequisite failed"
@@ -692,9 +706,22 @@ static void dispatch(ddns_engine *e)
 	pthread_mutex_unlock(&e->lock);
 }
 
+/* The engine's threads run at a lower priority than Kea's: when the CPU is short, DNS work waits
+ * (its changes are owed, in memory or in state-dir) and DHCP does not. Linux applies a thread
+ * ID's nice value to that thread alone. */
+#define THREAD_NICE 10
+
+static void yield_to_dhcp(void)
+{
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), THREAD_NICE) != 0)
+		log_warn(DDNS_DIRECT_THREAD_PRIORITY,
+		         "cannot lower the priority of a DNS thread: %s", strerror(errno));
+}
+
 static void *sender_main(void *arg)
 {
 	ddns_engine *e = arg;
+	yield_to_dhcp();
 	pthread_mutex_lock(&e->lock);
 	for (;;) {
 		while (e->ready == NULL && !e->senders_stop)
@@ -973,6 +1000,7 @@ static bool backlogged(ddns_engine *e)
 static void *worker_main(void *arg)
 {
 	ddns_engine *e = arg;
+	yield_to_dhcp();
 	bool took_events = false; /* the last round took events, and not a full round's worth */
 	while (!atomic_load(&e->stopping)) {
 		collect_finished(e);
@@ -1093,6 +1121,9 @@ static void release(ddns_engine *e)
 {
 	ddns_durable_free(e->durable);
 	ddns_locator_free(e->locator);
+	ddns_socket_pool_free(e->pool);
+	ddns_gss_free(e->gss);
+	ddns_gss_kerberos_free(e->kerberos);
 	ddns_published_free(e->published);
 	ddns_queue_free(e->queue);
 	ddns_config_free(e->cfg);
@@ -1120,7 +1151,12 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 		free(e);
 		return rc;
 	}
-	e->transport = opts->transport != NULL ? opts->transport : &ddns_socket_transport;
+	e->transport = opts->transport;
+	if (e->transport == NULL) {
+		e->pool = ddns_socket_pool_new();
+		e->own_transport = ddns_socket_pool_transport(e->pool);
+		e->transport = &e->own_transport;
+	}
 	e->timeout_ms = opt_or(opts->timeout_ms, 2000);
 	e->retry_min_ms = opt_or(opts->retry_min_ms, 1000);
 	e->retry_max_ms = opt_or(opts->retry_max_ms, 60000);
@@ -1128,6 +1164,17 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 	e->queue = ddns_queue_new();
 	e->published = ddns_published_new();
 	e->locator = ddns_locator_new(e->cfg, e->transport, e->timeout_ms);
+	bool gss_ok = true;
+	if (e->cfg->gss != NULL) {
+		const struct ddns_gss_mech *mech = opts->gss_mech;
+		if (mech == NULL)
+			mech = e->kerberos = ddns_gss_kerberos_new(e->cfg->gss);
+		e->gss = mech != NULL
+		             ? ddns_gss_new(mech, e->cfg->gss->realm, e->cfg->gss->key_lifetime)
+		             : NULL;
+		gss_ok = e->gss != NULL;
+	}
+	e->sender = (struct ddns_sender){e->transport, e->gss, e->timeout_ms};
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_mutex_init(&e->published_lock, NULL);
 	pthread_condattr_t attr;
@@ -1137,7 +1184,8 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 	pthread_cond_init(&e->ready_cond, NULL);
 	pthread_condattr_destroy(&attr);
 	struct ddns_durable_loader loader = {load_published, load_job, load_event, e};
-	if (e->queue == NULL || e->published == NULL || e->locator == NULL) {
+	if (e->queue == NULL || e->published == NULL || e->locator == NULL ||
+	    (opts->transport == NULL && e->pool == NULL) || !gss_ok) {
 		snprintf(err, errlen, "out of memory while starting the engine");
 		rc = DDNS_ENOMEM;
 	} else if ((rc = ddns_durable_open(e->cfg->state_dir, &loader, &e->durable)) != DDNS_OK) {
@@ -1228,6 +1276,7 @@ void ddns_engine_get_stats(ddns_engine *e, struct ddns_engine_stats *out)
 	out->pending = e->n_pending + (e->stats.events - e->events_done);
 	pthread_mutex_unlock(&e->lock);
 	ddns_locator_counts(e->locator, &out->discoveries, &out->cache_hits);
+	out->gss_negotiations = e->gss != NULL ? ddns_gss_negotiations(e->gss) : 0;
 	out->callout_median_ns = ddns_latency_quantile(&e->callouts, 500);
 	out->callout_p99_ns = ddns_latency_quantile(&e->callouts, 990);
 }
@@ -1432,13 +1481,13 @@ int ddns_engine_status(ddns_engine *e, char *buf, size_t len)
 	put(&o,
 	    "{ \"queued-events\": %zu, \"pending\": %llu, \"oldest-pending-age\": %lld, "
 	    "\"succeeded\": %llu, \"failed\": %llu, \"conflicts\": %llu, \"retries\": %llu, "
-	    "\"dropped\": %llu, \"callout-ns\": { \"median\": %llu, \"p99\": %llu }, "
-	    "\"zones\": [ ",
+	    "\"dropped\": %llu, \"gss-negotiations\": %llu, "
+	    "\"callout-ns\": { \"median\": %llu, \"p99\": %llu }, \"zones\": [ ",
 	    ddns_queue_length(e->queue), (unsigned long long)st.pending, (long long)oldest,
 	    (unsigned long long)st.succeeded, (unsigned long long)st.failed,
 	    (unsigned long long)st.conflicts, (unsigned long long)st.retries,
-	    (unsigned long long)st.dropped, (unsigned long long)st.callout_median_ns,
-	    (unsigned long long)st.callout_p99_ns);
+	    (unsigned long long)st.dropped, (unsigned long long)st.gss_negotiations,
+	    (unsigned long long)st.callout_median_ns, (unsigned long long)st.callout_p99_ns);
 	ddns_locator_foreach(e->locator, put_zone, &o);
 	/* Drop the last ", " of the zone list, if any, before closing it. */
 	if (!o.full && o.p - buf >= 2 && o.p[-2] == ',') {

@@ -13,25 +13,72 @@ static bool is_prerequisite_failure(int err)
 	       err == DDNS_ENXRRSET;
 }
 
-static void describe(struct ddns_send_attempt *a, const struct ddns_tsig_key *key)
+static void describe(struct ddns_send_attempt *a, const char *key)
 {
 	if (a->error == DDNS_ETSIG && a->info.tsig_error != 0)
 		snprintf(a->why, sizeof(a->why), "%s: reply has TSIG error %s for key %s",
-		         ddns_strerror(a->error), ddns_tsig_error_name(a->info.tsig_error),
-		         key->name);
+		         ddns_strerror(a->error), ddns_tsig_error_name(a->info.tsig_error), key);
 	else if (a->error == DDNS_ETSIG && a->info.rcode > 0)
 		snprintf(a->why, sizeof(a->why),
 		         "%s: the reply (RCODE %s) is unsigned or fails verification with key %s",
-		         ddns_strerror(a->error), ddns_rcode_name(a->info.rcode), key->name);
+		         ddns_strerror(a->error), ddns_rcode_name(a->info.rcode), key);
 	else if (a->error == DDNS_ETSIG)
 		snprintf(a->why, sizeof(a->why),
 		         "%s: reply is unsigned or fails verification with key %s",
-		         ddns_strerror(a->error), key->name);
+		         ddns_strerror(a->error), key);
 	else
 		snprintf(a->why, sizeof(a->why), "%s", ddns_strerror(a->error));
 }
 
-enum ddns_send_result ddns_send_changes(const struct ddns_transport *transport, int timeout_ms,
+/* One signed (or unsigned) exchange of query with target, GSS-TSIG keys taken and given back. */
+static void attempt(const struct ddns_sender *sender, const struct ddns_tsig_key *key,
+                    ldns_pkt *query, struct ddns_send_attempt *a)
+{
+	struct ddns_gss_key *gss_key = NULL;
+	struct ddns_tsig_signer signer = {0};
+	const char *key_name = key != NULL ? key->name : "";
+	for (int tries = 0; tries < 2; tries++) {
+		if (key != NULL && key->gss) {
+			if (sender->gss == NULL) {
+				a->error = DDNS_EGSS;
+				snprintf(a->why, sizeof(a->why), "GSS-TSIG is not set up here");
+				return;
+			}
+			a->error =
+			    ddns_gss_acquire(sender->gss, sender->transport, a->target,
+			                     sender->timeout_ms, &gss_key, a->why, sizeof(a->why));
+			if (a->error != DDNS_OK)
+				return;
+			signer = ddns_gss_signer(gss_key);
+			key_name = ddns_gss_key_name(gss_key);
+		} else if (key != NULL) {
+			signer = ddns_tsig_hmac_signer(key);
+		}
+		ldns_pkt *reply = NULL;
+		a->error = ddns_exchange(sender->transport, &a->target->addr, query,
+		                         key != NULL ? &signer : NULL, sender->timeout_ms, &reply,
+		                         &a->info);
+		ldns_pkt_free(reply);
+		if (a->error == DDNS_OK)
+			a->error = ddns_rcode_error(a->info.rcode);
+		describe(a, key_name);
+		if (gss_key == NULL)
+			return;
+		/* The server lost the key (restart, expiry): negotiate again, sign afresh, once. */
+		bool badkey = a->error == DDNS_ETSIG && a->info.tsig_error == DDNS_TSIG_BADKEY;
+		ddns_gss_release(sender->gss, gss_key, badkey);
+		gss_key = NULL;
+		if (!badkey)
+			return;
+		log_info(
+		    DDNS_DIRECT_GSS_BADKEY,
+		    "server %s (%s) no longer knows GSS-TSIG key %s (BADKEY: restarted, or the "
+		    "key expired there); negotiating a new one",
+		    a->target->name, a->target->addr.text, key_name);
+	}
+}
+
+enum ddns_send_result ddns_send_changes(const struct ddns_sender *sender,
                                         const struct ddns_target_set *ts,
                                         const struct ddns_change *const *changes, size_t n,
                                         ddns_send_observer observer, void *ctx, int *answer)
@@ -47,15 +94,9 @@ enum ddns_send_result ddns_send_changes(const struct ddns_transport *transport, 
 	*answer = DDNS_ENOTARGET;
 	for (size_t i = 0; i < ts->n_targets && result == DDNS_SEND_FAILED; i++) {
 		struct ddns_send_attempt a = {.target = &ts->targets[i]};
-		ldns_pkt *reply = NULL;
 		int64_t started = ddns_now_ms();
-		a.error = ddns_exchange(transport, &a.target->addr, query, ts->key, timeout_ms,
-		                        &reply, &a.info);
-		ldns_pkt_free(reply);
-		if (a.error == DDNS_OK)
-			a.error = ddns_rcode_error(a.info.rcode);
+		attempt(sender, ts->key, query, &a);
 		a.ms = (long)(ddns_now_ms() - started);
-		describe(&a, ts->key);
 		a.final = is_prerequisite_failure(a.error);
 		*answer = a.error;
 		if (a.error == DDNS_OK)
@@ -69,10 +110,10 @@ enum ddns_send_result ddns_send_changes(const struct ddns_transport *transport, 
 	return result == DDNS_SEND_FAILED && stale ? DDNS_SEND_STALE : result;
 }
 
-enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, int timeout_ms,
+enum ddns_send_result ddns_send_change(const struct ddns_sender *sender,
                                        const struct ddns_target_set *ts,
                                        const struct ddns_change *change,
                                        ddns_send_observer observer, void *ctx, int *answer)
 {
-	return ddns_send_changes(transport, timeout_ms, ts, &change, 1, observer, ctx, answer);
+	return ddns_send_changes(sender, ts, &change, 1, observer, ctx, answer);
 }

@@ -9,8 +9,16 @@
 #define DDNS_SEND_H
 
 #include "discovery/locate.h"
+#include "gss/session.h"
 #include "transport/exchange.h"
 #include "update/update.h"
+
+/* How changes are sent: the network, the GSS-TSIG key store, the time each exchange may take. */
+struct ddns_sender {
+	const struct ddns_transport *transport; /* borrowed */
+	struct ddns_gss *gss; /* borrowed; NULL when no "gss-tsig" block is configured */
+	int timeout_ms;       /* per exchange */
+};
 
 enum ddns_send_result {
 	DDNS_SEND_APPLIED, /* a target accepted the change */
@@ -33,18 +41,19 @@ typedef void (*ddns_send_observer)(void *ctx, const struct ddns_send_attempt *at
 
 /*
  * Builds the UPDATE for change in ts->zone and sends it to ts->targets in order (signed with
- * ts->key) until one gives a final answer. Returns the outcome; DDNS_SEND_FAILED also when the
- * message cannot be built (logged). *answer is DDNS_OK when APPLIED, the prerequisite error when
- * FINAL. Thread: any; blocks for up to two timeouts per target.
+ * ts->key; with GSS-TSIG, a key negotiated with each target as it is tried, negotiated afresh
+ * once when the target says BADKEY) until one gives a final answer. Returns the outcome;
+ * DDNS_SEND_FAILED also when the message cannot be built (logged). *answer is DDNS_OK when APPLIED,
+ * the prerequisite error when FINAL. Thread: any; blocks for up to two timeouts per target.
  */
-enum ddns_send_result ddns_send_change(const struct ddns_transport *transport, int timeout_ms,
+enum ddns_send_result ddns_send_change(const struct ddns_sender *sender,
                                        const struct ddns_target_set *ts,
                                        const struct ddns_change *change,
                                        ddns_send_observer observer, void *ctx, int *answer);
 
 /* As ddns_send_change for n changes in one message (see ddns_update_build_batch): APPLIED means
  * all were applied, FINAL that the message was rejected whole on a prerequisite. */
-enum ddns_send_result ddns_send_changes(const struct ddns_transport *transport, int timeout_ms,
+enum ddns_send_result ddns_send_changes(const struct ddns_sender *sender,
                                         const struct ddns_target_set *ts,
                                         const struct ddns_change *const *changes, size_t n,
                                         ddns_send_observer observer, void *ctx, int *answer);

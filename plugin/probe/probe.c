@@ -15,6 +15,7 @@
 #include "ddns/error.h"
 #include "discovery/locate.h"
 #include "engine/send.h"
+#include "gss/mech.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/name.h"
@@ -194,7 +195,8 @@ static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 	c->last_tgt = a->target;
 }
 
-static bool update_test(const struct ddns_target_set *ts, const char *name)
+static bool update_test(const struct ddns_sender *sender, const struct ddns_target_set *ts,
+                        const char *name)
 {
 	static const char prefix[] = "_ddns-direct-probe.";
 	struct ddns_change change = {.op = DDNS_CHANGE_ADD, .type = LDNS_RR_TYPE_TXT, .ttl = 60};
@@ -210,8 +212,7 @@ static bool update_test(const struct ddns_target_set *ts, const char *name)
 	snprintf(change.rdata, sizeof(change.rdata), "\"ddns-direct probe %ld\"", (long)time(NULL));
 	struct test_ctx ctx = {.what = "add TXT"};
 	int answer;
-	enum ddns_send_result r = ddns_send_change(&ddns_socket_transport, TIMEOUT_MS, ts, &change,
-	                                           on_attempt, &ctx, &answer);
+	enum ddns_send_result r = ddns_send_change(sender, ts, &change, on_attempt, &ctx, &answer);
 	if (r == DDNS_SEND_APPLIED) {
 		/* Remove it where it was added: the target that just accepted it comes first. */
 		struct ddns_target_set again = *ts;
@@ -219,8 +220,7 @@ static bool update_test(const struct ddns_target_set *ts, const char *name)
 		again.n_targets = 1;
 		change.op = DDNS_CHANGE_REMOVE;
 		ctx.what = "remove TXT";
-		r = ddns_send_change(&ddns_socket_transport, TIMEOUT_MS, &again, &change,
-		                     on_attempt, &ctx, &answer);
+		r = ddns_send_change(sender, &again, &change, on_attempt, &ctx, &answer);
 		if (r == DDNS_SEND_APPLIED)
 			return true;
 	}
@@ -228,6 +228,24 @@ static bool update_test(const struct ddns_target_set *ts, const char *name)
 	       ctx.last_tgt != NULL ? ctx.last_tgt->addr.text : "no target",
 	       ctx.last_tgt != NULL ? update_cause(&ctx.last) : "no target to try.");
 	return false;
+}
+
+/* The update test with the key store GSS-TSIG needs when the config has a "gss-tsig" block. */
+static bool probe_update(const struct ddns_config *cfg, const struct ddns_target_set *ts,
+                         const char *name)
+{
+	struct ddns_sender sender = {&ddns_socket_transport, NULL, TIMEOUT_MS};
+	struct ddns_gss_mech *mech = NULL;
+	if (cfg->gss != NULL) {
+		mech = ddns_gss_kerberos_new(cfg->gss);
+		sender.gss = mech != NULL
+		                 ? ddns_gss_new(mech, cfg->gss->realm, cfg->gss->key_lifetime)
+		                 : NULL;
+	}
+	bool ok = update_test(&sender, ts, name);
+	ddns_gss_free(sender.gss);
+	ddns_gss_kerberos_free(mech);
+	return ok;
 }
 
 int main(int argc, char **argv)
@@ -319,7 +337,7 @@ int main(int argc, char **argv)
 			printf("%s %zu. %s %s\n", i == 0 ? "targets:" : "        ", i + 1,
 			       ts.targets[i].name, ts.targets[i].addr.text);
 		if (test)
-			ok = update_test(&ts, name);
+			ok = probe_update(cfg, &ts, name);
 	}
 	if (ok)
 		printf("OK\n");

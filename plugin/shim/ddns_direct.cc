@@ -309,6 +309,7 @@ const struct {
     {"ddns-direct.failed-timeout", &ddns_engine_stats::timeouts},
     {"ddns-direct.failed-tsig", &ddns_engine_stats::tsig},
     {"ddns-direct.discoveries", &ddns_engine_stats::discoveries},
+    {"ddns-direct.gss-negotiations", &ddns_engine_stats::gss_negotiations},
     {"ddns-direct.discovery-cache-hits", &ddns_engine_stats::cache_hits},
     {"ddns-direct.callout-median-ns", &ddns_engine_stats::callout_median_ns},
     {"ddns-direct.callout-p99-ns", &ddns_engine_stats::callout_p99_ns},

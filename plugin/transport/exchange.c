@@ -102,9 +102,11 @@ static bool matches(const ldns_pkt *query, const ldns_pkt *reply)
 	return same_question(query, reply);
 }
 
-int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr *server,
-                  ldns_pkt *query, const struct ddns_tsig_key *key, int timeout_ms,
-                  ldns_pkt **reply, struct ddns_exchange_info *info)
+/* ddns_exchange and ddns_exchange_stream; keep_wire (may be NULL) takes the reply's bytes. */
+static int exchange(const struct ddns_transport *transport, const struct ddns_addr *server,
+                    ldns_pkt *query, const struct ddns_tsig_signer *signer, bool tcp,
+                    int timeout_ms, ldns_pkt **reply, struct ddns_exchange_info *info,
+                    uint8_t **keep_wire, size_t *keep_len)
 {
 	uint8_t *wire = NULL;
 	size_t wire_len;
@@ -118,8 +120,8 @@ int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr
 	uint8_t mac[DDNS_TSIG_MAC_MAX];
 	size_t mac_len = 0;
 	ldns_pkt_set_id(query, random_id());
-	if (key != NULL) {
-		rc = ddns_tsig_sign(query, key, mac, &mac_len);
+	if (signer != NULL) {
+		rc = ddns_tsig_sign(query, signer, mac, &mac_len);
 		if (rc != DDNS_OK)
 			return rc;
 	} else {
@@ -130,7 +132,7 @@ int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr
 		return DDNS_ENOMEM;
 
 	/* RFC 1035's UDP limit: a larger message (several changes in one UPDATE) goes over TCP. */
-	info->tcp = wire_len > DDNS_UDP_MAX;
+	info->tcp = tcp || wire_len > DDNS_UDP_MAX || (signer != NULL && signer->stream);
 	uint8_t *buf = malloc(DDNS_MSG_MAX);
 	if (buf == NULL) {
 		free(wire);
@@ -162,17 +164,39 @@ int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr
 			info->tcp = true;
 			continue;
 		}
-		if (key != NULL && (rc = ddns_tsig_verify(buf, len, parsed, key, mac, mac_len,
-		                                          &info->tsig_error)) != DDNS_OK) {
+		if (signer != NULL && (rc = ddns_tsig_verify(buf, len, parsed, signer, mac, mac_len,
+		                                             &info->tsig_error)) != DDNS_OK) {
 			info->rcode = ldns_pkt_get_rcode(parsed);
 			ldns_pkt_free(parsed);
 			break;
 		}
 		info->rcode = ldns_pkt_get_rcode(parsed);
 		*reply = parsed;
+		if (keep_wire != NULL) {
+			*keep_wire = buf;
+			*keep_len = len;
+			buf = NULL;
+		}
 		break;
 	}
 	free(buf);
 	free(wire);
 	return rc;
+}
+
+int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr *server,
+                  ldns_pkt *query, const struct ddns_tsig_signer *signer, int timeout_ms,
+                  ldns_pkt **reply, struct ddns_exchange_info *info)
+{
+	return exchange(transport, server, query, signer, false, timeout_ms, reply, info, NULL,
+	                NULL);
+}
+
+int ddns_exchange_stream(const struct ddns_transport *transport, const struct ddns_addr *server,
+                         ldns_pkt *query, int timeout_ms, ldns_pkt **reply, uint8_t **wire,
+                         size_t *wire_len, struct ddns_exchange_info *info)
+{
+	*wire = NULL;
+	return exchange(transport, server, query, NULL, true, timeout_ms, reply, info, wire,
+	                wire_len);
 }

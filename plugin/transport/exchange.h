@@ -15,6 +15,7 @@
 
 #include "config/config.h"
 #include "transport/transport.h"
+#include "transport/tsig.h"
 
 struct ddns_exchange_info {
 	int rcode;      /* RCODE of the accepted reply, -1 when there was none */
@@ -24,7 +25,7 @@ struct ddns_exchange_info {
 
 /*
  * Sends query to server and waits for its reply. The query's ID is replaced by a random one and,
- * when key is not NULL, the query is (re-)signed, so the same query may be sent to several
+ * when signer is not NULL, the query is (re-)signed, so the same query may be sent to several
  * servers in turn. On DDNS_OK, *reply holds the parsed reply (caller frees with ldns_pkt_free) and
  * info->rcode its RCODE, whatever it is. Otherwise *reply is NULL and the return value says why:
  * DDNS_ETIMEOUT, DDNS_ENETWORK, DDNS_EMALFORMED (no parseable matching reply), DDNS_ETSIG (TSIG
@@ -32,8 +33,17 @@ struct ddns_exchange_info {
  * DDNS_ETRUNCATED, DDNS_ENOMEM. Thread: any; query must not be shared between threads.
  */
 int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr *server,
-                  ldns_pkt *query, const struct ddns_tsig_key *key, int timeout_ms,
+                  ldns_pkt *query, const struct ddns_tsig_signer *signer, int timeout_ms,
                   ldns_pkt **reply, struct ddns_exchange_info *info);
+
+/*
+ * As ddns_exchange for an unsigned query, over TCP from the start, also handing back the reply's
+ * bytes in *wire (DDNS_MSG_MAX bytes, malloc'd; caller frees; NULL on failure) and their count in
+ * *wire_len, for a check the caller makes itself (the TSIG of a TKEY reply).
+ */
+int ddns_exchange_stream(const struct ddns_transport *transport, const struct ddns_addr *server,
+                         ldns_pkt *query, int timeout_ms, ldns_pkt **reply, uint8_t **wire,
+                         size_t *wire_len, struct ddns_exchange_info *info);
 
 /* Maps a reply RCODE to DDNS_OK or the matching error code. */
 int ddns_rcode_error(int rcode);

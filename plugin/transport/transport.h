@@ -35,4 +35,20 @@ struct ddns_transport {
  * query. */
 extern const struct ddns_transport ddns_socket_transport;
 
+/*
+ * The real transport with TCP connection reuse: a connection that carried an exchange is kept
+ * (up to 32, for 10 s) for the next exchange with the same server, one exchange at a time each;
+ * one the server has closed meanwhile is replaced by a new one, the request sent again only when
+ * the server cannot have seen it. UDP is as above. Thread: any.
+ */
+struct ddns_socket_pool;
+
+/* A new, empty pool, or NULL when out of memory. Free with ddns_socket_pool_free once no
+ * exchange uses it; that closes its connections. */
+struct ddns_socket_pool *ddns_socket_pool_new(void);
+void ddns_socket_pool_free(struct ddns_socket_pool *pool);
+
+/* A transport whose exchanges use pool (borrowed: it must outlive the transport's use). */
+struct ddns_transport ddns_socket_pool_transport(struct ddns_socket_pool *pool);
+
 #endif

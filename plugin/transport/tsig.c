@@ -42,14 +42,15 @@ static bool put_name(ldns_buffer *b, const char *name)
 }
 
 /* The TSIG variables of RFC 8945 section 4.3.3, after the message. */
-static bool put_variables(ldns_buffer *b, const struct ddns_tsig_key *key, const uint8_t time[6],
-                          uint16_t fudge, uint16_t error, const uint8_t *other, uint16_t other_len)
+static bool put_variables(ldns_buffer *b, const struct ddns_tsig_signer *signer,
+                          const uint8_t time[6], uint16_t fudge, uint16_t error,
+                          const uint8_t *other, uint16_t other_len)
 {
-	if (!put_name(b, key->name))
+	if (!put_name(b, signer->name))
 		return false;
 	ldns_buffer_write_u16(b, LDNS_RR_CLASS_ANY);
 	ldns_buffer_write_u32(b, 0);
-	if (!put_name(b, key->algorithm))
+	if (!put_name(b, signer->algorithm))
 		return false;
 	ldns_buffer_write(b, time, 6);
 	ldns_buffer_write_u16(b, fudge);
@@ -60,19 +61,39 @@ static bool put_variables(ldns_buffer *b, const struct ddns_tsig_key *key, const
 	return ldns_buffer_status_ok(b);
 }
 
-static int mac_of(const struct ddns_tsig_key *key, const ldns_buffer *b, uint8_t *mac,
-                  unsigned int *mac_len)
+static int hmac_mac(void *ctx, const uint8_t *data, size_t len, uint8_t *mac, size_t *mac_len)
 {
+	const struct ddns_tsig_key *key = ctx;
 	const EVP_MD *md = digest_of(key->algorithm);
+	unsigned int n = 0;
 	if (md == NULL)
 		return DDNS_EINVAL;
-	if (HMAC(md, key->raw, (int)key->raw_len, ldns_buffer_begin(b), ldns_buffer_position(b),
-	         mac, mac_len) == NULL)
+	if (HMAC(md, key->raw, (int)key->raw_len, data, len, mac, &n) == NULL)
 		return DDNS_ENOMEM;
+	*mac_len = n;
 	return DDNS_OK;
 }
 
-int ddns_tsig_sign(ldns_pkt *query, const struct ddns_tsig_key *key, uint8_t *mac, size_t *mac_len)
+static int hmac_check(void *ctx, const uint8_t *data, size_t len, const uint8_t *mac,
+                      size_t mac_len)
+{
+	uint8_t expect[DDNS_TSIG_MAC_MAX];
+	size_t expect_len = 0;
+	int rc = hmac_mac(ctx, data, len, expect, &expect_len);
+	if (rc != DDNS_OK)
+		return rc;
+	return mac_len == expect_len && CRYPTO_memcmp(mac, expect, expect_len) == 0 ? DDNS_OK
+	                                                                            : DDNS_ETSIG;
+}
+
+struct ddns_tsig_signer ddns_tsig_hmac_signer(const struct ddns_tsig_key *key)
+{
+	return (struct ddns_tsig_signer){key->name, key->algorithm, false,
+	                                 hmac_mac,  hmac_check,     (void *)key};
+}
+
+int ddns_tsig_sign(ldns_pkt *query, const struct ddns_tsig_signer *signer, uint8_t *mac,
+                   size_t *mac_len)
 {
 	ldns_rr *old = ldns_pkt_tsig(query);
 	ldns_pkt_set_tsig(query, NULL);
@@ -87,11 +108,12 @@ int ddns_tsig_sign(ldns_pkt *query, const struct ddns_tsig_key *key, uint8_t *ma
 	                   (uint8_t)(now >> 16), (uint8_t)(now >> 8),  (uint8_t)now};
 	ldns_buffer *b = ldns_buffer_new(wire_len + 2 * LDNS_MAX_DOMAINLEN + 64);
 	int rc = DDNS_ENOMEM;
-	unsigned int len = 0;
+	size_t len = 0;
 	if (b != NULL) {
 		ldns_buffer_write(b, wire, wire_len);
-		rc = put_variables(b, key, when, TSIG_FUDGE, 0, NULL, 0) ? mac_of(key, b, mac, &len)
-		                                                         : DDNS_ENOMEM;
+		if (put_variables(b, signer, when, TSIG_FUDGE, 0, NULL, 0))
+			rc = signer->mac(signer->ctx, ldns_buffer_begin(b), ldns_buffer_position(b),
+			                 mac, &len);
 	}
 	ldns_buffer_free(b);
 	free(wire);
@@ -100,9 +122,9 @@ int ddns_tsig_sign(ldns_pkt *query, const struct ddns_tsig_key *key, uint8_t *ma
 	*mac_len = len;
 
 	ldns_rr *rr = ldns_rr_new();
-	ldns_rdf *owner = ldns_dname_new_frm_str(key->name);
+	ldns_rdf *owner = ldns_dname_new_frm_str(signer->name);
 	ldns_rdf *rdfs[] = {
-	    ldns_dname_new_frm_str(key->algorithm),
+	    ldns_dname_new_frm_str(signer->algorithm),
 	    ldns_rdf_new_frm_data(LDNS_RDF_TYPE_TSIGTIME, sizeof(when), when),
 	    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, TSIG_FUDGE),
 	    ldns_native2rdf_int16_data(len, mac),
@@ -175,8 +197,8 @@ static bool last_record(const uint8_t *w, size_t len, size_t *out)
 }
 
 int ddns_tsig_verify(const uint8_t *wire, size_t len, const ldns_pkt *reply,
-                     const struct ddns_tsig_key *key, const uint8_t *req_mac, size_t req_mac_len,
-                     int *tsig_error)
+                     const struct ddns_tsig_signer *signer, const uint8_t *req_mac,
+                     size_t req_mac_len, int *tsig_error)
 {
 	*tsig_error = 0;
 	const ldns_rr *t = ldns_pkt_tsig(reply);
@@ -187,8 +209,8 @@ int ddns_tsig_verify(const uint8_t *wire, size_t len, const ldns_pkt *reply,
 		*tsig_error = error;
 		return DDNS_ETSIG;
 	}
-	ldns_rdf *name = ldns_dname_new_frm_str(key->name);
-	ldns_rdf *alg = ldns_dname_new_frm_str(key->algorithm);
+	ldns_rdf *name = ldns_dname_new_frm_str(signer->name);
+	ldns_rdf *alg = ldns_dname_new_frm_str(signer->algorithm);
 	bool ours = name != NULL && alg != NULL &&
 	            ldns_dname_compare(ldns_rr_owner(t), name) == 0 &&
 	            ldns_dname_compare(ldns_rr_rdf(t, 0), alg) == 0;
@@ -204,8 +226,10 @@ int ddns_tsig_verify(const uint8_t *wire, size_t len, const ldns_pkt *reply,
 	ldns_buffer *b = ldns_buffer_new(len + req_mac_len + 2 * LDNS_MAX_DOMAINLEN + 64);
 	if (b == NULL)
 		return DDNS_ENOMEM;
-	ldns_buffer_write_u16(b, (uint16_t)req_mac_len);
-	ldns_buffer_write(b, req_mac, req_mac_len);
+	if (req_mac != NULL) {
+		ldns_buffer_write_u16(b, (uint16_t)req_mac_len);
+		ldns_buffer_write(b, req_mac, req_mac_len);
+	}
 	size_t msg = ldns_buffer_position(b);
 	ldns_buffer_write(b, wire, at);
 	/* As the server signed it: its original ID, and without the TSIG in ARCOUNT. */
@@ -218,19 +242,14 @@ int ddns_tsig_verify(const uint8_t *wire, size_t len, const ldns_pkt *reply,
 	m[11] = (uint8_t)arcount;
 	const uint8_t *o = ldns_rdf_data(other);
 	uint16_t fudge = ldns_rdf2native_int16(ldns_rr_rdf(t, 2));
-	uint8_t expect[EVP_MAX_MD_SIZE];
-	unsigned int expect_len = 0;
-	int rc = put_variables(b, key, ldns_rdf_data(when), fudge, 0, o + 2,
-	                       (uint16_t)(ldns_rdf_size(other) - 2))
-	             ? mac_of(key, b, expect, &expect_len)
-	             : DDNS_ENOMEM;
+	int rc = DDNS_ENOMEM;
+	if (put_variables(b, signer, ldns_rdf_data(when), fudge, 0, o + 2,
+	                  (uint16_t)(ldns_rdf_size(other) - 2)))
+		rc = signer->check(signer->ctx, ldns_buffer_begin(b), ldns_buffer_position(b),
+		                   ldns_rdf_data(mac) + 2, ldns_rdf_size(mac) - 2);
 	ldns_buffer_free(b);
 	if (rc != DDNS_OK)
 		return rc;
-	const uint8_t *got = ldns_rdf_data(mac) + 2;
-	size_t got_len = ldns_rdf_size(mac) - 2;
-	if (got_len != expect_len || CRYPTO_memcmp(got, expect, expect_len) != 0)
-		return DDNS_ETSIG;
 	const uint8_t *w = ldns_rdf_data(when);
 	int64_t signed_at =
 	    (int64_t)((uint64_t)w[0] << 40 | (uint64_t)w[1] << 32 | (uint64_t)w[2] << 24 |

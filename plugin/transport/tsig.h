@@ -8,6 +8,7 @@
 #ifndef DDNS_TSIG_H
 #define DDNS_TSIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,26 +16,50 @@
 
 #include "config/config.h"
 
-#define DDNS_TSIG_MAC_MAX 64
+/* Room for any MAC: HMAC-SHA512 needs 64 bytes, a Kerberos GSS MIC token under 100. */
+#define DDNS_TSIG_MAC_MAX 256
 
 /* TSIG error values (RFC 8945 section 3) used in reports. */
 enum { DDNS_TSIG_BADSIG = 16, DDNS_TSIG_BADKEY = 17, DDNS_TSIG_BADTIME = 18 };
 
 /*
- * Signs query (ID already set) with key, replacing any TSIG it had. Copies the MAC into mac
- * (DDNS_TSIG_MAC_MAX bytes) and its length into *mac_len, for verifying the reply. Returns
- * DDNS_OK, DDNS_ENOMEM, or DDNS_EINVAL for an algorithm this build does not know.
+ * What signs and checks: a key name and algorithm for the TSIG record, and the MAC itself, an HMAC
+ * with a shared secret or a GSS-API MIC with a negotiated context (RFC 3645). The data covered is
+ * laid out here, the same for both (RFC 8945 section 4.3).
  */
-int ddns_tsig_sign(ldns_pkt *query, const struct ddns_tsig_key *key, uint8_t *mac, size_t *mac_len);
+struct ddns_tsig_signer {
+	const char *name;      /* key name, absolute, e.g. "ddns-key." */
+	const char *algorithm; /* e.g. "hmac-sha256." or "gss-tsig." */
+	bool stream;           /* messages signed so go over TCP from the start */
+	/* Computes the MAC of data into mac (DDNS_TSIG_MAC_MAX bytes); DDNS_OK or an error. */
+	int (*mac)(void *ctx, const uint8_t *data, size_t len, uint8_t *mac, size_t *mac_len);
+	/* Checks mac against data: DDNS_OK, DDNS_ETSIG (no match) or another error. */
+	int (*check)(void *ctx, const uint8_t *data, size_t len, const uint8_t *mac,
+	             size_t mac_len);
+	void *ctx; /* passed to both */
+};
+
+/* A signer over an HMAC key (borrowed: it must outlive the signer's use). */
+struct ddns_tsig_signer ddns_tsig_hmac_signer(const struct ddns_tsig_key *key);
 
 /*
- * Verifies a reply (its wire form, and reply, the same message parsed) against key and the
- * request's MAC. Returns DDNS_OK, or DDNS_ETSIG with *tsig_error set: the reply's own TSIG error
- * when it reports one, DDNS_TSIG_BADTIME when its time is outside the fudge, 0 when it is unsigned,
- * signed with another key or algorithm, or its MAC does not match.
+ * Signs query (ID already set) with signer, replacing any TSIG it had. Copies the MAC into mac
+ * (DDNS_TSIG_MAC_MAX bytes) and its length into *mac_len, for verifying the reply. Returns
+ * DDNS_OK, DDNS_ENOMEM, DDNS_EINVAL for an HMAC algorithm this build does not know, or the
+ * signer's own error.
+ */
+int ddns_tsig_sign(ldns_pkt *query, const struct ddns_tsig_signer *signer, uint8_t *mac,
+                   size_t *mac_len);
+
+/*
+ * Verifies a reply (its wire form, and reply, the same message parsed) against signer and the
+ * request's MAC (req_mac NULL: the request was unsigned, as a TKEY query is). Returns DDNS_OK, or
+ * DDNS_ETSIG with *tsig_error set: the reply's own TSIG error when it reports one,
+ * DDNS_TSIG_BADTIME when its time is outside the fudge, 0 when it is unsigned, signed with another
+ * key or algorithm, or its MAC does not match.
  */
 int ddns_tsig_verify(const uint8_t *wire, size_t len, const ldns_pkt *reply,
-                     const struct ddns_tsig_key *key, const uint8_t *req_mac, size_t req_mac_len,
-                     int *tsig_error);
+                     const struct ddns_tsig_signer *signer, const uint8_t *req_mac,
+                     size_t req_mac_len, int *tsig_error);
 
 #endif

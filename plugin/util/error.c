@@ -31,6 +31,8 @@ static const char *const project_errors[] = {
     [IDX(DDNS_ENETWORK)] = "network error talking to the server",
     [IDX(DDNS_ETRUNCATED)] = "reply truncated even over TCP",
     [IDX(DDNS_EQFULL)] = "queue full, and the event could not be written to state-dir",
+    [IDX(DDNS_EGSS)] = "GSS-TSIG security context negotiation failed",
+    [IDX(DDNS_EAGAIN)] = "another negotiation round is needed",
 };
 
 const char *ddns_strerror(int err)

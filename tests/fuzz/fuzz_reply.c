@@ -59,8 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ldns_pkt *query = ddns_update_build("b.example.", &change);
 	ldns_pkt *reply = NULL;
 	struct ddns_exchange_info info;
+	struct ddns_tsig_signer signer = ddns_tsig_hmac_signer(&cfg->keys[0]);
 	ddns_exchange(&transport, &cfg->resolvers[0], query,
-	              size > 0 && (data[size - 1] & 1) ? &cfg->keys[0] : NULL, 10, &reply, &info);
+	              size > 0 && (data[size - 1] & 1) ? &signer : NULL, 10, &reply, &info);
 	ldns_pkt_free(reply);
 	ldns_pkt_free(query);
 

@@ -90,11 +90,11 @@ int main(int argc, char **argv)
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(engine, &st);
 	printf("events=%llu updates=%llu succeeded=%llu failed=%llu retries=%llu pending=%llu "
-	       "invalid=%llu\n",
+	       "invalid=%llu gss-negotiations=%llu\n",
 	       (unsigned long long)st.events, (unsigned long long)st.updates,
 	       (unsigned long long)st.succeeded, (unsigned long long)st.failed,
 	       (unsigned long long)st.retries, (unsigned long long)st.pending,
-	       (unsigned long long)st.invalid);
+	       (unsigned long long)st.invalid, (unsigned long long)st.gss_negotiations);
 	ddns_engine_free(engine);
 	return idle == DDNS_OK && st.failed == 0 && st.pending == 0 && st.invalid == 0 ? 0 : 1;
 }

@@ -126,7 +126,7 @@ static const struct row *rows(size_t *n)
 	return table;
 }
 
-static struct ddns_tsig_key key = {"k.", "hmac-sha256.", SECRET, NULL, 0};
+static struct ddns_tsig_key key = {"k.", "hmac-sha256.", SECRET, NULL, 0, false};
 static char logbuf[16384];
 
 static void capture(void *ctx, enum ddns_log_level level, const char *id, const char *line)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <krb5.h>
 
 #include "config/config.h"
 #include "ddns/error.h"
@@ -242,6 +243,93 @@ static void ttl_rule(void **state)
 	             "parameter 'conflict-resolution': unknown mode 'yes'");
 }
 
+/* Writes a keytab at path holding one (random) key for principal. */
+static void write_keytab(const char *path, const char *principal)
+{
+	krb5_context ctx;
+	assert_int_equal(krb5_init_context(&ctx), 0);
+	char name[300];
+	snprintf(name, sizeof(name), "FILE:%s", path);
+	krb5_keytab kt;
+	assert_int_equal(krb5_kt_resolve(ctx, name, &kt), 0);
+	krb5_octet bytes[32] = {1, 2, 3};
+	krb5_keytab_entry entry = {0};
+	assert_int_equal(krb5_parse_name(ctx, principal, &entry.principal), 0);
+	entry.vno = 1;
+	entry.key.enctype = ENCTYPE_AES256_CTS_HMAC_SHA1_96;
+	entry.key.length = sizeof(bytes);
+	entry.key.contents = bytes;
+	assert_int_equal(krb5_kt_add_entry(ctx, kt, &entry), 0);
+	krb5_free_principal(ctx, entry.principal);
+	krb5_kt_close(ctx, kt);
+	krb5_free_context(ctx);
+}
+
+static void gss_tsig(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ddns-gss-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char keytab[64], json[2048];
+	snprintf(keytab, sizeof(keytab), "%s/dhcp.keytab", dir);
+	write_keytab(keytab, "DHCP/kea.example.com@EXAMPLE.COM");
+	const char *good = "{ \"state-dir\": \"/var/lib/x\", \"resolvers\": [\"127.0.0.2\"],"
+	                   "  \"gss-tsig\": { \"keytab\": \"%s\", \"principal\": \"%s\" %s },"
+	                   "  \"default-key\": \"gss-tsig\", \"zones\": [ %s ] }";
+	snprintf(json, sizeof(json), good, keytab, "DHCP/kea.example.com@EXAMPLE.COM", "",
+	         "{ \"name\": \"ad.example.com\", \"key\": \"GSS-TSIG\" }");
+	struct ddns_config *cfg = parse_ok(json);
+	assert_non_null(cfg->gss);
+	assert_string_equal(cfg->gss->realm, "EXAMPLE.COM");
+	assert_string_equal(cfg->gss->ccache, "/var/lib/x/krb5cc");
+	assert_int_equal(cfg->gss->key_lifetime, 3600);
+	assert_ptr_equal(cfg->default_key, &cfg->gss_key);
+	assert_ptr_equal(cfg->zones[0].key, &cfg->gss_key);
+	assert_true(cfg->gss_key.gss);
+	ddns_config_free(cfg);
+	snprintf(json, sizeof(json), good, keytab, "DHCP/kea.example.com@EXAMPLE.COM",
+	         ", \"ccache\": \"/run/cc\", \"key-lifetime\": 600", "");
+	cfg = parse_ok(json);
+	assert_string_equal(cfg->gss->ccache, "/run/cc");
+	assert_int_equal(cfg->gss->key_lifetime, 600);
+	ddns_config_free(cfg);
+
+	static const struct {
+		const char *principal, *extra, *zones, *want;
+	} bad[] = {
+	    {"DHCP/other.example.com@EXAMPLE.COM", "", "",
+	     "parameter 'gss-tsig.principal': keytab '"},
+	    {"DHCP/kea.example.com", "", "", "parameter 'gss-tsig.principal': 'DHCP/kea"},
+	    {"DHCP/kea.example.com@EXAMPLE.COM", ", \"key-lifetime\": 10", "",
+	     "parameter 'gss-tsig.key-lifetime': must be a whole number of seconds from 60"},
+	    {"DHCP/kea.example.com@EXAMPLE.COM", ", \"ccache\": \"cc\"", "",
+	     "parameter 'gss-tsig.ccache': must be an absolute path"},
+	    {"DHCP/kea.example.com@EXAMPLE.COM", ", \"realm\": \"X\"", "", "'gss-tsig.realm'"},
+	    {"DHCP/kea.example.com@EXAMPLE.COM", "",
+	     "{ \"name\": \"a.example.\", \"servers\": [\"127.0.0.3\"] }",
+	     "parameter 'zones[0].servers': GSS-TSIG needs the servers' host names"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(json, sizeof(json), good, keytab, bad[i].principal, bad[i].extra,
+		         bad[i].zones);
+		expect_error(json, bad[i].want);
+	}
+	snprintf(json, sizeof(json), good, "/nonexistent/k.keytab",
+	         "DHCP/kea.example.com@EXAMPLE.COM", "", "");
+	expect_error(json, "parameter 'gss-tsig.keytab': cannot read '/nonexistent/k.keytab'");
+	snprintf(json, sizeof(json), good, "/etc/hostname", "DHCP/kea.example.com@EXAMPLE.COM", "",
+	         "");
+	expect_error(json, "parameter 'gss-tsig.keytab': ");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"default-key\": \"gss-tsig\" }",
+	             "parameter 'default-key': 'gss-tsig' needs the \"gss-tsig\" parameter block");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"tsig-keys\": [ { \"name\": "
+	             "\"gss-tsig\", \"algorithm\": \"hmac-sha256\", \"secret\": \"" SECRET
+	             "\" } ] }",
+	             "parameter 'tsig-keys[0].name': 'gss-tsig' is reserved");
+	unlink(keytab);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +340,7 @@ int main(void)
 	    cmocka_unit_test(ttl_rule),
 	    cmocka_unit_test(secret_file_readable_by_all_is_refused),
 	    cmocka_unit_test(allowed_suffixes),
+	    cmocka_unit_test(gss_tsig),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,7 +30,7 @@
 	"             { \"name\": \"disc.example.\" } ] }"
 
 /* The fake server signs its replies with ldns, which needs only the base64 secret. */
-static struct ddns_tsig_key key = {"ddns-key.", "hmac-sha256.", SECRET, NULL, 0};
+static struct ddns_tsig_key key = {"ddns-key.", "hmac-sha256.", SECRET, NULL, 0, false};
 
 struct fixture {
 	struct fake_dns dns;

@@ -13,10 +13,12 @@
 #include "update/update.h"
 #include "util/base64.h"
 
-static struct ddns_tsig_key key = {"ddns-key.", "hmac-sha256.",
-                                   "c2VjcmV0LWtleS1mb3ItdW5pdC10ZXN0cy0wMTIzNDU2Nzg5", NULL, 0};
+static struct ddns_tsig_key key = {
+    "ddns-key.", "hmac-sha256.", "c2VjcmV0LWtleS1mb3ItdW5pdC10ZXN0cy0wMTIzNDU2Nzg5", NULL,
+    0,           false};
 static struct ddns_tsig_key other_key = {
-    "ddns-key.", "hmac-sha256.", "b3RoZXItc2VjcmV0LWZvci11bml0LXRlc3RzLTAxMjM0NQ==", NULL, 0};
+    "ddns-key.", "hmac-sha256.", "b3RoZXItc2VjcmV0LWZvci11bml0LXRlc3RzLTAxMjM0NQ==", NULL,
+    0,           false};
 
 /* The engine signs with the decoded secret, as the configuration would have decoded it. */
 static void decode(struct ddns_tsig_key *k)
@@ -65,7 +67,11 @@ static int teardown(void **state)
 static int run(struct fixture *fx, const struct ddns_tsig_key *k, struct ddns_exchange_info *info)
 {
 	ldns_pkt *reply = NULL;
-	int rc = ddns_exchange(&fx->dns.transport, &fx->server, fx->query, k, 100, &reply, info);
+	struct ddns_tsig_signer signer = {0};
+	if (k != NULL)
+		signer = ddns_tsig_hmac_signer(k);
+	int rc = ddns_exchange(&fx->dns.transport, &fx->server, fx->query,
+	                       k != NULL ? &signer : NULL, 100, &reply, info);
 	if (rc == DDNS_OK)
 		assert_non_null(reply);
 	else
