@@ -115,7 +115,7 @@ asan:
 
 # ASan+UBSan over the unit tests and the integration tests that drive the engine directly
 # (real servers, real sockets; the ones through kea-dhcp4 load the normal build).
-ASAN_INTEGRATION = test_discovery test_tsig test_spoof test_blackhole
+ASAN_INTEGRATION = test_discovery test_tsig test_spoof test_blackhole test_gss_discovery
 test-asan: asan
 	$(MAKE) BUILD=build-asan \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \

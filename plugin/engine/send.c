@@ -39,11 +39,6 @@ static void attempt(const struct ddns_sender *sender, const struct ddns_tsig_key
 	const char *key_name = key != NULL ? key->name : "";
 	for (int tries = 0; tries < 2; tries++) {
 		if (key != NULL && key->gss) {
-			if (sender->gss == NULL) {
-				a->error = DDNS_EGSS;
-				snprintf(a->why, sizeof(a->why), "GSS-TSIG is not set up here");
-				return;
-			}
 			a->error =
 			    ddns_gss_acquire(sender->gss, sender->transport, a->target,
 			                     sender->timeout_ms, &gss_key, a->why, sizeof(a->why));
@@ -66,15 +61,17 @@ static void attempt(const struct ddns_sender *sender, const struct ddns_tsig_key
 			return;
 		/* The server lost the key (restart, expiry): negotiate again, sign afresh, once. */
 		bool badkey = a->error == DDNS_ETSIG && a->info.tsig_error == DDNS_TSIG_BADKEY;
+		if (badkey && tries == 0)
+			log_info(
+			    DDNS_DIRECT_GSS_BADKEY,
+			    "server %s (%s) no longer knows GSS-TSIG key %s (BADKEY: restarted, "
+			    "or the key expired there); negotiating a new one",
+			    a->target->name, a->target->addr.text, key_name);
 		ddns_gss_release(sender->gss, gss_key, badkey);
 		gss_key = NULL;
+		key_name = ""; /* it lived in the key */
 		if (!badkey)
 			return;
-		log_info(
-		    DDNS_DIRECT_GSS_BADKEY,
-		    "server %s (%s) no longer knows GSS-TSIG key %s (BADKEY: restarted, or the "
-		    "key expired there); negotiating a new one",
-		    a->target->name, a->target->addr.text, key_name);
 	}
 }
 

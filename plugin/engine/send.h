@@ -16,7 +16,7 @@
 /* How changes are sent: the network, the GSS-TSIG key store, the time each exchange may take. */
 struct ddns_sender {
 	const struct ddns_transport *transport; /* borrowed */
-	struct ddns_gss *gss; /* borrowed; NULL when no "gss-tsig" block is configured */
+	struct ddns_gss *gss; /* borrowed; set whenever the config has a "gss-tsig" block */
 	int timeout_ms;       /* per exchange */
 };
 

@@ -13,7 +13,8 @@ lab_enter "$@"
 LEASE_TOOL=$(realpath "$(dirname "${1:-build/x}")/tests/ddns-lease")
 for a in 10 21 22 53 3; do lab_addr "127.0.0.$a"; done
 
-kdc_start 127.0.0.3
+# Tickets live 10 s, so that the test can show a ticket renewed from the keytab.
+KDC_MAX_LIFE=10s kdc_start 127.0.0.3
 mkdir -p "$LAB_DIR/dc1" "$LAB_DIR/zones"
 kdc_principal DNS/dc1.other.test "$LAB_DIR/dc1/dns.keytab"
 kdc_principal DHCP/kea.lab.test "$LAB_DIR/dhcp.keytab"
@@ -71,6 +72,16 @@ negotiated=$(grep -c "GSS-TSIG key [0-9]*\.sig-dc1\.other\.test\. negotiated wit
 [ "$negotiated" -eq 1 ] || lab_fail "expected one negotiation with dc1, saw $negotiated"
 grep -q 'gss-negotiations=1$' "$LAB_DIR/run.out" || lab_fail "counter: $(cat "$LAB_DIR/run.out")"
 lab_log "discovered dc1 through the resolver, negotiated once, 6 records signed with GSS-TSIG"
+
+# The ticket in the plugin's ccache expires; the next negotiation gets a new one from the keytab
+# by itself (no kinit anywhere).
+KRB5CCNAME="$LAB_DIR/krb5cc-gss" klist -s || lab_fail "the ccache holds no valid ticket after the run"
+lab_wait 30 bash -c "! KRB5CCNAME='$LAB_DIR/krb5cc-gss' klist -s" || lab_fail "the ticket did not expire"
+"$LEASE_TOOL" "$LAB_DIR/gss.json" grant f.kb.test 10.1.0.6 >"$LAB_DIR/renew.out" 2>"$LAB_DIR/renew.log" ||
+	lab_fail "no update after the ticket expired: $(grep -v DEBUG "$LAB_DIR/renew.log")"
+[ "$(dig @127.0.0.21 +short f.kb.test A)" = 10.1.0.6 ] || lab_fail "no A for f.kb.test"
+KRB5CCNAME="$LAB_DIR/krb5cc-gss" klist -s || lab_fail "no fresh ticket in the ccache"
+lab_log "the expired ticket was replaced from the keytab"
 
 # Secure only: the same change unsigned, and signed with an HMAC key dc1 knows, is refused.
 for how in "" "-y hmac-sha256:ddns-key:$HMAC"; do
