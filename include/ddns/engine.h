@@ -95,6 +95,15 @@ void ddns_engine_note_callout(ddns_engine *engine, uint64_t ns);
 /* Makes every change waiting for a retry due now. Thread: any. */
 void ddns_engine_flush(ddns_engine *engine);
 
+/*
+ * Says whether another DHCP server (a Kea High Availability partner) may have published leases
+ * this engine sees end. Then a lease that ends without a record of this engine publishing it is
+ * still removed as owed work, retried until DNS answers, because the server that published it may
+ * never see it end (with a shared lease database only one server reclaims each lease). Without a
+ * partner such a removal is one best-effort attempt. Off at start. Thread: any.
+ */
+void ddns_engine_set_partnered(ddns_engine *engine, bool partnered);
+
 /* Forgets what discovery cached for zone (a name), or for every zone when zone is NULL. Returns
  * DDNS_OK or DDNS_EBADNAME. Thread: any. */
 int ddns_engine_rediscover(ddns_engine *engine, const char *zone);

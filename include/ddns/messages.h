@@ -57,6 +57,7 @@
 	X(DDNS_DIRECT_RESYNC, "a resync compared the lease database with what is published")       \
 	X(DDNS_DIRECT_GSS_NEGOTIATED, "a GSS-TSIG key was negotiated with an update target")       \
 	X(DDNS_DIRECT_GSS_BADKEY, "a server lost its GSS-TSIG key; a new one is negotiated")       \
+	X(DDNS_DIRECT_HA_PARTNER, "Kea HA is loaded: removals of the partner's leases are owed")   \
 	X(DDNS_DIRECT_THREAD_PRIORITY, "a DNS thread could not lower its priority below Kea's")    \
 	X(DDNS_DIRECT_RESYNC_FAILED, "a resync could not read every lease; nothing withdrawn")     \
 	X(DDNS_DIRECT_RESYNC_NOT_RECORDED, "a name to withdraw is no longer recorded; left alone") \

@@ -109,12 +109,13 @@ struct ddns_engine {
 	pthread_mutex_t lock; /* guards the fields below */
 	pthread_cond_t idle;  /* broadcast when the worker finishes a round */
 	struct ddns_engine_stats stats;
-	uint64_t events_done; /* events the worker has turned into jobs */
-	bool working;         /* the worker is running jobs */
-	size_t n_pending;     /* jobs in the pending list */
-	int64_t next_due_ms;  /* earliest due time in the pending list, or -1 */
-	int64_t oldest_ms;    /* when the oldest owed change became owed */
-	atomic_bool flush;    /* ddns-direct-flush: make every waiting change due now */
+	uint64_t events_done;  /* events the worker has turned into jobs */
+	bool working;          /* the worker is running jobs */
+	size_t n_pending;      /* jobs in the pending list */
+	int64_t next_due_ms;   /* earliest due time in the pending list, or -1 */
+	int64_t oldest_ms;     /* when the oldest owed change became owed */
+	atomic_bool flush;     /* ddns-direct-flush: make every waiting change due now */
+	atomic_bool partnered; /* an HA partner may have published what ends here */
 };
 
 #define STAT_ADD(engine, field, n)                                                                 \
@@ -895,13 +896,13 @@ static bool plan_event(ddns_engine *e, const struct ddns_lease_event *ev, struct
 		plan_records(e, plan, DDNS_CHANGE_REMOVE, ev, &old, false);
 		changed = true;
 	} else if (had == NULL && !grant && want.fqdn[0] != '\0') {
-		/* Nothing recorded (for example, published before the state was kept): remove what
-		 * the lease names, with its client's DHCID, which deletes only this client's
-		 * records. */
+		/* Nothing recorded (an HA partner published it, or it was published before the
+		 * state was kept): remove what the lease names, with its client's DHCID, which
+		 * deletes only this client's records. */
 		want.forward = e->cfg->forward;
 		want.reverse = e->cfg->reverse;
 		identify(e, ev, &want);
-		plan_records(e, plan, DDNS_CHANGE_REMOVE, ev, &want, true);
+		plan_records(e, plan, DDNS_CHANGE_REMOVE, ev, &want, !atomic_load(&e->partnered));
 		return false;
 	}
 	if (!want.forward && !want.reverse) {
@@ -1497,6 +1498,11 @@ int ddns_engine_status(ddns_engine *e, char *buf, size_t len)
 	}
 	put(&o, " ] }");
 	return o.full ? DDNS_EINVAL : DDNS_OK;
+}
+
+void ddns_engine_set_partnered(ddns_engine *e, bool partnered)
+{
+	atomic_store(&e->partnered, partnered);
 }
 
 void ddns_engine_free(ddns_engine *e)

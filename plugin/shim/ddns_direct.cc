@@ -579,16 +579,33 @@ __attribute__((visibility("default"))) int unload()
 	return 0;
 }
 
+// With Kea's HA hook loaded, a partner may publish leases this server sees end (a shared lease
+// database lets either server reclaim any lease). Every library is loaded by now.
+void note_ha_partner()
+{
+	if (engine == nullptr)
+		return;
+	bool ha = HooksManager::commandHandlersPresent("ha-heartbeat");
+	ddns_engine_set_partnered(engine, ha);
+	if (ha) {
+		LOG_INFO(logger, "DDNS_DIRECT_HA_PARTNER")
+		    .arg("Kea HA is loaded: a lease that ends here is removed from DNS even when "
+		         "the partner published it, retried until DNS answers");
+	}
+}
+
 // The server is configured: its IO service can now run the statistics timer.
 __attribute__((visibility("default"))) int dhcp4_srv_configured(CalloutHandle &handle)
 {
 	server_family = AF_INET;
+	note_ha_partner();
 	return start_statistics(handle, "dhcp4_srv_configured");
 }
 
 __attribute__((visibility("default"))) int dhcp6_srv_configured(CalloutHandle &handle)
 {
 	server_family = AF_INET6;
+	note_ha_partner();
 	return start_statistics(handle, "dhcp6_srv_configured");
 }
 

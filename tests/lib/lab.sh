@@ -87,7 +87,9 @@ lab_tsig_secret() { head -c 32 /dev/urandom | base64; }
 # named_start NAME ADDR CONF_BODY: writes $LAB_DIR/NAME/named.conf (options plus CONF_BODY) and
 # starts named on ADDR (port NAMED_PORT, default 53); returns once it answers there. NAMED_OPTIONS
 # replaces the default "recursion no;". NAMED_QUIET=1 logs warnings only (named logs every record an
-# update changes at info, which costs it more than applying them).
+# update changes at info, which costs it more than applying them); NAMED_LOGGING replaces that
+# logging statement with another.
+NAMED_WARNINGS_ONLY='logging { channel warn { stderr; severity warning; }; category default { warn; }; category update { null; }; };'
 named_start() {
 	local name=$1 addr=$2 body=$3
 	local dir="$LAB_DIR/$name"
@@ -105,7 +107,7 @@ options {
 	max-journal-size unlimited;
 };
 controls { };
-$([ "${NAMED_QUIET:-}" != 1 ] || echo 'logging { channel warn { stderr; severity warning; }; category default { warn; }; category update { null; }; };')
+$([ "${NAMED_QUIET:-}" != 1 ] || echo "${NAMED_LOGGING:-$NAMED_WARNINGS_ONLY}")
 $body
 CONF
 	# -g ignores the logging statement: -f keeps named in the foreground and obeys it.

@@ -604,6 +604,42 @@ static void a_silent_server_retries_the_batch_whole(void **state)
 	assert_int_equal(st.succeeded, 3);
 }
 
+/* An expiry with no record of publishing: one try alone, retried until done with an HA partner
+ * (which may have published it and may never see it end). */
+static void unrecorded_removal(struct fixture *fx, bool partnered, uint8_t last)
+{
+	ddns_engine_set_partnered(fx->engine, partnered);
+	/* The first attempts of both removals meet silence: UDP and TCP, A at two servers, PTR one.
+	 */
+	for (int i = 0; i < 6; i++)
+		fake_dns_push(&fx->dns, (struct fake_reply){.transport_error = DDNS_ETIMEOUT});
+	submit(fx, lease(DDNS_LEASE_EXPIRED, last, "gone.corp.example."));
+}
+
+static void unrecorded_removal_is_one_try_alone(void **state)
+{
+	struct fixture *fx = *state;
+	unrecorded_removal(fx, false, 40);
+	assert_int_equal(fake_dns_count(&fx->dns), 6);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->engine, &st);
+	assert_int_equal(st.failed, 2);
+	assert_true(logged(fx, "given up, the plugin had no record of publishing it"));
+}
+
+static void unrecorded_removal_is_owed_with_a_partner(void **state)
+{
+	struct fixture *fx = *state;
+	unrecorded_removal(fx, true, 41);
+	assert_int_equal(fake_dns_count(&fx->dns), 8);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->engine, &st);
+	assert_int_equal(st.failed, 0);
+	assert_int_equal(st.succeeded, 2);
+	assert_int_equal(st.retries, 2);
+	assert_false(logged(fx, "given up"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -640,6 +676,9 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(resync_withdrawal_of_a_renamed_address_is_left_alone,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(unrecorded_removal_is_one_try_alone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(unrecorded_removal_is_owed_with_a_partner, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
