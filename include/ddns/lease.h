@@ -46,6 +46,9 @@ struct ddns_lease_event {
 	uint16_t id_len;           /* bytes used in id */
 	uint8_t id[DDNS_ID_MAX];   /* client identity, for DHCID */
 	uint32_t lifetime;         /* valid lifetime in seconds */
+	int64_t expires;           /* when the lease ends, in seconds since the epoch; 0: unknown.
+	                              A grant handled after that (a replay after a restart) is
+	                              not published: the lease is over */
 };
 
 #ifdef __cplusplus

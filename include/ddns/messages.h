@@ -58,6 +58,8 @@
 	X(DDNS_DIRECT_GSS_NEGOTIATED, "a GSS-TSIG key was negotiated with an update target")       \
 	X(DDNS_DIRECT_GSS_BADKEY, "a server lost its GSS-TSIG key; a new one is negotiated")       \
 	X(DDNS_DIRECT_HA_PARTNER, "Kea HA is loaded: removals of the partner's leases are owed")   \
+	X(DDNS_DIRECT_LEASE_OVER, "a grant replayed after a restart was for a lease now ended")    \
+	X(DDNS_DIRECT_HA_TAKEOVER, "the HA partner is down; DNS reconciled with the lease table")  \
 	X(DDNS_DIRECT_THREAD_PRIORITY, "a DNS thread could not lower its priority below Kea's")    \
 	X(DDNS_DIRECT_RESYNC_FAILED, "a resync could not read every lease; nothing withdrawn")     \
 	X(DDNS_DIRECT_RESYNC_NOT_RECORDED, "a name to withdraw is no longer recorded; left alone") \

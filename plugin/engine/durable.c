@@ -277,7 +277,13 @@ int ddns_durable_open(const char *dir, const struct ddns_durable_loader *loader,
 	d->next_job = l.max_job + 1;
 	ddns_published_foreach(l.published, loader->published, loader->ctx);
 	for (size_t i = 0; i < l.n_jobs; i++)
-		loader->job(loader->ctx, &l.jobs[i]);
+		if (!loader->job(loader->ctx, &l.jobs[i]) &&
+		    ddns_durable_job_done(d, l.jobs[i].id, NULL) != DDNS_OK)
+			log_error(
+			    DDNS_DIRECT_STATE_WRITE_FAILED,
+			    "cannot record in state-dir %s that a change is no longer owed; it is "
+			    "looked at again at the next start",
+			    dir);
 	for (size_t i = 0; i < l.n_events; i++)
 		loader->event(loader->ctx, l.events[i].seq, &l.events[i].ev);
 	if (l.n_jobs > 0 || l.n_events > 0)

@@ -28,6 +28,7 @@ struct ddns_job_record {
 	struct ddns_change change;
 	struct ddns_change then;
 	bool best_effort;
+	int64_t valid_until; /* an add's lease end (ddns_lease_event.expires); 0: none known */
 	bool has_then;
 	bool alias_checked;
 	int family;
@@ -38,7 +39,7 @@ struct ddns_job_record {
 struct ddns_durable_loader {
 	void (*published)(void *ctx, int family, const uint8_t *address,
 	                  const struct ddns_published *p);
-	void (*job)(void *ctx, const struct ddns_job_record *r);
+	bool (*job)(void *ctx, const struct ddns_job_record *r); /* false: not owed any more */
 	void (*event)(void *ctx, uint64_t seq, const struct ddns_lease_event *ev);
 	void *ctx;
 };

@@ -773,7 +773,9 @@ static void plan_records(ddns_engine *e, struct plan *plan, enum ddns_change_op 
                          bool best_effort)
 {
 	char addr[INET6_ADDRSTRLEN], rev[DDNS_NAME_MAX];
-	struct job fwd = {.rec = {.best_effort = best_effort, .family = ev->family}};
+	struct job fwd = {.rec = {.best_effort = best_effort,
+	                          .valid_until = op == DDNS_CHANGE_ADD ? ev->expires : 0,
+	                          .family = ev->family}};
 	struct job ptr = fwd;
 	uint32_t ttl = ddns_config_ttl(e->cfg, ev->lifetime);
 	inet_ntop(ev->family, ev->address, addr, sizeof(addr));
@@ -827,6 +829,12 @@ static void identify(ddns_engine *e, const struct ddns_lease_event *ev, struct d
 	}
 }
 
+/* Whether a lease that ends at expires (seconds since the epoch; 0: unknown) is over. */
+static bool lease_over(int64_t expires)
+{
+	return expires != 0 && expires <= (int64_t)time(NULL);
+}
+
 /* A renewal re-sends records last sent a lease lifetime or more ago, to repair deletions. */
 static bool due_for_repair(const struct ddns_published *had, const struct ddns_lease_event *ev)
 {
@@ -847,6 +855,17 @@ static bool plan_event(ddns_engine *e, const struct ddns_lease_event *ev, struct
 	bool grant = ev->kind == DDNS_LEASE_GRANTED || ev->kind == DDNS_LEASE_REPUBLISH;
 	inet_ntop(ev->family, ev->address, addr, sizeof(addr));
 	memset(&want, 0, sizeof(want));
+	/* Replayed after a restart, a grant may be for a lease that ended meanwhile, whose end
+	 * another server (an HA partner) may have handled: publishing it would leave a record of
+	 * no lease. */
+	if (grant && lease_over(ev->expires)) {
+		log_info(DDNS_DIRECT_LEASE_OVER,
+		         "lease %s %s (%.*s): the lease ended before the event was handled; not "
+		         "published",
+		         addr, kind_name(ev->kind), 255, ev->fqdn);
+		STAT_ADD(e, skipped, 1);
+		return false;
+	}
 
 	if (ev->fqdn[0] != '\0' &&
 	    ddns_name_normalize(ev->fqdn, NAME_HOST, false, want.fqdn, &why) != 0) {
@@ -1079,19 +1098,28 @@ static void load_published(void *ctx, int family, const uint8_t *address,
 		log_error(DDNS_DIRECT_OUT_OF_MEMORY, "out of memory loading what is published");
 }
 
-static void load_job(void *ctx, const struct ddns_job_record *r)
+static bool load_job(void *ctx, const struct ddns_job_record *r)
 {
 	ddns_engine *e = ctx;
+	char what[2 * DDNS_NAME_MAX + 64];
+	if (lease_over(r->valid_until)) {
+		ddns_change_describe(&r->change, what, sizeof(what));
+		log_info(DDNS_DIRECT_LEASE_OVER,
+		         "%s: its lease ended while the server was down; not sent", what);
+		STAT_ADD(e, skipped, 1);
+		return false;
+	}
 	struct job *job = calloc(1, sizeof(*job));
 	if (job == NULL) {
 		log_error(DDNS_DIRECT_OUT_OF_MEMORY, "out of memory: dropping the change for %s",
 		          r->change.owner);
 		STAT_ADD(e, failed, 1);
-		return;
+		return true;
 	}
 	job->rec = *r;
 	owe(job, ddns_now_ms());
 	append_pending(e, job);
+	return true;
 }
 
 static void load_event(void *ctx, uint64_t seq, const struct ddns_lease_event *ev)

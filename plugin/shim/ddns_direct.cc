@@ -159,6 +159,7 @@ void fill_event(ddns_lease_event &ev, const isc::dhcp::Lease &lease, int family,
 	ev.forward = fwd;
 	ev.reverse = rev;
 	ev.lifetime = lease.valid_lft_;
+	ev.expires = static_cast<int64_t>(lease.cltt_) + lease.valid_lft_;
 	ev.id_type = DDNS_ID_NONE;
 }
 
@@ -284,7 +285,8 @@ int lease6_ended(CalloutHandle &handle, const char *callout, enum ddns_lease_kin
 }
 
 // Engine counters as Kea statistics ("statistic-get-all"), refreshed every second on Kea's own
-// thread by a timer on its IO service; removed again on unload.
+// thread by a timer on its IO service (which also follows the HA state, below); removed again on
+// unload.
 isc::asiolink::IntervalTimerPtr stats_timer;
 
 const struct {
@@ -326,13 +328,15 @@ void publish_statistics()
 		mgr.setValue(s.name, static_cast<int64_t>(st.*(s.field)));
 }
 
+void tick();
+
 int start_statistics(CalloutHandle &handle, const char *callout)
 {
 	try {
 		isc::asiolink::IOServicePtr io;
 		handle.getArgument("io_context", io);
 		stats_timer.reset(new isc::asiolink::IntervalTimer(*io));
-		stats_timer->setup(publish_statistics, 1000);
+		stats_timer->setup(tick, 1000);
 		publish_statistics();
 	} catch (const std::exception &ex) {
 		log_callout_error(callout, ex);
@@ -490,6 +494,16 @@ int read_leases(void *ctx, ddns_lease_event *out, size_t max)
 	}
 }
 
+// Reconciles DNS with the lease database of this server's family; error says why it stopped.
+int resync(bool force, ddns_resync_report &report, std::string &error)
+{
+	LeasePages pages{server_family, "start", ""};
+	int rc = ddns_engine_resync(engine, server_family, force, read_leases, &pages, &report);
+	if (rc != DDNS_OK)
+		error = pages.error.empty() ? ddns_strerror(rc) : pages.error;
+	return rc;
+}
+
 int resync_command(CalloutHandle &handle)
 {
 	try {
@@ -502,10 +516,9 @@ int resync_command(CalloutHandle &handle)
 			return answer(handle, 1,
 			              std::string("ddns-direct-resync reads the leases with ") +
 			                  get_page + ": load libdhcp_lease_cmds.so as well");
-		LeasePages pages{server_family, "start", ""};
 		ddns_resync_report report;
-		int rc = ddns_engine_resync(engine, server_family, force && force->boolValue(),
-		                            read_leases, &pages, &report);
+		std::string error;
+		int rc = resync(force && force->boolValue(), report, error);
 		isc::data::ElementPtr counts = isc::data::Element::createMap();
 		counts->set("leases",
 		            isc::data::Element::create(static_cast<int64_t>(report.leases)));
@@ -516,13 +529,84 @@ int resync_command(CalloutHandle &handle)
 		counts->set("to-withdraw",
 		            isc::data::Element::create(static_cast<int64_t>(report.withdrawn)));
 		if (rc != DDNS_OK)
-			return answer(handle, 1,
-			              "resync stopped: " +
-			                  (pages.error.empty() ? ddns_strerror(rc) : pages.error),
-			              counts);
+			return answer(handle, 1, "resync stopped: " + error, counts);
 		return answer(handle, 0, "resync queued the differences", counts);
 	} catch (const std::exception &ex) {
 		return answer(handle, 1, ex.what());
+	}
+}
+
+// Kea HA. A partner may publish leases this server sees end (a shared lease database lets either
+// server reclaim any lease), and a partner that stops may leave leases it granted unpublished
+// (changes it owed wait in its own state-dir). The HA state this server reports is read every
+// second; when it takes over its partner's clients (partner-down), DNS is reconciled with the
+// lease database as ddns-direct-resync does, which publishes those leases.
+bool ha_loaded = false;
+std::string ha_last_state;
+
+std::string ha_state()
+{
+	CalloutHandlePtr call = HooksManager::createCalloutHandle();
+	call->setArgument("command", isc::config::createCommand("ha-heartbeat"));
+	HooksManager::callCommandHandlers("ha-heartbeat", *call);
+	isc::data::ConstElementPtr response;
+	call->getArgument("response", response);
+	int rcode = 0;
+	isc::data::ConstElementPtr args = isc::config::parseAnswer(rcode, response);
+	isc::data::ConstElementPtr state = args ? args->get("state") : args;
+	return rcode == isc::config::CONTROL_RESULT_SUCCESS && state &&
+	               state->getType() == isc::data::Element::string
+	           ? state->stringValue()
+	           : std::string();
+}
+
+void watch_ha()
+{
+	std::string state = ha_state();
+	bool takeover = state == "partner-down" && ha_last_state != state;
+	ha_last_state = state;
+	if (!takeover)
+		return;
+	ddns_resync_report report;
+	std::string error;
+	if (resync(false, report, error) != DDNS_OK) {
+		LOG_ERROR(logger, "DDNS_DIRECT_HA_TAKEOVER")
+		    .arg("the HA partner is down; reconciling DNS with the lease database "
+		         "failed: " +
+		         error + " (run ddns-direct-resync when it can work)");
+		return;
+	}
+	LOG_INFO(logger, "DDNS_DIRECT_HA_TAKEOVER")
+	    .arg("the HA partner is down and this server serves its clients: DNS reconciled "
+	         "with the lease database (" +
+	         std::to_string(report.leases) + " leases read, " +
+	         std::to_string(report.published) + " to publish, " +
+	         std::to_string(report.withdrawn) + " to withdraw)");
+}
+
+void tick()
+{
+	publish_statistics();
+	try {
+		if (ha_loaded && engine != nullptr)
+			watch_ha();
+	} catch (const std::exception &ex) {
+		log_callout_error("ha-heartbeat", ex);
+	}
+}
+
+void note_ha_partner()
+{
+	if (engine == nullptr)
+		return;
+	bool ha = HooksManager::commandHandlersPresent("ha-heartbeat");
+	ha_loaded = ha;
+	ha_last_state.clear();
+	ddns_engine_set_partnered(engine, ha);
+	if (ha) {
+		LOG_INFO(logger, "DDNS_DIRECT_HA_PARTNER")
+		    .arg("Kea HA is loaded: a lease that ends here is removed from DNS even when "
+		         "the partner published it, retried until DNS answers");
 	}
 }
 
@@ -577,21 +661,6 @@ __attribute__((visibility("default"))) int unload()
 	engine = nullptr;
 	ddns_log_set_sink(nullptr, nullptr);
 	return 0;
-}
-
-// With Kea's HA hook loaded, a partner may publish leases this server sees end (a shared lease
-// database lets either server reclaim any lease). Every library is loaded by now.
-void note_ha_partner()
-{
-	if (engine == nullptr)
-		return;
-	bool ha = HooksManager::commandHandlersPresent("ha-heartbeat");
-	ddns_engine_set_partnered(engine, ha);
-	if (ha) {
-		LOG_INFO(logger, "DDNS_DIRECT_HA_PARTNER")
-		    .arg("Kea HA is loaded: a lease that ends here is removed from DNS even when "
-		         "the partner published it, retried until DNS answers");
-	}
 }
 
 // The server is configured: its IO service can now run the statistics timer.

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -245,6 +246,57 @@ static void event_written_but_never_handled_is_replayed(void **state)
 	ddns_engine_free(e);
 }
 
+static void owed_add_of_an_ended_lease_is_dropped_at_restart(void **state)
+{
+	struct fixture *fx = *state;
+	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_SERVFAIL});
+	ddns_engine *e = start(fx, 60000);
+	struct ddns_lease_event ev = grant(5, "a.corp.example.");
+	ev.expires = (int64_t)time(NULL) + 1;
+	assert_int_equal(ddns_engine_submit(e, &ev), DDNS_OK);
+	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
+	ddns_engine_free(e);
+	assert_int_equal(fake_dns_count(&fx->dns), 1);
+	/* The server is down past the lease's end (an HA partner reclaims it meanwhile). */
+	while ((int64_t)time(NULL) <= ev.expires)
+		usleep(50 * 1000);
+	e = start(fx, 10);
+	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
+	assert_int_equal(fake_dns_count(&fx->dns), 1);
+	assert_non_null(strstr(fx->log, "add A a.corp.example. 10.1.0.5: its lease ended while the "
+	                                "server was down; not sent"));
+	ddns_engine_free(e);
+	/* Recorded as no longer owed: the next start resumes nothing. */
+	fx->log[0] = '\0';
+	e = start(fx, 10);
+	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
+	assert_null(strstr(fx->log, "resuming"));
+	ddns_engine_free(e);
+	assert_int_equal(fake_dns_count(&fx->dns), 1);
+}
+
+static void replayed_grant_of_an_ended_lease_is_not_published(void **state)
+{
+	struct fixture *fx = *state;
+	struct ddns_durable *d;
+	struct ddns_durable_loader none = {NULL, NULL, NULL, NULL};
+	assert_int_equal(ddns_durable_open(fx->dir, &none, &d), DDNS_OK);
+	struct ddns_lease_event ev = grant(7, "b.corp.example.");
+	ev.expires = (int64_t)time(NULL) - 10;
+	uint64_t seq;
+	bool spilled;
+	assert_int_equal(ddns_durable_event(d, &ev, false, &seq, &spilled), DDNS_OK);
+	ddns_durable_free(d);
+	ddns_engine *e = start(fx, 10);
+	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
+	assert_int_equal(fake_dns_count(&fx->dns), 0);
+	assert_non_null(strstr(fx->log, "the lease ended before the event was handled"));
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(e, &st);
+	assert_int_equal(st.skipped, 1);
+	ddns_engine_free(e);
+}
+
 /* Parameters for forward records only, without DHCID, and a max-queue of max_queue. */
 static void forward_only(struct fixture *fx, unsigned max_queue)
 {
@@ -376,6 +428,10 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(event_written_but_never_handled_is_replayed, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(owed_add_of_an_ended_lease_is_dropped_at_restart, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(replayed_grant_of_an_ended_lease_is_not_published,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(damaged_state_file_is_set_aside_and_the_rest_used,
 	                                    setup, teardown),
 	    cmocka_unit_test(zeros_are_damage_not_records),
