@@ -6,12 +6,20 @@
 #
 #   bash tests/bench/bench.sh build/libdhcp_ddns_direct.so
 #
-# BENCH_RATES (default "500 1000 2000 4000"; the last is above what Kea sustains here, so it
+# BENCH_RATES (default "500 1000 2000 4000 8000"; the last is above what Kea sustains here, so it
 # shows Kea's ceiling), BENCH_SECONDS (load duration, default 10), BENCH_MODES (default
-# "none d2 plugin"), BENCH_SETTLE (seconds without progress after which the zones are taken as
+# "none ncr d2 plugin sink"), BENCH_SETTLE (seconds without progress after which the zones are taken as
 # final, default 10), BENCH_MEMORY_EVENTS (leases for the memory test, default 100000; 0 skips
 # it). The memory test grants that many leases while no DNS server answers, so every event stays
 # owed, and compares Kea's peak resident memory with and without the plugin.
+#
+# Mode "ncr" is Kea doing its own DDNS work (names, FQDN options, a request per lease to D2's
+# port) with a listener that discards the requests: what Kea costs itself for DDNS whoever sends
+# the updates. Mode "sink" is the plugin sending to a DNS server that acknowledges every UPDATE and
+# applies nothing (dns_sink.py): what the plugin costs Kea, as with a DNS server on another host.
+# On this 2-core machine named applying thousands of records a second takes CPU Kea needs; the
+# "plugin" row includes that, the "sink" row does not. BENCH_NAMED_NICE runs named (all modes) at
+# that nice value.
 #
 # Columns: granted = leases in Kea's lease file; kea/s = granted per second of load; A and PTR =
 # records in the zones at the end; lost = leases whose A or PTR never arrived; converge = seconds
@@ -23,14 +31,16 @@ source "$(dirname "$0")/../lib/lab.sh"
 LIB=$(realpath "${1:?usage: bench.sh LIBRARY}")
 lab_enter "$@"
 
-RATES=${BENCH_RATES:-500 1000 2000 4000}
+RATES=${BENCH_RATES:-500 1000 2000 4000 8000}
 SECS=${BENCH_SECONDS:-10}
-MODES=${BENCH_MODES:-none d2 plugin}
+MODES=${BENCH_MODES:-none ncr d2 plugin sink}
 SETTLE=${BENCH_SETTLE:-10}
 MEMORY_EVENTS=${BENCH_MEMORY_EVENTS:-100000}
 NS=127.0.0.2
+SINK=127.0.0.3
 SECRET=$(lab_tsig_secret)
 lab_addr $NS
+lab_addr $SINK
 
 # calc EXPR: EXPR in floating point (awk), one decimal; a comparison gives 1 or 0.
 calc() { awk "BEGIN { printf \"%.1f\", ($1) }" | sed 's/\.0$//'; }
@@ -77,11 +87,18 @@ kea_config() {
 	local mode=$1 ddns hooks=""
 	case $mode in
 	none) ddns='"enable-updates": false' ;;
-	d2) ddns='"enable-updates": true, "server-ip": "127.0.0.1", "server-port": 53001' ;;
+	d2 | ncr) ddns='"enable-updates": true, "server-ip": "127.0.0.1", "server-port": 53001' ;;
 	plugin)
 		ddns='"enable-updates": true'
 		hooks="\"hooks-libraries\": [ { \"library\": \"$LIB\",
 		    \"parameters\": $(ddns_lab_params $NS "$SECRET") } ],"
+		;;
+	sink)
+		ddns='"enable-updates": true'
+		hooks="\"hooks-libraries\": [ { \"library\": \"$LIB\",
+		    \"parameters\": { \"resolvers\": [ \"$SINK\" ], \"state-dir\": \"$LAB_DIR/state\",
+		      \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [ \"$SINK\" ] },
+		                 { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [ \"$SINK\" ] } ] } } ],"
 		;;
 	esac
 	cat >"$LAB_DIR/kea-$mode.json" <<CONF
@@ -117,7 +134,21 @@ run() {
 	mkdir -p "$LAB_DIR/ns"
 	zone_file "$LAB_DIR/ns/corp.db" corp.example. ns1.corp.example. $NS
 	zone_file "$LAB_DIR/ns/rev.db" 1.10.in-addr.arpa. ns1.corp.example.
-	NAMED_QUIET=1 named_start ns $NS "key \"ddns-key\" { algorithm hmac-sha256; secret \"$SECRET\"; };
+	if [ "$mode" = sink ]; then
+		lab_spawn sink python3 "$(dirname "$0")/dns_sink.py" $SINK 53
+		lab_wait 10 grep -q ready "$LAB_DIR/sink.log" || lab_fail "the DNS sink did not start"
+	fi
+	if [ "$mode" = ncr ]; then
+		lab_spawn ncr python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 53001))
+print("ready", flush=True)
+while True:
+    s.recv(65535)'
+		lab_wait 10 grep -q ready "$LAB_DIR/ncr.log" || lab_fail "the NCR sink did not start"
+	fi
+	NAMED_QUIET=1 NAMED_NICE=${BENCH_NAMED_NICE:-0} named_start ns $NS "key \"ddns-key\" { algorithm hmac-sha256; secret \"$SECRET\"; };
 statistics-channels { inet $NS port 8053 allow { any; }; };
 zone \"corp.example\" { type primary; file \"corp.db\"; allow-update { key ddns-key; }; };
 zone \"1.10.in-addr.arpa\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; };"
@@ -145,6 +176,32 @@ raise SystemExit(1)' || lab_fail "D2 did not start: $(tail -n 5 "$LAB_DIR/d2.log
 	granted=$(active_leases4 "$LAB_DIR/leases4.csv" | wc -l)
 
 	local counts last="" last_change=$end converged=never now
+	if [ "$mode" = sink ]; then
+		# Nothing is applied: wait until the plugin owes nothing, then count the messages.
+		local owed
+		for _ in $(seq 600); do
+			owed=$(plugin_status 'a["pending"] + a["queued-events"]')
+			[ "$owed" -eq 0 ] && break
+			sleep 0.1
+		done
+		local cost messages
+		cost=$(plugin_status '"%d/%d" % (a["callout-ns"]["median"], a["callout-ns"]["p99"])')
+		lab_stop "$PID_kea"
+		lab_stop "$PID_sink"
+		lab_stop "$PID_ns"
+		messages=$(awk '/^answered/ { print $2 }' "$LAB_DIR/sink.log")
+		printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %-12s | %8s | %6.0f | %7s | %11s |\n' "$mode" \
+			"$rate" "$granted" "$((granted / SECS))" - - - - "$(calc "${messages:-0} / $SECS")" - "$cost"
+		return
+	fi
+	if [ "$mode" = ncr ]; then
+		lab_stop "$PID_kea"
+		lab_stop "$PID_ncr"
+		lab_stop "$PID_ns"
+		printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %-12s | %8s | %6s | %7s | %11s |\n' "$mode" \
+			"$rate" "$granted" "$((granted / SECS))" - - - - - - -
+		return
+	fi
 	if [ "$mode" != none ]; then
 		while :; do
 			counts=$(record_counts)

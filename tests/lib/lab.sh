@@ -88,7 +88,8 @@ lab_tsig_secret() { head -c 32 /dev/urandom | base64; }
 # starts named on ADDR (port NAMED_PORT, default 53); returns once it answers there. NAMED_OPTIONS
 # replaces the default "recursion no;". NAMED_QUIET=1 logs warnings only (named logs every record an
 # update changes at info, which costs it more than applying them); NAMED_LOGGING replaces that
-# logging statement with another.
+# logging statement with another. NAMED_NICE runs it at that nice value (nice execs named, so the
+# PID recorded is named's).
 NAMED_WARNINGS_ONLY='logging { channel warn { stderr; severity warning; }; category default { warn; }; category update { null; }; };'
 named_start() {
 	local name=$1 addr=$2 body=$3
@@ -111,7 +112,7 @@ $([ "${NAMED_QUIET:-}" != 1 ] || echo "${NAMED_LOGGING:-$NAMED_WARNINGS_ONLY}")
 $body
 CONF
 	# -g ignores the logging statement: -f keeps named in the foreground and obeys it.
-	lab_spawn "$name" named "$([ "${NAMED_QUIET:-}" = 1 ] && echo -f || echo -g)" -n 1 -c "$dir/named.conf"
+	lab_spawn "$name" nice -n "${NAMED_NICE:-0}" named "$([ "${NAMED_QUIET:-}" = 1 ] && echo -f || echo -g)" -n 1 -c "$dir/named.conf"
 	local pid_var="PID_${name//-/_}"
 	lab_wait 20 dig @"$addr" -p "${NAMED_PORT:-53}" +time=1 +tries=1 version.bind CH TXT ||
 		lab_fail "named $name on $addr did not start"
