@@ -1508,15 +1508,17 @@ int ddns_engine_status(ddns_engine *e, char *buf, size_t len)
 	int64_t oldest = e->n_pending > 0 ? (ddns_now_ms() - e->oldest_ms) / 1000 : 0;
 	pthread_mutex_unlock(&e->lock);
 	put(&o,
-	    "{ \"queued-events\": %zu, \"pending\": %llu, \"oldest-pending-age\": %lld, "
+	    "{ \"lease-events\": %llu, \"queued-events\": %zu, \"pending\": %llu, "
+	    "\"oldest-pending-age\": %lld, "
 	    "\"succeeded\": %llu, \"failed\": %llu, \"conflicts\": %llu, \"retries\": %llu, "
 	    "\"dropped\": %llu, \"gss-negotiations\": %llu, "
 	    "\"callout-ns\": { \"median\": %llu, \"p99\": %llu }, \"zones\": [ ",
-	    ddns_queue_length(e->queue), (unsigned long long)st.pending, (long long)oldest,
-	    (unsigned long long)st.succeeded, (unsigned long long)st.failed,
-	    (unsigned long long)st.conflicts, (unsigned long long)st.retries,
-	    (unsigned long long)st.dropped, (unsigned long long)st.gss_negotiations,
-	    (unsigned long long)st.callout_median_ns, (unsigned long long)st.callout_p99_ns);
+	    (unsigned long long)st.events, ddns_queue_length(e->queue),
+	    (unsigned long long)st.pending, (long long)oldest, (unsigned long long)st.succeeded,
+	    (unsigned long long)st.failed, (unsigned long long)st.conflicts,
+	    (unsigned long long)st.retries, (unsigned long long)st.dropped,
+	    (unsigned long long)st.gss_negotiations, (unsigned long long)st.callout_median_ns,
+	    (unsigned long long)st.callout_p99_ns);
 	ddns_locator_foreach(e->locator, put_zone, &o);
 	/* Drop the last ", " of the zone list, if any, before closing it. */
 	if (!o.full && o.p - buf >= 2 && o.p[-2] == ',') {

@@ -148,6 +148,22 @@ once_each
 	lab_fail "adds: $(adds 1) from the primary, $(adds 2) from the standby, for $leases leases"
 lab_log "hot-standby: $leases leases, each A and PTR added once, all by the primary"
 
+# A lease update arriving at the standby (as a partner's lease4-update would) fires no lease
+# callout, so it makes no DNS work there. Kea runs callouts within the command, so the standby's
+# event counter is final once the command has answered.
+events() { kea_command "$LAB_DIR/ha2.sock" '{ "command": "ddns-direct-status" }' |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["arguments"]["lease-events"])'; }
+read -r addr name <"$LAB_DIR/leases.txt"
+# The same lease, identity included (the client-id is what its DHCID is made of).
+read -r hw cid <<<"$(pg_sql "SELECT encode(hwaddr, 'hex'), encode(client_id, 'hex') FROM lease4 WHERE address = '$addr'::inet - '0.0.0.0'::inet" | sed 's/\([0-9a-f][0-9a-f]\)/\1:/g; s/: / /; s/:$//')"
+before=$(events)
+kea_command "$LAB_DIR/ha2.sock" "{ \"command\": \"lease4-update\", \"arguments\": { \"ip-address\": \"$addr\",
+	\"hw-address\": \"$hw\", ${cid:+\"client-id\": \"$cid\", }\"hostname\": \"$name\", \"fqdn-fwd\": true,
+	\"fqdn-rev\": true } }" | grep -q '"result": 0' ||
+	lab_fail "lease4-update at the standby failed"
+[ "$(events)" = "$before" ] || lab_fail "a lease4-update at the standby made a lease event"
+lab_log "a lease4-update at the standby makes no DNS work there"
+
 lab_log "failover: the primary stops during a burst of 300 new clients"
 new_clients 300 50 &
 load=$!
