@@ -159,10 +159,6 @@ const char *ddns_gss_key_name(const struct ddns_gss_key *key)
 static ldns_pkt *tkey_query(const char *key_name, uint32_t lifetime, const uint8_t *token,
                             size_t token_len)
 {
-	ldns_pkt *pkt = ldns_pkt_new();
-	ldns_rr *question = ldns_rr_new(), *tkey = ldns_rr_new();
-	ldns_rdf *qname = ldns_dname_new_frm_str(key_name),
-	         *owner = ldns_dname_new_frm_str(key_name);
 	uint32_t now = (uint32_t)time(NULL);
 	ldns_rdf *rdfs[] = {
 	    ldns_dname_new_frm_str("gss-tsig."),
@@ -173,29 +169,18 @@ static ldns_pkt *tkey_query(const char *key_name, uint32_t lifetime, const uint8
 	    ldns_native2rdf_int16_data(token_len, (uint8_t *)token),
 	    ldns_native2rdf_int16_data(0, NULL),
 	};
-	bool ok = pkt != NULL && question != NULL && tkey != NULL && qname != NULL && owner != NULL;
-	for (size_t i = 0; i < sizeof(rdfs) / sizeof(rdfs[0]); i++)
-		ok = ok && rdfs[i] != NULL;
-	if (!ok) {
+	ldns_rr *tkey = ddns_meta_rr(ldns_dname_new_frm_str(key_name), LDNS_RR_TYPE_TKEY, rdfs,
+	                             sizeof(rdfs) / sizeof(rdfs[0]));
+	ldns_rr *question =
+	    ddns_meta_rr(ldns_dname_new_frm_str(key_name), LDNS_RR_TYPE_TKEY, NULL, 0);
+	ldns_pkt *pkt = ldns_pkt_new();
+	if (pkt == NULL || question == NULL || tkey == NULL) {
 		ldns_pkt_free(pkt);
 		ldns_rr_free(question);
 		ldns_rr_free(tkey);
-		ldns_rdf_deep_free(qname);
-		ldns_rdf_deep_free(owner);
-		for (size_t i = 0; i < sizeof(rdfs) / sizeof(rdfs[0]); i++)
-			ldns_rdf_deep_free(rdfs[i]);
 		return NULL;
 	}
-	ldns_rr_set_owner(question, qname);
-	ldns_rr_set_type(question, LDNS_RR_TYPE_TKEY);
-	ldns_rr_set_class(question, LDNS_RR_CLASS_ANY);
 	ldns_rr_set_question(question, true);
-	ldns_rr_set_owner(tkey, owner);
-	ldns_rr_set_type(tkey, LDNS_RR_TYPE_TKEY);
-	ldns_rr_set_class(tkey, LDNS_RR_CLASS_ANY);
-	ldns_rr_set_ttl(tkey, 0);
-	for (size_t i = 0; i < sizeof(rdfs) / sizeof(rdfs[0]); i++)
-		ldns_rr_push_rdf(tkey, rdfs[i]);
 	ldns_pkt_set_opcode(pkt, LDNS_PACKET_QUERY);
 	ldns_pkt_push_rr(pkt, LDNS_SECTION_QUESTION, question);
 	ldns_pkt_push_rr(pkt, LDNS_SECTION_ADDITIONAL, tkey);

@@ -92,6 +92,28 @@ struct ddns_tsig_signer ddns_tsig_hmac_signer(const struct ddns_tsig_key *key)
 	                                 hmac_mac,  hmac_check,     (void *)key};
 }
 
+ldns_rr *ddns_meta_rr(ldns_rdf *owner, ldns_rr_type type, ldns_rdf **rdfs, size_t n)
+{
+	ldns_rr *rr = ldns_rr_new();
+	bool ok = rr != NULL && owner != NULL;
+	for (size_t i = 0; i < n; i++)
+		ok = ok && rdfs[i] != NULL;
+	if (!ok) {
+		ldns_rr_free(rr);
+		ldns_rdf_deep_free(owner);
+		for (size_t i = 0; i < n; i++)
+			ldns_rdf_deep_free(rdfs[i]);
+		return NULL;
+	}
+	ldns_rr_set_owner(rr, owner);
+	ldns_rr_set_type(rr, type);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_ANY);
+	ldns_rr_set_ttl(rr, 0);
+	for (size_t i = 0; i < n; i++)
+		ldns_rr_push_rdf(rr, rdfs[i]);
+	return rr;
+}
+
 int ddns_tsig_sign(ldns_pkt *query, const struct ddns_tsig_signer *signer, uint8_t *mac,
                    size_t *mac_len)
 {
@@ -121,8 +143,6 @@ int ddns_tsig_sign(ldns_pkt *query, const struct ddns_tsig_signer *signer, uint8
 		return rc;
 	*mac_len = len;
 
-	ldns_rr *rr = ldns_rr_new();
-	ldns_rdf *owner = ldns_dname_new_frm_str(signer->name);
 	ldns_rdf *rdfs[] = {
 	    ldns_dname_new_frm_str(signer->algorithm),
 	    ldns_rdf_new_frm_data(LDNS_RDF_TYPE_TSIGTIME, sizeof(when), when),
@@ -132,22 +152,10 @@ int ddns_tsig_sign(ldns_pkt *query, const struct ddns_tsig_signer *signer, uint8
 	    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 0),
 	    ldns_native2rdf_int16_data(0, NULL),
 	};
-	bool ok = rr != NULL && owner != NULL;
-	for (size_t i = 0; i < sizeof(rdfs) / sizeof(rdfs[0]); i++)
-		ok = ok && rdfs[i] != NULL;
-	if (!ok) {
-		ldns_rr_free(rr);
-		ldns_rdf_deep_free(owner);
-		for (size_t i = 0; i < sizeof(rdfs) / sizeof(rdfs[0]); i++)
-			ldns_rdf_deep_free(rdfs[i]);
+	ldns_rr *rr = ddns_meta_rr(ldns_dname_new_frm_str(signer->name), LDNS_RR_TYPE_TSIG, rdfs,
+	                           sizeof(rdfs) / sizeof(rdfs[0]));
+	if (rr == NULL)
 		return DDNS_ENOMEM;
-	}
-	ldns_rr_set_owner(rr, owner);
-	ldns_rr_set_type(rr, LDNS_RR_TYPE_TSIG);
-	ldns_rr_set_class(rr, LDNS_RR_CLASS_ANY);
-	ldns_rr_set_ttl(rr, 0);
-	for (size_t i = 0; i < sizeof(rdfs) / sizeof(rdfs[0]); i++)
-		ldns_rr_push_rdf(rr, rdfs[i]);
 	ldns_pkt_set_tsig(query, rr);
 	return DDNS_OK;
 }

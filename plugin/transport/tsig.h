@@ -39,6 +39,13 @@ struct ddns_tsig_signer {
 	void *ctx; /* passed to both */
 };
 
+/*
+ * A meta-record as TSIG and TKEY are: owner, type, class ANY, TTL 0 and the rdata fields in order.
+ * Takes owner and every rdf (any may be NULL: then all are freed and NULL is returned, as when
+ * out of memory). Free the record with ldns_rr_free.
+ */
+ldns_rr *ddns_meta_rr(ldns_rdf *owner, ldns_rr_type type, ldns_rdf **rdfs, size_t n);
+
 /* A signer over an HMAC key (borrowed: it must outlive the signer's use). */
 struct ddns_tsig_signer ddns_tsig_hmac_signer(const struct ddns_tsig_key *key);
 

@@ -137,13 +137,19 @@ once_each() { # every A added at most once since MARK, and no second "name not i
 	fi
 }
 
+# first_leases MODE: starts the pair in MODE, leases 200 new clients; sets leases once the zones
+# match the lease table, each record added once.
+first_leases() {
+	start_pair "$1"
+	new_clients 200 100
+	lab_wait 60 match || lab_fail "zones do not match the lease table: $(head -n 20 "$LAB_DIR/zone-diff.txt")"
+	leases=$(wc -l <"$LAB_DIR/leases.txt")
+	[ "$leases" -ge 180 ] || lab_fail "only $leases leases"
+	once_each
+}
+
 # ---- hot-standby ----
-start_pair hot-standby
-new_clients 200 100
-lab_wait 60 match || lab_fail "zones do not match the lease table: $(head -n 20 "$LAB_DIR/zone-diff.txt")"
-leases=$(wc -l <"$LAB_DIR/leases.txt")
-[ "$leases" -ge 180 ] || lab_fail "only $leases leases"
-once_each
+first_leases hot-standby
 [ "$(adds 1)" -eq "$leases" ] && [ "$(adds 2)" -eq 0 ] ||
 	lab_fail "adds: $(adds 1) from the primary, $(adds 2) from the standby, for $leases leases"
 lab_log "hot-standby: $leases leases, each A and PTR added once, all by the primary"
@@ -219,12 +225,7 @@ lab_stop "$PID_ha2"
 # ---- load-balancing ----
 pg_sql "DELETE FROM lease4" >/dev/null
 mark=$(($(wc -l <"$LAB_DIR/ns1/update.log") + 1))
-start_pair load-balancing
-new_clients 200 100
-lab_wait 60 match || lab_fail "zones do not match the lease table: $(head -n 20 "$LAB_DIR/zone-diff.txt")"
-leases=$(wc -l <"$LAB_DIR/leases.txt")
-[ "$leases" -ge 180 ] || lab_fail "only $leases leases"
-once_each
+first_leases load-balancing
 by1=$(adds 1) by2=$(adds 2)
 [ $((by1 + by2)) -eq "$leases" ] && [ "$by1" -gt 0 ] && [ "$by2" -gt 0 ] ||
 	lab_fail "adds: $by1 by server1 and $by2 by server2 for $leases leases"
