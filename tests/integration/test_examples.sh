@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MPL-2.0
-# The examples in etc/ must not rot: each Kea configuration passes `kea-dhcp4 -t` / `kea-dhcp6 -t`
+# The examples in etc/ must not rot: each Kea configuration (v4, v6, the v4 HA pair) passes `kea-dhcp4 -t` / `kea-dhcp6 -t`
 # with the library path pointed at this build, the BIND example passes named-checkconf, and the
 # plugin parameters of each Kea example pass the plugin's own validation (ddns-direct-probe reads
 # them with --config).
@@ -15,12 +15,12 @@ mkdir -p "$LAB_DIR/etc-kea"
 chmod 600 "$LAB_DIR/etc-kea/ddns-key.key"
 mkdir -p /etc/kea
 mount --bind "$LAB_DIR/etc-kea" /etc/kea
-for v in 4 6; do
+for v in 4 6 4-ha; do
 	# The lab namespace has no eth0: the examples are checked on lo, otherwise unchanged.
 	sed -e "s#/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_ddns_direct.so#$LIB#" \
 		-e 's#"eth0"#"lo"#' "$ETC/kea-dhcp$v.json" >"$LAB_DIR/kea$v.json"
-	"kea-dhcp$v" -t "$LAB_DIR/kea$v.json" >"$LAB_DIR/check$v.log" 2>&1 ||
-		lab_fail "kea-dhcp$v -t refused etc/kea-dhcp$v.json: $(tail -n 5 "$LAB_DIR/check$v.log")"
+	"kea-dhcp${v%-ha}" -t "$LAB_DIR/kea$v.json" >"$LAB_DIR/check$v.log" 2>&1 ||
+		lab_fail "kea-dhcp${v%-ha} -t refused etc/kea-dhcp$v.json: $(tail -n 5 "$LAB_DIR/check$v.log")"
 	# The probe validates the parameters exactly as load() does (exit 2 when it refuses them);
 	# with a resolver that does not answer it then ends at discovery, or succeeds for a zone whose
 	# servers the example pins.
@@ -28,7 +28,7 @@ for v in 4 6; do
 	"$PROBE" host.corp.example --config "$LAB_DIR/kea$v.json" --resolver 127.0.0.1:1 >"$LAB_DIR/probe$v.log" 2>&1 || rc=$?
 	[ $rc -le 1 ] && grep -qE '^(OK|FAILED at discovery)' "$LAB_DIR/probe$v.log" ||
 		lab_fail "the parameters of etc/kea-dhcp$v.json were refused: $(cat "$LAB_DIR/probe$v.log")"
-	lab_log "etc/kea-dhcp$v.json: accepted by kea-dhcp$v -t and by the plugin's validation"
+	lab_log "etc/kea-dhcp$v.json: accepted by kea-dhcp${v%-ha} -t and by the plugin's validation"
 done
 umount /etc/kea
 sed 's#include "/etc/bind/ddns-key.key";#key "ddns-key" { algorithm hmac-sha256; secret "q1b6U3D8Dp1S1mS0C8Fq7fH8mq8yFf5v2jz7N3dQwXg="; };#' \
