@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MPL-2.0
 # The examples in etc/ must not rot: each Kea configuration (v4, v6, the v4 HA pair) passes
-# `kea-dhcp4 -t` / `kea-dhcp6 -t` with the library path pointed at this build, the BIND example passes named-checkconf, and the
-# plugin parameters of each Kea example pass the plugin's own validation (ddns-direct-probe reads
-# them with --config).
+# `kea-dhcp4 -t` / `kea-dhcp6 -t` with the library path pointed at this build, the BIND example
+# passes named-checkconf, and the plugin parameters of each Kea example pass the plugin's own
+# validation (ddns-direct-probe reads them with --config).
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
 LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
