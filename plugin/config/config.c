@@ -434,7 +434,7 @@ static int parse_conflict_mode(struct parser *p, const struct json *v)
 }
 
 static int gss_string(struct parser *p, const struct json *v, const char *member, bool required,
-                      char **out)
+                      bool is_path, char **out)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "gss-tsig.%s", member);
@@ -444,7 +444,7 @@ static int gss_string(struct parser *p, const struct json *v, const char *member
 	int rc = expect(p, path, m, JSON_STRING);
 	if (rc != DDNS_OK)
 		return rc;
-	if (m->string[0] != '/' && strcmp(member, "principal") != 0)
+	if (is_path && m->string[0] != '/')
 		return reject(p, path, "must be an absolute path");
 	*out = strdup(m->string);
 	return *out != NULL ? DDNS_OK : DDNS_ENOMEM;
@@ -463,9 +463,9 @@ static int parse_gss(struct parser *p, const struct json *v)
 	struct ddns_gss_cfg *g = cfg->gss = calloc(1, sizeof(*g));
 	if (g == NULL)
 		return DDNS_ENOMEM;
-	if ((rc = gss_string(p, v, "keytab", true, &g->keytab)) != DDNS_OK ||
-	    (rc = gss_string(p, v, "principal", true, &g->principal)) != DDNS_OK ||
-	    (rc = gss_string(p, v, "ccache", false, &g->ccache)) != DDNS_OK)
+	if ((rc = gss_string(p, v, "keytab", true, true, &g->keytab)) != DDNS_OK ||
+	    (rc = gss_string(p, v, "principal", true, false, &g->principal)) != DDNS_OK ||
+	    (rc = gss_string(p, v, "ccache", false, true, &g->ccache)) != DDNS_OK)
 		return rc;
 	const char *at = strrchr(g->principal, '@');
 	if (at == NULL || at[1] == '\0' || at == g->principal)

@@ -69,24 +69,23 @@ struct job {
 };
 
 struct ddns_engine {
-	struct ddns_latency callouts;           /* what each Kea callout cost, from the shim */
-	struct ddns_config *cfg;                /* owned */
-	struct ddns_queue *queue;               /* owned; producers: the host's threads */
-	struct ddns_locator *locator;           /* owned; worker only */
-	struct ddns_published_map *published;   /* owned; written by the worker only */
-	pthread_mutex_t published_lock;         /* held for writes to published, and by readers
-	                                           other than the worker */
-	const struct ddns_transport *transport; /* borrowed, or own_transport */
-	struct ddns_transport own_transport;    /* the real sockets, over pool */
-	struct ddns_socket_pool *pool;          /* owned; NULL with a transport from opts */
-	struct ddns_gss_mech *kerberos;         /* owned; GSS-TSIG's real mechanism, or NULL */
-	struct ddns_gss *gss;                   /* owned; NULL without "gss-tsig" */
-	struct ddns_sender sender;              /* transport, gss and timeout for sending */
-	int timeout_ms;                         /* per exchange */
-	int retry_min_ms;                       /* first retry delay */
-	int retry_max_ms;                       /* retry delay cap */
-	pthread_t worker;                       /* the worker thread */
-	atomic_bool stopping;                   /* set by ddns_engine_free */
+	struct ddns_latency callouts;         /* what each Kea callout cost, from the shim */
+	struct ddns_config *cfg;              /* owned */
+	struct ddns_queue *queue;             /* owned; producers: the host's threads */
+	struct ddns_locator *locator;         /* owned; worker only */
+	struct ddns_published_map *published; /* owned; written by the worker only */
+	pthread_mutex_t published_lock;       /* held for writes to published, and by readers
+	                                         other than the worker */
+	struct ddns_transport own_transport;  /* the real sockets, over pool */
+	struct ddns_socket_pool *pool;        /* owned; NULL with a transport from opts */
+	struct ddns_gss_mech *kerberos;       /* owned; GSS-TSIG's real mechanism, or NULL */
+	struct ddns_gss *gss;                 /* owned; NULL without "gss-tsig" */
+	struct ddns_sender sender;            /* transport (borrowed, or own_transport), gss
+	                                         and the timeout per exchange */
+	int retry_min_ms;                     /* first retry delay */
+	int retry_max_ms;                     /* retry delay cap */
+	pthread_t worker;                     /* the worker thread */
+	atomic_bool stopping;                 /* set by ddns_engine_free */
 
 	struct job *pending, *pending_tail; /* owed changes in arrival order; worker only */
 	pthread_t senders[SENDERS];         /* threads that run jobs */
@@ -336,6 +335,12 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
 	}
 }
 
+/* Failures that say nothing of the names in a message: every message to the server meets them. */
+static bool about_the_server(int error)
+{
+	return error == DDNS_ETIMEOUT || error == DDNS_ENETWORK || error == DDNS_EGSS;
+}
+
 /*
  * Sends n jobs of one zone (distinct names) in one UPDATE. If a server answered "no" to the
  * message (a prerequisite of one name, a policy that refuses one name, a bad reply), each half is
@@ -345,12 +350,6 @@ static enum job_result run_job(ddns_engine *e, struct job *job)
  * nothing of any name and which every message to that server would meet (as a refused connection
  * or a failed GSS-TSIG negotiation), sends the whole group to its next attempt. Thread: a sender.
  */
-/* Failures that say nothing of the names in a message: every message to the server meets them. */
-static bool about_the_server(int error)
-{
-	return error == DDNS_ETIMEOUT || error == DDNS_ENETWORK || error == DDNS_EGSS;
-}
-
 static void send_group(ddns_engine *e, struct job **group, size_t n,
                        const struct ddns_target_set *ts)
 {
@@ -1180,19 +1179,19 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 		free(e);
 		return rc;
 	}
-	e->transport = opts->transport;
-	if (e->transport == NULL) {
+	const struct ddns_transport *transport = opts->transport;
+	if (transport == NULL) {
 		e->pool = ddns_socket_pool_new();
 		e->own_transport = ddns_socket_pool_transport(e->pool);
-		e->transport = &e->own_transport;
+		transport = &e->own_transport;
 	}
-	e->timeout_ms = opt_or(opts->timeout_ms, 2000);
+	int timeout_ms = opt_or(opts->timeout_ms, 2000);
 	e->retry_min_ms = opt_or(opts->retry_min_ms, 1000);
 	e->retry_max_ms = opt_or(opts->retry_max_ms, 60000);
 	e->next_due_ms = -1;
 	e->queue = ddns_queue_new();
 	e->published = ddns_published_new();
-	e->locator = ddns_locator_new(e->cfg, e->transport, e->timeout_ms);
+	e->locator = ddns_locator_new(e->cfg, transport, timeout_ms);
 	bool gss_ok = true;
 	if (e->cfg->gss != NULL) {
 		const struct ddns_gss_mech *mech = opts->gss_mech;
@@ -1203,7 +1202,7 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 		             : NULL;
 		gss_ok = e->gss != NULL;
 	}
-	e->sender = (struct ddns_sender){e->transport, e->gss, e->timeout_ms};
+	e->sender = (struct ddns_sender){transport, e->gss, timeout_ms};
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_mutex_init(&e->published_lock, NULL);
 	pthread_condattr_t attr;
