@@ -335,7 +335,7 @@ void ddns_locator_worked(struct ddns_locator *loc, const char *zone, const struc
 	pthread_mutex_lock(&loc->lock);
 	struct zone_entry *z = find_zone(loc, zone);
 	for (size_t i = 0; z != NULL && i < z->n_targets; i++)
-		if (strcmp(z->targets[i].addr.text, target->text) == 0)
+		if (ddns_addr_equal(&z->targets[i].addr, target))
 			z->good = i;
 	pthread_mutex_unlock(&loc->lock);
 }

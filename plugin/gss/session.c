@@ -91,17 +91,12 @@ void ddns_gss_free(struct ddns_gss *g)
 	free(g);
 }
 
-static bool same_addr(const struct ddns_addr *a, const struct ddns_addr *b)
-{
-	return a->len == b->len && memcmp(&a->sa, &b->sa, a->len) == 0;
-}
-
 static struct target_entry *target_entry(struct ddns_gss *g, const struct ddns_target *target)
 {
 	pthread_mutex_lock(&g->lock);
 	struct target_entry *t = g->targets;
 	while (t != NULL &&
-	       !(same_addr(&t->addr, &target->addr) && strcmp(t->name, target->name) == 0))
+	       !(ddns_addr_equal(&t->addr, &target->addr) && strcmp(t->name, target->name) == 0))
 		t = t->next;
 	if (t == NULL && (t = calloc(1, sizeof(*t))) != NULL) {
 		t->addr = target->addr;

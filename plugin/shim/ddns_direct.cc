@@ -431,18 +431,24 @@ const char *get_page_command(int family)
 	return family == AF_INET ? "lease4-get-page" : "lease6-get-page";
 }
 
+// Runs another library's command in-process, as the control socket would; returns its answer.
+isc::data::ConstElementPtr call_command(const char *name, isc::data::ConstElementPtr args)
+{
+	CalloutHandlePtr call = HooksManager::createCalloutHandle();
+	call->setArgument("command", args ? isc::config::createCommand(name, args)
+	                                  : isc::config::createCommand(name));
+	HooksManager::callCommandHandlers(name, *call);
+	isc::data::ConstElementPtr response;
+	call->getArgument("response", response);
+	return response;
+}
+
 isc::data::ConstElementPtr fetch_page(const LeasePages &pages, size_t limit)
 {
 	isc::data::ElementPtr args = isc::data::Element::createMap();
 	args->set("from", isc::data::Element::create(pages.from));
 	args->set("limit", isc::data::Element::create(static_cast<int64_t>(limit)));
-	const char *name = get_page_command(pages.family);
-	CalloutHandlePtr call = HooksManager::createCalloutHandle();
-	call->setArgument("command", isc::config::createCommand(name, args));
-	HooksManager::callCommandHandlers(name, *call);
-	isc::data::ConstElementPtr response;
-	call->getArgument("response", response);
-	return response;
+	return call_command(get_page_command(pages.family), args);
 }
 
 // Turns one lease of a page into an event when it is in use; moves the page cursor past it.
@@ -546,13 +552,9 @@ std::string ha_last_state;
 
 std::string ha_state()
 {
-	CalloutHandlePtr call = HooksManager::createCalloutHandle();
-	call->setArgument("command", isc::config::createCommand("ha-heartbeat"));
-	HooksManager::callCommandHandlers("ha-heartbeat", *call);
-	isc::data::ConstElementPtr response;
-	call->getArgument("response", response);
 	int rcode = 0;
-	isc::data::ConstElementPtr args = isc::config::parseAnswer(rcode, response);
+	isc::data::ConstElementPtr args = isc::config::parseAnswer(
+	    rcode, call_command("ha-heartbeat", isc::data::ConstElementPtr()));
 	isc::data::ConstElementPtr state = args ? args->get("state") : args;
 	return rcode == isc::config::CONTROL_RESULT_SUCCESS && state &&
 	               state->getType() == isc::data::Element::string

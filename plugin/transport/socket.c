@@ -166,11 +166,6 @@ struct ddns_socket_pool {
 	size_t n_idle;
 };
 
-static bool same_server(const struct ddns_addr *a, const struct ddns_addr *b)
-{
-	return a->len == b->len && memcmp(&a->sa, &b->sa, a->len) == 0;
-}
-
 /* A connection that is readable while idle has been closed by the server (or holds data
  * nobody asked for): either way it cannot carry a new request. */
 static bool still_open(int fd)
@@ -188,7 +183,7 @@ static int pool_take(struct ddns_socket_pool *pool, const struct ddns_addr *serv
 	for (size_t i = pool->n_idle; i-- > 0 && fd < 0;) {
 		struct idle_conn *c = &pool->idle[i];
 		bool stale = now - c->since_ms > POOL_IDLE_MS;
-		if (!stale && !same_server(&c->server, server))
+		if (!stale && !ddns_addr_equal(&c->server, server))
 			continue;
 		if (!stale && still_open(c->fd))
 			fd = c->fd;

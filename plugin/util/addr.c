@@ -31,6 +31,11 @@ static void describe(struct ddns_addr *a)
 	}
 }
 
+bool ddns_addr_equal(const struct ddns_addr *a, const struct ddns_addr *b)
+{
+	return strcmp(a->text, b->text) == 0;
+}
+
 void ddns_addr_from_bytes(int family, const void *bytes, uint16_t port, struct ddns_addr *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -4,6 +4,7 @@
 #define DDNS_UTIL_ADDR_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 
 struct ddns_addr {
@@ -14,6 +15,9 @@ struct ddns_addr {
 
 /* Parses text into out with default_port when none is written. Returns 0, or -1 on bad syntax. */
 int ddns_addr_parse(const char *text, uint16_t default_port, struct ddns_addr *out);
+
+/* Whether a and b are the same address and port (their canonical texts are equal). */
+bool ddns_addr_equal(const struct ddns_addr *a, const struct ddns_addr *b);
 
 /* Builds an address from raw bytes (4 or 16) and a port. */
 void ddns_addr_from_bytes(int family, const void *bytes, uint16_t port, struct ddns_addr *out);

@@ -88,6 +88,9 @@ static int setup(void **state)
 	assert_int_equal(bind(srv->listen_fd, (struct sockaddr *)sin, sizeof(*sin)), 0);
 	socklen_t len = sizeof(*sin);
 	assert_int_equal(getsockname(srv->listen_fd, (struct sockaddr *)sin, &len), 0);
+	/* With its text, as every address the engine uses: the pool tells servers apart by it. */
+	struct in_addr loopback = sin->sin_addr;
+	ddns_addr_from_bytes(AF_INET, &loopback, ntohs(sin->sin_port), &srv->addr);
 	assert_int_equal(listen(srv->listen_fd, 8), 0);
 	assert_int_equal(pipe(srv->stop_pipe), 0);
 	pthread_mutex_init(&srv->lock, NULL);
