@@ -262,8 +262,9 @@ static int key_ref(struct parser *p, const char *path, const struct json *v,
 	int rc = expect(p, path, v, JSON_STRING);
 	if (rc != DDNS_OK)
 		return rc;
-	if (ddns_name_normalize(v->string, NAME_SERVICE, false, name, &why) == 0 &&
-	    strcmp(name, DDNS_GSS_KEY_NAME) == 0) {
+	if (ddns_name_normalize(v->string, NAME_SERVICE, false, name, &why) != 0)
+		return reject(p, path, "no tsig-keys entry named '%s'", v->string);
+	if (strcmp(name, DDNS_GSS_KEY_NAME) == 0) {
 		if (p->cfg->gss == NULL)
 			return reject(p, path,
 			              "'gss-tsig' needs the \"gss-tsig\" parameter block "
@@ -271,8 +272,7 @@ static int key_ref(struct parser *p, const char *path, const struct json *v,
 		*out = &p->cfg->gss_key;
 		return DDNS_OK;
 	}
-	if (ddns_name_normalize(v->string, NAME_SERVICE, false, name, &why) != 0 ||
-	    (*out = find_key(p->cfg, name)) == NULL)
+	if ((*out = find_key(p->cfg, name)) == NULL)
 		return reject(p, path, "no tsig-keys entry named '%s'", v->string);
 	return DDNS_OK;
 }
