@@ -252,6 +252,19 @@ int leases_committed(CalloutHandle &handle, const char *family, const char *call
 	return 0;
 }
 
+// The lease argument, with its DNS flags turned off: Kea queues requests for D2 from a lease
+// object's flags after the callout, and the plugin sends the updates itself.
+template <typename LeasePtr> LeasePtr lease_without_dns(CalloutHandle &handle, const char *argument)
+{
+	LeasePtr lease;
+	handle.getArgument(argument, lease);
+	if (lease) {
+		lease->fqdn_fwd_ = false;
+		lease->fqdn_rev_ = false;
+	}
+	return lease;
+}
+
 // Release, decline and expiry: Kea queues its own removal for D2 from this very lease object
 // after the callout when the lease says DNS was updated, so the flags are cleared here.
 template <typename LeasePtr>
@@ -261,13 +274,7 @@ int lease_ended(CalloutHandle &handle, const char *argument, const char *callout
 {
 	CalloutTimer timer;
 	try {
-		LeasePtr lease;
-		handle.getArgument(argument, lease);
-		submit_fn(lease, kind, false, false);
-		if (lease) {
-			lease->fqdn_fwd_ = false;
-			lease->fqdn_rev_ = false;
-		}
+		submit_fn(lease_without_dns<LeasePtr>(handle, argument), kind, false, false);
 	} catch (const std::exception &ex) {
 		log_callout_error(callout, ex);
 	}
@@ -706,12 +713,7 @@ int clear_dns_flags(CalloutHandle &handle, const char *callout)
 {
 	CalloutTimer timer;
 	try {
-		Lease4Ptr lease;
-		handle.getArgument("lease4", lease);
-		if (lease) {
-			lease->fqdn_fwd_ = false;
-			lease->fqdn_rev_ = false;
-		}
+		lease_without_dns<Lease4Ptr>(handle, "lease4");
 	} catch (const std::exception &ex) {
 		log_callout_error(callout, ex);
 	}
