@@ -400,7 +400,7 @@ int ddns_durable_handled(struct ddns_durable *d, uint64_t seq, struct ddns_job_r
 	types[n] = REC_HANDLED;
 	payloads[n] = &seq;
 	lengths[n++] = sizeof(seq);
-	return ddns_journal_append(&d->state, n, types, payloads, lengths);
+	return ddns_journal_stage(&d->state, n, types, payloads, lengths);
 }
 
 int ddns_durable_published(struct ddns_durable *d, int family, const uint8_t *address,
@@ -413,7 +413,7 @@ int ddns_durable_published(struct ddns_durable *d, int family, const uint8_t *ad
 	uint8_t type = p != NULL ? REC_PUB : REC_UNPUB;
 	const void *payload = &pp;
 	size_t len = sizeof(pp);
-	return ddns_journal_append(&d->state, 1, &type, &payload, &len);
+	return ddns_journal_stage(&d->state, 1, &type, &payload, &len);
 }
 
 int ddns_durable_job_done(struct ddns_durable *d, uint64_t id, struct ddns_job_record *next)
@@ -423,7 +423,12 @@ int ddns_durable_job_done(struct ddns_durable *d, uint64_t id, struct ddns_job_r
 	size_t lengths[2] = {sizeof(id), sizeof(*next)};
 	if (next != NULL)
 		next->id = d->next_job++;
-	return ddns_journal_append(&d->state, next != NULL ? 2 : 1, types, payloads, lengths);
+	return ddns_journal_stage(&d->state, next != NULL ? 2 : 1, types, payloads, lengths);
+}
+
+int ddns_durable_flush(struct ddns_durable *d)
+{
+	return ddns_journal_flush(&d->state);
 }
 
 void ddns_durable_sync(struct ddns_durable *d)

@@ -86,8 +86,14 @@ size_t ddns_durable_unspill(struct ddns_durable *d, size_t max,
                             void *ctx);
 
 /*
+ * The worker's records below are staged in memory and reach the state file together at the next
+ * ddns_durable_flush (or sync): one write a round, not several per lease. What a crash takes from
+ * the stage is redone at the next start (the events are still unhandled, the jobs still owed), and
+ * every change the engine makes is safe to apply twice. Each returns DDNS_OK, or the error of
+ * staging (a full stage is written first, and that write can fail).
+ *
  * Records that event seq was handled: the jobs it created (ids assigned here), and the published
- * entry of its address (p NULL: nothing published any more), in one write. Thread: worker.
+ * entry of its address (p NULL: nothing published any more), in that order. Thread: worker.
  */
 int ddns_durable_handled(struct ddns_durable *d, uint64_t seq, struct ddns_job_record **jobs,
                          size_t n_jobs, int family, const uint8_t *address,
@@ -100,7 +106,11 @@ int ddns_durable_published(struct ddns_durable *d, int family, const uint8_t *ad
 /* Records that job id is finished, and (next not NULL) the job that follows it. Thread: worker. */
 int ddns_durable_job_done(struct ddns_durable *d, uint64_t id, struct ddns_job_record *next);
 
-/* Forces both files to stable storage. Thread: worker. */
+/* Writes the staged records to the state file. Returns DDNS_OK or the write error (the staged
+ * records are then dropped). Thread: worker. */
+int ddns_durable_flush(struct ddns_durable *d);
+
+/* Writes the staged records and forces both files to stable storage. Thread: worker. */
 void ddns_durable_sync(struct ddns_durable *d);
 
 #endif

@@ -1027,6 +1027,9 @@ static void *worker_main(void *arg)
 			for (struct job *j = e->pending; j != NULL; j = j->next)
 				j->due_ms = 0;
 		dispatch(e);
+		/* The round's records reach state-dir before the worker reports itself idle. */
+		if (e->durable != NULL && ddns_durable_flush(e->durable) != DDNS_OK)
+			journal_failed(e, "the record changes of a round");
 		if (e->durable != NULL && ddns_now_ms() - e->last_sync_ms >= SYNC_INTERVAL_MS) {
 			ddns_durable_sync(e->durable);
 			e->last_sync_ms = ddns_now_ms();

@@ -40,6 +40,8 @@ uint32_t ddns_crc32(const uint8_t *data, size_t len)
 int ddns_journal_open(struct ddns_journal *j, const char *path)
 {
 	snprintf(j->path, sizeof(j->path), "%s", path);
+	j->staged = NULL;
+	j->staged_len = 0;
 	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (j->fd < 0)
 		return -errno;
@@ -53,49 +55,114 @@ void ddns_journal_close(struct ddns_journal *j)
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = -1;
+	free(j->staged);
+	j->staged = NULL;
+	j->staged_len = 0;
 }
 
-int ddns_journal_append(struct ddns_journal *j, size_t count, const uint8_t *types,
-                        const void *const *payloads, const size_t *lengths)
+/* The header of a record with this type and payload. */
+static void put_header(uint8_t *h, uint8_t type, const void *payload, size_t len)
 {
-	enum { MAX_RECORDS = 32 };
-	uint8_t headers[MAX_RECORDS][HEADER];
-	struct iovec iov[2 * MAX_RECORDS];
-	size_t total = 0;
-	if (count > MAX_RECORDS)
+	uint32_t crc = ddns_crc32(payload, len);
+	h[0] = type;
+	h[1] = 0;
+	h[2] = (uint8_t)(len >> 8);
+	h[3] = (uint8_t)len;
+	h[4] = (uint8_t)(crc >> 24);
+	h[5] = (uint8_t)(crc >> 16);
+	h[6] = (uint8_t)(crc >> 8);
+	h[7] = (uint8_t)crc;
+}
+
+static int check_sizes(size_t count, const size_t *lengths, size_t max_count)
+{
+	if (count > max_count)
 		return DDNS_EINVAL;
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; i < count; i++)
 		if (lengths[i] > DDNS_JOURNAL_PAYLOAD_MAX)
 			return DDNS_EINVAL;
-		uint32_t crc = ddns_crc32(payloads[i], lengths[i]);
-		uint8_t *h = headers[i];
-		h[0] = types[i];
-		h[1] = 0;
-		h[2] = (uint8_t)(lengths[i] >> 8);
-		h[3] = (uint8_t)lengths[i];
-		h[4] = (uint8_t)(crc >> 24);
-		h[5] = (uint8_t)(crc >> 16);
-		h[6] = (uint8_t)(crc >> 8);
-		h[7] = (uint8_t)crc;
-		iov[2 * i] = (struct iovec){h, HEADER};
-		iov[2 * i + 1] = (struct iovec){(void *)payloads[i], lengths[i]};
-		total += HEADER + lengths[i];
-	}
-	ssize_t n = writev(j->fd, iov, (int)(2 * count));
-	if (n == (ssize_t)total) {
+	return DDNS_OK;
+}
+
+/* Writes iov (total bytes) with one writev; the staged records, which lead it, are gone after. */
+static int write_records(struct ddns_journal *j, const struct iovec *iov, int n, size_t total)
+{
+	ssize_t w = writev(j->fd, iov, n);
+	j->staged_len = 0;
+	if (w == (ssize_t)total) {
 		j->bytes += total;
 		return DDNS_OK;
 	}
-	int err = n < 0 ? -errno : DDNS_EIO;
+	int err = w < 0 ? -errno : DDNS_EIO;
 	/* A short write (disk full) would leave a torn record in front of the next one. */
 	if (ftruncate(j->fd, (off_t)j->bytes) != 0)
 		err = -errno;
 	return err;
 }
 
+enum { MAX_RECORDS = 32 };
+
+int ddns_journal_append(struct ddns_journal *j, size_t count, const uint8_t *types,
+                        const void *const *payloads, const size_t *lengths)
+{
+	uint8_t headers[MAX_RECORDS][HEADER];
+	struct iovec iov[1 + 2 * MAX_RECORDS];
+	int rc = check_sizes(count, lengths, MAX_RECORDS);
+	if (rc != DDNS_OK)
+		return rc;
+	int n = 0;
+	size_t total = j->staged_len;
+	if (j->staged_len > 0)
+		iov[n++] = (struct iovec){j->staged, j->staged_len};
+	for (size_t i = 0; i < count; i++) {
+		put_header(headers[i], types[i], payloads[i], lengths[i]);
+		iov[n++] = (struct iovec){headers[i], HEADER};
+		iov[n++] = (struct iovec){(void *)payloads[i], lengths[i]};
+		total += HEADER + lengths[i];
+	}
+	return write_records(j, iov, n, total);
+}
+
+int ddns_journal_stage(struct ddns_journal *j, size_t count, const uint8_t *types,
+                       const void *const *payloads, const size_t *lengths)
+{
+	int rc = check_sizes(count, lengths, DDNS_JOURNAL_STAGE_MAX / HEADER);
+	size_t need = 0;
+	for (size_t i = 0; i < count; i++)
+		need += HEADER + lengths[i];
+	if (rc == DDNS_OK && need > DDNS_JOURNAL_STAGE_MAX)
+		rc = DDNS_EINVAL;
+	if (rc != DDNS_OK)
+		return rc;
+	/* Allocated once and kept: a staging area freed and taken again every round would make
+	 * the allocator hand memory back to the kernel and fault it in again. */
+	if (j->staged == NULL && (j->staged = malloc(DDNS_JOURNAL_STAGE_MAX)) == NULL)
+		return DDNS_ENOMEM;
+	if (j->staged_len + need > DDNS_JOURNAL_STAGE_MAX)
+		rc = ddns_journal_flush(j);
+	for (size_t i = 0; i < count; i++) {
+		uint8_t *at = j->staged + j->staged_len;
+		put_header(at, types[i], payloads[i], lengths[i]);
+		memcpy(at + HEADER, payloads[i], lengths[i]);
+		j->staged_len += HEADER + lengths[i];
+	}
+	return rc;
+}
+
+int ddns_journal_flush(struct ddns_journal *j)
+{
+	if (j->staged_len == 0)
+		return DDNS_OK;
+	struct iovec iov = {j->staged, j->staged_len};
+	return write_records(j, &iov, 1, j->staged_len);
+}
+
 int ddns_journal_sync(struct ddns_journal *j)
 {
-	return fdatasync(j->fd) == 0 ? DDNS_OK : -errno;
+	int rc = ddns_journal_flush(j);
+	if (fdatasync(j->fd) != 0)
+		rc = -errno;
+	return rc;
 }
 
 int ddns_journal_read(const char *path, ddns_journal_fn fn, void *ctx, uint64_t *damaged)

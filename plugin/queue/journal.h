@@ -2,7 +2,9 @@
 /*
  * An append-only file of typed, checksummed records: the plugin's memory across crashes and
  * restarts. A record is written with one write() call, so a killed process leaves either all of it
- * or, at worst after a power loss, a torn tail that the reader detects by length and CRC.
+ * or, at worst after a power loss, a torn tail that the reader detects by length and CRC. Records
+ * may also be staged in memory and written together later, one write() for many: a busy writer
+ * then makes one system call per round instead of several per record.
  *
  *   record = type (1, never 0) | reserved (1) | length (2, big endian) | crc32 of payload (4) |
  *            payload
@@ -17,19 +19,22 @@
 #define DDNS_JOURNAL_PAYLOAD_MAX 4096
 
 struct ddns_journal {
-	int fd;         /* open for appending; -1 when closed */
-	char path[512]; /* the file */
-	uint64_t bytes; /* size of the file */
+	int fd;             /* open for appending; -1 when closed */
+	char path[512];     /* the file */
+	uint64_t bytes;     /* size of the file */
+	uint8_t *staged;    /* records staged and not yet written; NULL until the first is */
+	size_t staged_len;  /* bytes used in staged */
 };
 
 /* Opens (creating, mode 0600) path for appending. Returns DDNS_OK or an errno code. */
 int ddns_journal_open(struct ddns_journal *j, const char *path);
 
-/* Closes the file; a closed journal may be closed again. */
+/* Closes the file, dropping what is staged (flush first); a closed journal may be closed again. */
 void ddns_journal_close(struct ddns_journal *j);
 
 /*
- * Appends records in one write: count (type, payload, length) triples in types/payloads/lengths.
+ * Appends records in one write, after any staged ones (written first): count (type, payload,
+ * length) triples in types/payloads/lengths.
  * Returns DDNS_OK, DDNS_EINVAL for an oversized payload, or the errno code of a failed or short
  * write (the file is then cut back to its previous size so that no torn record stays). Not
  * thread-safe: callers serialise.
@@ -37,7 +42,26 @@ void ddns_journal_close(struct ddns_journal *j);
 int ddns_journal_append(struct ddns_journal *j, size_t count, const uint8_t *types,
                         const void *const *payloads, const size_t *lengths);
 
-/* Forces what was appended to stable storage. Returns DDNS_OK or an errno code. */
+/*
+ * Stages records as ddns_journal_append would write them, in memory, behind any staged before; they
+ * reach the file at the next ddns_journal_flush (or append, sync), in order. When the staging area
+ * (DDNS_JOURNAL_STAGE_MAX bytes) has no room, what it holds is written first. Returns DDNS_OK,
+ * DDNS_EINVAL for an oversized payload, DDNS_ENOMEM, or the error of that write (the records
+ * staged before are then dropped, these are staged). Not thread-safe: callers serialise.
+ */
+#define DDNS_JOURNAL_STAGE_MAX (64 * 1024)
+int ddns_journal_stage(struct ddns_journal *j, size_t count, const uint8_t *types,
+                       const void *const *payloads, const size_t *lengths);
+
+/*
+ * Writes the staged records in one write. Returns DDNS_OK (also when none were staged) or the
+ * errno code of a failed or short write: the file is cut back as for append and the staged records
+ * are dropped.
+ */
+int ddns_journal_flush(struct ddns_journal *j);
+
+/* Writes what is staged, then forces the file to stable storage. Returns DDNS_OK or an errno code.
+ */
 int ddns_journal_sync(struct ddns_journal *j);
 
 /*

@@ -122,6 +122,60 @@ static void write_error_and_oversize(void **state)
 	assert_int_equal(ddns_crc32((const uint8_t *)"123456789", 9), 0xCBF43926u);
 }
 
+/* Staged records reach the file only when flushed (or before an append, or when the stage is
+ * full), in the order staged; a failed flush drops them and leaves no torn record. */
+static void staged_records(void **state)
+{
+	char dir[64], path[128];
+	struct seen s = {0};
+	uint64_t damaged;
+	struct stat st;
+	struct ddns_journal j;
+	(void)state;
+	fake_state_dir(dir);
+	snprintf(path, sizeof(path), "%s/j", dir);
+	assert_int_equal(ddns_journal_open(&j, path), DDNS_OK);
+	uint8_t types[2] = {1, 2};
+	const void *payloads[2] = {"one", "two"};
+	size_t lengths[2] = {3, 3};
+	assert_int_equal(ddns_journal_stage(&j, 2, types, payloads, lengths), DDNS_OK);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	/* An append writes what was staged first. */
+	const void *third = "three";
+	size_t third_len = 5;
+	assert_int_equal(ddns_journal_append(&j, 1, types, &third, &third_len), DDNS_OK);
+	assert_int_equal(j.bytes, 3 * 8 + 11);
+	assert_int_equal(ddns_journal_stage(&j, 1, types, &third, &third_len), DDNS_OK);
+	assert_int_equal(ddns_journal_flush(&j), DDNS_OK);
+	assert_int_equal(ddns_journal_flush(&j), DDNS_OK);
+	assert_int_equal(j.bytes, 4 * 8 + 16);
+	/* A full stage is written before more is staged. */
+	static uint8_t big[DDNS_JOURNAL_PAYLOAD_MAX];
+	const void *big_payload = big;
+	size_t big_len = sizeof(big);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(ddns_journal_stage(&j, 1, types, &big_payload, &big_len), DDNS_OK);
+	assert_true(j.bytes > 4 * 8 + 16);
+	assert_true(j.staged_len < DDNS_JOURNAL_STAGE_MAX);
+	ddns_journal_close(&j);
+	assert_int_equal(ddns_journal_read(path, collect, &s, &damaged), DDNS_OK);
+	assert_int_equal(damaged, 0);
+	assert_true(s.n > 4 && s.n < 4 + 20);
+	assert_string_equal(s.text[0], "one");
+	assert_string_equal(s.text[1], "two");
+	assert_string_equal(s.text[2], "three");
+	assert_string_equal(s.text[3], "three");
+
+	assert_int_equal(ddns_journal_open(&j, "/dev/full"), DDNS_OK);
+	assert_int_equal(ddns_journal_stage(&j, 2, types, payloads, lengths), DDNS_OK);
+	assert_int_not_equal(ddns_journal_flush(&j), DDNS_OK);
+	assert_int_equal(j.staged_len, 0);
+	assert_int_equal(ddns_journal_flush(&j), DDNS_OK);
+	ddns_journal_close(&j);
+	fake_state_dir_remove(dir);
+}
+
 /* Engine level: a restart resumes what the last run left, and only that. */
 struct fixture {
 	struct fake_dns dns;
@@ -424,6 +478,7 @@ int main(void)
 	    cmocka_unit_test(partial_record_at_the_end),
 	    cmocka_unit_test(corrupt_record_in_the_middle),
 	    cmocka_unit_test(write_error_and_oversize),
+	    cmocka_unit_test(staged_records),
 	    cmocka_unit_test_setup_teardown(unfinished_change_is_resumed_after_restart, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(event_written_but_never_handled_is_replayed, setup,
