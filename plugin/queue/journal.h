@@ -19,11 +19,11 @@
 #define DDNS_JOURNAL_PAYLOAD_MAX 4096
 
 struct ddns_journal {
-	int fd;             /* open for appending; -1 when closed */
-	char path[512];     /* the file */
-	uint64_t bytes;     /* size of the file */
-	uint8_t *staged;    /* records staged and not yet written; NULL until the first is */
-	size_t staged_len;  /* bytes used in staged */
+	int fd;            /* open for appending; -1 when closed */
+	char path[512];    /* the file */
+	uint64_t bytes;    /* size of the file */
+	uint8_t *staged;   /* records staged and not yet written; NULL until the first is */
+	size_t staged_len; /* bytes used in staged */
 };
 
 /* Opens (creating, mode 0600) path for appending. Returns DDNS_OK or an errno code. */
