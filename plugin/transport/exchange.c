@@ -108,8 +108,6 @@ static int exchange(const struct ddns_transport *transport, const struct ddns_ad
                     int timeout_ms, ldns_pkt **reply, struct ddns_exchange_info *info,
                     uint8_t **keep_wire, size_t *keep_len)
 {
-	uint8_t *wire = NULL;
-	size_t wire_len;
 	int rc;
 
 	*reply = NULL;
@@ -128,16 +126,17 @@ static int exchange(const struct ddns_transport *transport, const struct ddns_ad
 		ldns_rr_free(ldns_pkt_tsig(query));
 		ldns_pkt_set_tsig(query, NULL);
 	}
-	if (ldns_pkt2wire(&wire, query, &wire_len) != LDNS_STATUS_OK)
+	ldns_buffer *query_wire = ddns_wire_of(query);
+	if (query_wire == NULL)
 		return DDNS_ENOMEM;
+	const uint8_t *wire = ldns_buffer_begin(query_wire);
+	size_t wire_len = ldns_buffer_position(query_wire);
 
 	/* RFC 1035's UDP limit: a larger message (several changes in one UPDATE) goes over TCP. */
 	info->tcp = tcp || wire_len > DDNS_UDP_MAX || (signer != NULL && signer->stream);
-	uint8_t *buf = malloc(DDNS_MSG_MAX);
-	if (buf == NULL) {
-		free(wire);
-		return DDNS_ENOMEM;
-	}
+	/* On the stack: a 64 KB buffer taken from the heap and freed for every message makes the
+	 * allocator hand it back to the kernel each time. */
+	uint8_t buf[DDNS_MSG_MAX];
 	for (;;) {
 		size_t len = 0;
 		rc = transport->exchange(transport->ctx, server, info->tcp, wire, wire_len, buf,
@@ -171,16 +170,19 @@ static int exchange(const struct ddns_transport *transport, const struct ddns_ad
 			break;
 		}
 		info->rcode = ldns_pkt_get_rcode(parsed);
-		*reply = parsed;
 		if (keep_wire != NULL) {
-			*keep_wire = buf;
+			if ((*keep_wire = malloc(len)) == NULL) {
+				ldns_pkt_free(parsed);
+				rc = DDNS_ENOMEM;
+				break;
+			}
+			memcpy(*keep_wire, buf, len);
 			*keep_len = len;
-			buf = NULL;
 		}
+		*reply = parsed;
 		break;
 	}
-	free(buf);
-	free(wire);
+	ldns_buffer_free(query_wire);
 	return rc;
 }
 

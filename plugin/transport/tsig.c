@@ -46,6 +46,9 @@ static bool put_variables(ldns_buffer *b, const struct ddns_tsig_signer *signer,
                           const uint8_t time[6], uint16_t fudge, uint16_t error,
                           const uint8_t *other, uint16_t other_len)
 {
+	/* ldns writes past a buffer's end unchecked: make room for the two names and the rest. */
+	if (!ldns_buffer_reserve(b, 2 * (LDNS_MAX_DOMAINLEN + 1) + 20 + (size_t)other_len))
+		return false;
 	if (!put_name(b, signer->name))
 		return false;
 	ldns_buffer_write_u16(b, LDNS_RR_CLASS_ANY);
@@ -114,6 +117,16 @@ ldns_rr *ddns_meta_rr(ldns_rdf *owner, ldns_rr_type type, ldns_rdf **rdfs, size_
 	return rr;
 }
 
+ldns_buffer *ddns_wire_of(const ldns_pkt *pkt)
+{
+	ldns_buffer *b = ldns_buffer_new(4096);
+	if (b != NULL && ldns_pkt2buffer_wire(b, pkt) != LDNS_STATUS_OK) {
+		ldns_buffer_free(b);
+		b = NULL;
+	}
+	return b;
+}
+
 int ddns_tsig_sign(ldns_pkt *query, const struct ddns_tsig_signer *signer, uint8_t *mac,
                    size_t *mac_len)
 {
@@ -121,24 +134,16 @@ int ddns_tsig_sign(ldns_pkt *query, const struct ddns_tsig_signer *signer, uint8
 	ldns_pkt_set_tsig(query, NULL);
 	ldns_rr_free(old);
 
-	uint8_t *wire = NULL;
-	size_t wire_len;
-	if (ldns_pkt2wire(&wire, query, &wire_len) != LDNS_STATUS_OK)
-		return DDNS_ENOMEM;
 	uint64_t now = (uint64_t)time(NULL);
 	uint8_t when[6] = {(uint8_t)(now >> 40), (uint8_t)(now >> 32), (uint8_t)(now >> 24),
 	                   (uint8_t)(now >> 16), (uint8_t)(now >> 8),  (uint8_t)now};
-	ldns_buffer *b = ldns_buffer_new(wire_len + 2 * LDNS_MAX_DOMAINLEN + 64);
+	ldns_buffer *b = ddns_wire_of(query);
 	int rc = DDNS_ENOMEM;
 	size_t len = 0;
-	if (b != NULL) {
-		ldns_buffer_write(b, wire, wire_len);
-		if (put_variables(b, signer, when, TSIG_FUDGE, 0, NULL, 0))
-			rc = signer->mac(signer->ctx, ldns_buffer_begin(b), ldns_buffer_position(b),
-			                 mac, &len);
-	}
+	if (b != NULL && put_variables(b, signer, when, TSIG_FUDGE, 0, NULL, 0))
+		rc = signer->mac(signer->ctx, ldns_buffer_begin(b), ldns_buffer_position(b), mac,
+		                 &len);
 	ldns_buffer_free(b);
-	free(wire);
 	if (rc != DDNS_OK)
 		return rc;
 	*mac_len = len;

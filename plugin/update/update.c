@@ -70,18 +70,44 @@ static ldns_rr *empty_rr(const char *owner, ldns_rr_class klass, ldns_rr_type ty
 	return rr;
 }
 
+/* The rdata of the change's own record: built directly for the address and PTR records every
+ * lease sends (parsing a record from text costs a sender more than the rest of the message). */
+static ldns_rdf *value_rdf(const struct ddns_change *c)
+{
+	switch (c->type) {
+	case LDNS_RR_TYPE_A:
+		return ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, c->rdata);
+	case LDNS_RR_TYPE_AAAA:
+		return ldns_rdf_new_frm_str(LDNS_RDF_TYPE_AAAA, c->rdata);
+	case LDNS_RR_TYPE_PTR:
+		return ldns_dname_new_frm_str(c->rdata);
+	default:
+		return NULL;
+	}
+}
+
 /* The change's own record, in class klass (IN to add, NONE to delete, with TTL 0). */
 static ldns_rr *value_rr(const struct ddns_change *c, ldns_rr_class klass)
 {
-	char text[2 * DDNS_NAME_MAX + 64];
 	ldns_rr *rr = NULL;
-	snprintf(text, sizeof(text), "%s %u IN %s %s", c->owner, c->ttl,
-	         ldns_rr_descript(c->type)->_name, c->rdata);
-	if (ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL) != LDNS_STATUS_OK)
-		return NULL;
-	ldns_rr_set_class(rr, klass);
-	if (klass != LDNS_RR_CLASS_IN)
-		ldns_rr_set_ttl(rr, 0);
+	if (c->type == LDNS_RR_TYPE_A || c->type == LDNS_RR_TYPE_AAAA ||
+	    c->type == LDNS_RR_TYPE_PTR) {
+		rr = empty_rr(c->owner, klass, c->type);
+		ldns_rdf *rd = value_rdf(c);
+		if (rr == NULL || rd == NULL || !ldns_rr_push_rdf(rr, rd)) {
+			ldns_rr_free(rr);
+			ldns_rdf_deep_free(rd);
+			return NULL;
+		}
+	} else {
+		char text[2 * DDNS_NAME_MAX + 64];
+		snprintf(text, sizeof(text), "%s %u IN %s %s", c->owner, c->ttl,
+		         ldns_rr_descript(c->type)->_name, c->rdata);
+		if (ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL) != LDNS_STATUS_OK)
+			return NULL;
+		ldns_rr_set_class(rr, klass);
+	}
+	ldns_rr_set_ttl(rr, klass == LDNS_RR_CLASS_IN ? c->ttl : 0);
 	return rr;
 }
 
