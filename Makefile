@@ -13,7 +13,7 @@ CFLAGS   ?= -O2 -g
 override CFLAGS   += -std=c11 $(WARN) -fPIC -fvisibility=hidden -pthread
 CXXFLAGS ?= -O2 -g
 override CXXFLAGS += -std=c++14 $(WARN) -fPIC -fvisibility=hidden -pthread -I/usr/include/kea
-LDLIBS_ENGINE = -lldns -lcrypto -lgssapi_krb5 -lkrb5 -pthread
+LDLIBS_ENGINE = -lldns -lcrypto -lz -lgssapi_krb5 -lkrb5 -pthread
 LDLIBS_KEA    = -lkea-dhcpsrv -lkea-dhcp++ -lkea-hooks -lkea-log -lkea-asiolink -lkea-cc \
                 -lkea-exceptions -lkea-util -lkea-stats
 
@@ -40,7 +40,7 @@ DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev libss
                kea-dhcp4-server kea-dhcp6-server kea-admin kea-dhcp-ddns-server \
                bind9 bind9-utils bind9-dnsutils knot knot-dnsutils iproute2 util-linux \
                clang-format valgrind python3 clang libclang-rt-14-dev \
-               krb5-kdc krb5-user krb5-admin-server libkrb5-dev postgresql
+               krb5-kdc krb5-user krb5-admin-server libkrb5-dev postgresql zlib1g-dev
 
 .PHONY: all deps test unit integration demo bench install format format-check clean valgrind asan tsan \
 	fuzz fuzz-build test-asan

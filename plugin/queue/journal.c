@@ -2,39 +2,24 @@
 /* Record files; see journal.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "ddns/error.h"
 #include "queue/journal.h"
 
 #define HEADER 8
 
-static uint32_t crc_table[256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
+/* zlib's CRC-32 is the same function as a byte-wise table, several times faster: the worker
+ * checksums about 4 KB of records per lease. */
 uint32_t ddns_crc32(const uint8_t *data, size_t len)
 {
-	pthread_once(&crc_once, crc_init);
-	uint32_t crc = 0xFFFFFFFFu;
-	for (size_t i = 0; i < len; i++)
-		crc = crc_table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
-	return crc ^ 0xFFFFFFFFu;
+	return (uint32_t)crc32_z(0, data, len);
 }
 
 int ddns_journal_open(struct ddns_journal *j, const char *path)
