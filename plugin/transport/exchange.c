@@ -118,17 +118,15 @@ static int exchange(const struct ddns_transport *transport, const struct ddns_ad
 	uint8_t mac[DDNS_TSIG_MAC_MAX];
 	size_t mac_len = 0;
 	ldns_pkt_set_id(query, random_id());
-	if (signer != NULL) {
-		rc = ddns_tsig_sign(query, signer, mac, &mac_len);
-		if (rc != DDNS_OK)
-			return rc;
-	} else {
-		ldns_rr_free(ldns_pkt_tsig(query));
-		ldns_pkt_set_tsig(query, NULL);
-	}
+	ldns_rr_free(ldns_pkt_tsig(query));
+	ldns_pkt_set_tsig(query, NULL);
 	ldns_buffer *query_wire = ddns_wire_of(query);
 	if (query_wire == NULL)
 		return DDNS_ENOMEM;
+	if (signer != NULL && (rc = ddns_tsig_sign(query_wire, signer, mac, &mac_len)) != DDNS_OK) {
+		ldns_buffer_free(query_wire);
+		return rc;
+	}
 	const uint8_t *wire = ldns_buffer_begin(query_wire);
 	size_t wire_len = ldns_buffer_position(query_wire);
 

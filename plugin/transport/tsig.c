@@ -127,42 +127,49 @@ ldns_buffer *ddns_wire_of(const ldns_pkt *pkt)
 	return b;
 }
 
-int ddns_tsig_sign(ldns_pkt *query, const struct ddns_tsig_signer *signer, uint8_t *mac,
+int ddns_tsig_sign(ldns_buffer *wire, const struct ddns_tsig_signer *signer, uint8_t *mac,
                    size_t *mac_len)
 {
-	ldns_rr *old = ldns_pkt_tsig(query);
-	ldns_pkt_set_tsig(query, NULL);
-	ldns_rr_free(old);
-
+	size_t msg_len = ldns_buffer_position(wire);
+	if (msg_len < LDNS_HEADER_SIZE)
+		return DDNS_EINVAL;
 	uint64_t now = (uint64_t)time(NULL);
 	uint8_t when[6] = {(uint8_t)(now >> 40), (uint8_t)(now >> 32), (uint8_t)(now >> 24),
 	                   (uint8_t)(now >> 16), (uint8_t)(now >> 8),  (uint8_t)now};
-	ldns_buffer *b = ddns_wire_of(query);
-	int rc = DDNS_ENOMEM;
+	/* The signed data is the message followed by the variables: laid out after the message,
+	 * then overwritten by the record itself. */
 	size_t len = 0;
-	if (b != NULL && put_variables(b, signer, when, TSIG_FUDGE, 0, NULL, 0))
-		rc = signer->mac(signer->ctx, ldns_buffer_begin(b), ldns_buffer_position(b), mac,
-		                 &len);
-	ldns_buffer_free(b);
+	if (!put_variables(wire, signer, when, TSIG_FUDGE, 0, NULL, 0))
+		return DDNS_ENOMEM;
+	int rc = signer->mac(signer->ctx, ldns_buffer_begin(wire), ldns_buffer_position(wire), mac,
+	                     &len);
+	ldns_buffer_set_position(wire, msg_len);
 	if (rc != DDNS_OK)
 		return rc;
 	*mac_len = len;
 
-	ldns_rdf *rdfs[] = {
-	    ldns_dname_new_frm_str(signer->algorithm),
-	    ldns_rdf_new_frm_data(LDNS_RDF_TYPE_TSIGTIME, sizeof(when), when),
-	    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, TSIG_FUDGE),
-	    ldns_native2rdf_int16_data(len, mac),
-	    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, ldns_pkt_id(query)),
-	    ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 0),
-	    ldns_native2rdf_int16_data(0, NULL),
-	};
-	ldns_rr *rr = ddns_meta_rr(ldns_dname_new_frm_str(signer->name), LDNS_RR_TYPE_TSIG, rdfs,
-	                           sizeof(rdfs) / sizeof(rdfs[0]));
-	if (rr == NULL)
+	/* The TSIG record (RFC 8945 section 4.2): owner, type, class ANY, TTL 0, then its rdata. */
+	if (!ldns_buffer_reserve(wire, 2 * (LDNS_MAX_DOMAINLEN + 1) + 32 + len) ||
+	    !put_name(wire, signer->name))
 		return DDNS_ENOMEM;
-	ldns_pkt_set_tsig(query, rr);
-	return DDNS_OK;
+	ldns_buffer_write_u16(wire, LDNS_RR_TYPE_TSIG);
+	ldns_buffer_write_u16(wire, LDNS_RR_CLASS_ANY);
+	ldns_buffer_write_u32(wire, 0);
+	size_t rdlength_at = ldns_buffer_position(wire);
+	ldns_buffer_write_u16(wire, 0);
+	if (!put_name(wire, signer->algorithm))
+		return DDNS_ENOMEM;
+	ldns_buffer_write(wire, when, sizeof(when));
+	ldns_buffer_write_u16(wire, TSIG_FUDGE);
+	ldns_buffer_write_u16(wire, (uint16_t)len);
+	ldns_buffer_write(wire, mac, len);
+	ldns_buffer_write_u16(wire, ldns_buffer_read_u16_at(wire, 0)); /* original ID */
+	ldns_buffer_write_u16(wire, 0);                                /* error */
+	ldns_buffer_write_u16(wire, 0);                                /* other length */
+	ldns_buffer_write_u16_at(wire, rdlength_at,
+	                         (uint16_t)(ldns_buffer_position(wire) - rdlength_at - 2));
+	ldns_buffer_write_u16_at(wire, 10, (uint16_t)(ldns_buffer_read_u16_at(wire, 10) + 1));
+	return ldns_buffer_status_ok(wire) ? DDNS_OK : DDNS_ENOMEM;
 }
 
 static bool skip_name(const uint8_t *w, size_t len, size_t *pos)

@@ -50,12 +50,13 @@ ldns_rr *ddns_meta_rr(ldns_rdf *owner, ldns_rr_type type, ldns_rdf **rdfs, size_
 struct ddns_tsig_signer ddns_tsig_hmac_signer(const struct ddns_tsig_key *key);
 
 /*
- * Signs query (ID already set) with signer, replacing any TSIG it had. Copies the MAC into mac
- * (DDNS_TSIG_MAC_MAX bytes) and its length into *mac_len, for verifying the reply. Returns
- * DDNS_OK, DDNS_ENOMEM, DDNS_EINVAL for an HMAC algorithm this build does not know, or the
- * signer's own error.
+ * Signs a message in its wire form (wire, its position at the end of a message with no TSIG and
+ * its ID set) with signer: appends the TSIG record and counts it in the header's ARCOUNT. Copies
+ * the MAC into mac (DDNS_TSIG_MAC_MAX bytes) and its length into *mac_len, for verifying the reply.
+ * Returns DDNS_OK, DDNS_ENOMEM, DDNS_EINVAL for a buffer that holds no message or an HMAC
+ * algorithm this build does not know, or the signer's own error.
  */
-int ddns_tsig_sign(ldns_pkt *query, const struct ddns_tsig_signer *signer, uint8_t *mac,
+int ddns_tsig_sign(ldns_buffer *wire, const struct ddns_tsig_signer *signer, uint8_t *mac,
                    size_t *mac_len);
 
 /*
