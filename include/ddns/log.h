@@ -6,6 +6,8 @@
 #ifndef DDNS_LOG_H
 #define DDNS_LOG_H
 
+#include <stdbool.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -25,6 +27,14 @@ typedef void (*ddns_log_fn)(void *ctx, enum ddns_log_level level, const char *id
 /* Installs the process-wide sink; NULL restores the default (stderr). Call it before creating an
  * engine, not while one is running. */
 void ddns_log_set_sink(ddns_log_fn fn, void *ctx);
+
+/* Says whether the sink keeps lines of a level now (Kea's logger is configured at run time). The
+ * engine formats no line the sink would drop: under load that is one line per record change. */
+typedef bool (*ddns_log_enabled_fn)(void *ctx, enum ddns_log_level level);
+
+/* Installs the sink's filter (called with the sink's ctx from any engine thread); NULL: every
+ * line is kept, the default. The same timing rules as ddns_log_set_sink. */
+void ddns_log_set_filter(ddns_log_enabled_fn fn);
 
 #ifdef __cplusplus
 }

@@ -88,6 +88,20 @@ void log_sink(void *, enum ddns_log_level level, const char *id, const char *lin
 	}
 }
 
+bool log_enabled(void *, enum ddns_log_level level)
+{
+	switch (level) {
+	case DDNS_LOG_DEBUG:
+		return logger.isDebugEnabled(DEBUG_LEVEL);
+	case DDNS_LOG_INFO:
+		return logger.isInfoEnabled();
+	case DDNS_LOG_WARN:
+		return logger.isWarnEnabled();
+	default:
+		return logger.isErrorEnabled();
+	}
+}
+
 // Measures one callout from its first line to its return and counts it in the engine's
 // callout-cost statistics (promise 3: a callout costs microseconds).
 class CalloutTimer
@@ -641,6 +655,7 @@ __attribute__((visibility("default"))) int load(LibraryHandle &handle)
 		std::string json = params ? params->str() : std::string("{}");
 		char err[512] = "";
 		ddns_log_set_sink(log_sink, nullptr);
+		ddns_log_set_filter(log_enabled);
 		int rc = ddns_engine_new(json.c_str(), nullptr, &engine, err, sizeof(err));
 		if (rc != DDNS_OK) {
 			LOG_ERROR(logger, "DDNS_DIRECT_CONFIG_ERROR")
@@ -668,6 +683,7 @@ __attribute__((visibility("default"))) int unload()
 	stop_statistics();
 	ddns_engine_free(engine);
 	engine = nullptr;
+	ddns_log_set_filter(nullptr);
 	ddns_log_set_sink(nullptr, nullptr);
 	return 0;
 }

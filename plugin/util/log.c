@@ -21,11 +21,22 @@ static const char *const ids[] = {
 
 static ddns_log_fn sink = stderr_sink;
 static void *sink_ctx;
+static ddns_log_enabled_fn filter;
 
 void ddns_log_set_sink(ddns_log_fn fn, void *ctx)
 {
 	sink = fn != NULL ? fn : stderr_sink;
 	sink_ctx = fn != NULL ? ctx : NULL;
+}
+
+void ddns_log_set_filter(ddns_log_enabled_fn fn)
+{
+	filter = fn;
+}
+
+bool ddns_log_enabled(enum ddns_log_level level)
+{
+	return filter == NULL || filter(sink_ctx, level);
 }
 
 /* Lines come from the worker and the senders; sinks (a test's buffer) need not be thread-safe. */
@@ -36,6 +47,8 @@ void ddns_log(enum ddns_log_level level, enum ddns_msg id, const char *fmt, ...)
 	char line[1024];
 	va_list ap;
 
+	if (!ddns_log_enabled(level))
+		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);

@@ -13,7 +13,11 @@ enum ddns_msg {
 #undef DDNS_MSG_ENUM
 };
 
-/* Formats one line (truncated at 1 KiB) and hands it with its ID to the sink. Thread: any. */
+/* Whether a line of level would reach the sink (its filter keeps it). Thread: any. */
+bool ddns_log_enabled(enum ddns_log_level level);
+
+/* Formats one line (truncated at 1 KiB) and hands it with its ID to the sink, unless the sink's
+ * filter drops the level. Thread: any. */
 void ddns_log(enum ddns_log_level level, enum ddns_msg id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

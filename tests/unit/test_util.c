@@ -15,6 +15,7 @@
 #include "util/base64.h"
 #include "util/json.h"
 #include "util/latency.h"
+#include "util/log.h"
 #include "util/name.h"
 
 static void every_error_has_text(void **state)
@@ -157,6 +158,42 @@ static void base64(void **state)
 	assert_int_equal(ddns_base64_decode("TWFuTWFu", out, 5), -1);
 }
 
+static int lines_kept;
+
+static void count_line(void *ctx, enum ddns_log_level level, const char *id, const char *line)
+{
+	(void)level;
+	(void)id;
+	(void)line;
+	assert_ptr_equal(ctx, &lines_kept);
+	lines_kept++;
+}
+
+static bool warnings_and_up(void *ctx, enum ddns_log_level level)
+{
+	assert_ptr_equal(ctx, &lines_kept);
+	return level >= DDNS_LOG_WARN;
+}
+
+/* A line the sink's filter drops is neither formatted nor handed over. */
+static void log_filter(void **state)
+{
+	(void)state;
+	ddns_log_set_sink(count_line, &lines_kept);
+	ddns_log_set_filter(warnings_and_up);
+	assert_false(ddns_log_enabled(DDNS_LOG_INFO));
+	assert_true(ddns_log_enabled(DDNS_LOG_ERROR));
+	log_debug(DDNS_DIRECT_UPDATE_SUCCESS, "%s", "dropped");
+	log_info(DDNS_DIRECT_UPDATE_SUCCESS, "%s", "dropped");
+	log_warn(DDNS_DIRECT_UPDATE_TARGET_FAILED, "%s", "kept");
+	log_error(DDNS_DIRECT_UPDATE_CONFLICT, "%s", "kept");
+	assert_int_equal(lines_kept, 2);
+	ddns_log_set_filter(NULL);
+	log_info(DDNS_DIRECT_UPDATE_SUCCESS, "%s", "kept");
+	assert_int_equal(lines_kept, 3);
+	ddns_log_set_sink(NULL, NULL);
+}
+
 static void json_reader(void **state)
 {
 	(void)state;
@@ -199,6 +236,7 @@ int main(void)
 	    cmocka_unit_test(reverse_names),
 	    cmocka_unit_test(addresses),
 	    cmocka_unit_test(json_reader),
+	    cmocka_unit_test(log_filter),
 	    cmocka_unit_test(base64),
 	    cmocka_unit_test(latency_quantiles),
 	};
