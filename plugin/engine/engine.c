@@ -88,6 +88,8 @@ struct ddns_engine {
 	atomic_bool stopping;                 /* set by ddns_engine_free */
 
 	struct job *pending, *pending_tail; /* owed changes in arrival order; worker only */
+	struct job *spare;                  /* finished jobs kept for reuse (via next); worker */
+	size_t n_spare;                     /* jobs in spare, at most SPARE_JOBS */
 	pthread_t senders[SENDERS];         /* threads that run jobs */
 	size_t n_senders;                   /* started */
 	pthread_cond_t ready_cond;          /* signalled when ready gets a job or on stop */
@@ -207,7 +209,9 @@ static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 	STAT_ADD(e, updates, 1);
 	if (a->error == DDNS_OK) {
 		/* One line per change, a batch's as a single change's. */
-		size_t lines = c->n_batch > 0 ? c->n_batch : 1;
+		size_t lines = !ddns_log_enabled(DDNS_LOG_INFO) ? 0
+		               : c->n_batch > 0                 ? c->n_batch
+		                                                : 1;
 		char what[2 * DDNS_NAME_MAX + 64];
 		for (size_t i = 0; i < lines; i++) {
 			if (c->n_batch > 0)
@@ -481,6 +485,35 @@ static void remove_pending(ddns_engine *e, struct job *job)
 		e->pending_tail = job->prev;
 }
 
+/* Finished jobs kept for reuse: under load the worker takes and drops thousands of jobs a second,
+ * and a thread's heap that shrinks and grows again with them costs system calls and page faults.
+ * At most this many (about 5 MB). */
+#define SPARE_JOBS 4096
+
+/* A zeroed job, reused or new; NULL when out of memory. Thread: worker (or before it starts). */
+static struct job *job_new(ddns_engine *e)
+{
+	struct job *job = e->spare;
+	if (job == NULL)
+		return calloc(1, sizeof(*job));
+	e->spare = job->next;
+	e->n_spare--;
+	memset(job, 0, sizeof(*job));
+	return job;
+}
+
+/* Drops a job that is in no list any more. Thread: worker. */
+static void job_drop(ddns_engine *e, struct job *job)
+{
+	if (e->n_spare == SPARE_JOBS) {
+		free(job);
+		return;
+	}
+	job->next = e->spare;
+	e->spare = job;
+	e->n_spare++;
+}
+
 /* Owes a new change: after LINGER_MS, or sooner in a batch another change to its zone opens, it
  * goes out once a sender is free and nothing before it holds its zone or its name. */
 static void submit_job(ddns_engine *e, struct job *job)
@@ -498,7 +531,7 @@ static void finish_job(ddns_engine *e, struct job *job)
 {
 	struct job *next = NULL;
 	if (job->then_due) {
-		next = calloc(1, sizeof(*next));
+		next = job_new(e);
 		if (next != NULL) {
 			next->rec.change = job->rec.then;
 			next->rec.family = job->rec.family;
@@ -529,7 +562,7 @@ static void finish_job(ddns_engine *e, struct job *job)
 	} else {
 		remove_pending(e, job);
 	}
-	free(job);
+	job_drop(e, job);
 }
 
 /* Takes a sender's verdict: settle and finish, or schedule the next attempt in place. */
@@ -793,7 +826,7 @@ static void plan_records(ddns_engine *e, struct plan *plan, enum ddns_change_op 
 	for (size_t i = 0; i < 2; i++) {
 		if (todo[i] == NULL || plan->n == 4)
 			continue;
-		struct job *job = malloc(sizeof(*job));
+		struct job *job = job_new(e);
 		if (job == NULL) {
 			log_error(DDNS_DIRECT_OUT_OF_MEMORY,
 			          "out of memory: dropping the change for %s",
@@ -1111,7 +1144,7 @@ static bool load_job(void *ctx, const struct ddns_job_record *r)
 		STAT_ADD(e, skipped, 1);
 		return false;
 	}
-	struct job *job = calloc(1, sizeof(*job));
+	struct job *job = job_new(e);
 	if (job == NULL) {
 		log_error(DDNS_DIRECT_OUT_OF_MEMORY, "out of memory: dropping the change for %s",
 		          r->change.owner);
@@ -1148,8 +1181,19 @@ static void stop_senders(ddns_engine *e)
 }
 
 /* Frees what the engine owns once no thread uses it; tolerates a half-built engine. */
+static void free_jobs(struct job *list)
+{
+	while (list != NULL) {
+		struct job *next = list->next;
+		free(list);
+		list = next;
+	}
+}
+
 static void release(ddns_engine *e)
 {
+	free_jobs(e->pending);
+	free_jobs(e->spare);
 	ddns_durable_free(e->durable);
 	ddns_locator_free(e->locator);
 	ddns_socket_pool_free(e->pool);
@@ -1546,13 +1590,7 @@ void ddns_engine_free(ddns_engine *e)
 	pthread_join(e->worker, NULL);
 	stop_senders(e);
 	size_t queued = ddns_queue_length(e->queue);
-	size_t waiting = 0;
-	while (e->pending != NULL) {
-		struct job *next = e->pending->next;
-		free(e->pending);
-		e->pending = next;
-		waiting++;
-	}
+	size_t waiting = e->n_owed;
 	if (queued > 0 || waiting > 0)
 		log_info(DDNS_DIRECT_STOPPING,
 		         "stopping with %zu lease events not yet processed and %zu record changes "
