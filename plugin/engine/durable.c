@@ -433,6 +433,7 @@ int ddns_durable_flush(struct ddns_durable *d)
 
 void ddns_durable_sync(struct ddns_durable *d)
 {
+	ddns_journal_flush(&d->state);
 	ddns_journal_sync(&d->events);
 	ddns_journal_sync(&d->state);
 }

@@ -144,10 +144,7 @@ int ddns_journal_flush(struct ddns_journal *j)
 
 int ddns_journal_sync(struct ddns_journal *j)
 {
-	int rc = ddns_journal_flush(j);
-	if (fdatasync(j->fd) != 0)
-		rc = -errno;
-	return rc;
+	return fdatasync(j->fd) == 0 ? DDNS_OK : -errno;
 }
 
 int ddns_journal_read(const char *path, ddns_journal_fn fn, void *ctx, uint64_t *damaged)

@@ -44,7 +44,7 @@ int ddns_journal_append(struct ddns_journal *j, size_t count, const uint8_t *typ
 
 /*
  * Stages records as ddns_journal_append would write them, in memory, behind any staged before; they
- * reach the file at the next ddns_journal_flush (or append, sync), in order. When the staging area
+ * reach the file at the next ddns_journal_flush (or append), in order. When the staging area
  * (DDNS_JOURNAL_STAGE_MAX bytes) has no room, what it holds is written first. Returns DDNS_OK,
  * DDNS_EINVAL for an oversized payload, DDNS_ENOMEM, or the error of that write (the records
  * staged before are then dropped, these are staged). Not thread-safe: callers serialise.
@@ -60,8 +60,8 @@ int ddns_journal_stage(struct ddns_journal *j, size_t count, const uint8_t *type
  */
 int ddns_journal_flush(struct ddns_journal *j);
 
-/* Writes what is staged, then forces the file to stable storage. Returns DDNS_OK or an errno code.
- */
+/* Forces what was written to stable storage (staged records are not: flush them first). Returns
+ * DDNS_OK or an errno code. */
 int ddns_journal_sync(struct ddns_journal *j);
 
 /*
