@@ -6,12 +6,15 @@
 #
 #   bash tests/bench/bench.sh build/libdhcp_ddns_direct.so
 #
-# BENCH_RATES (default "500 1000 2000 4000 8000"; the last is above what Kea sustains here, so it
-# shows Kea's ceiling), BENCH_SECONDS (load duration, default 10), BENCH_MODES (default
-# "none ncr d2 plugin sink"), BENCH_SETTLE (seconds without progress after which the zones are taken as
-# final, default 10), BENCH_MEMORY_EVENTS (leases for the memory test, default 100000; 0 skips
-# it). The memory test grants that many leases while no DNS server answers, so every event stays
-# owed, and compares Kea's peak resident memory with and without the plugin.
+# BENCH_RATES (default "500 1000 2000 ceiling"; "ceiling" is the highest rate Kea without DDNS
+# sustains here, found first: see find_ceiling), BENCH_SECONDS (load duration, default 10),
+# BENCH_MODES (default "none ncr d2 plugin sink"; "none" first, since every row says its rate as
+# a share of the none row of the same rate and round), BENCH_RUNS (rounds over all rates and
+# modes, default 1; with more, a table of the medians follows), BENCH_SETTLE (seconds without
+# progress after which the zones are taken as final, default 10), BENCH_MEMORY_EVENTS (leases for
+# the memory test, default 100000; 0 skips it). The memory test grants that many leases while no
+# DNS server answers, so every event stays owed, and compares Kea's peak resident memory with and
+# without the plugin.
 #
 # Mode "ncr" is Kea doing its own DDNS work (names, FQDN options, a request per lease to D2's
 # port) with a listener that discards the requests: what Kea costs itself for DDNS whoever sends
@@ -21,7 +24,8 @@
 # "plugin" row includes that, the "sink" row does not. BENCH_NAMED_NICE runs named (all modes) at
 # that nice value.
 #
-# Columns: granted = leases in Kea's lease file; kea/s = granted per second of load; A and PTR =
+# Columns: granted = leases in Kea's lease file; kea/s = granted per second of load; % none = kea/s
+# against the none row of the same rate and round (the cost of DDNS to Kea); A and PTR =
 # records in the zones at the end; lost = leases whose A or PTR never arrived; converge = seconds
 # from the end of the load until the zones held every lease ("never" when they never did);
 # upd/s = UPDATE messages named applied per second, names/s = records applied per second, both
@@ -31,11 +35,15 @@ source "$(dirname "$0")/../lib/lab.sh"
 LIB=$(realpath "${1:?usage: bench.sh LIBRARY}")
 lab_enter "$@"
 
-RATES=${BENCH_RATES:-500 1000 2000 4000 8000}
+RATES=${BENCH_RATES:-500 1000 2000 ceiling}
 SECS=${BENCH_SECONDS:-10}
 MODES=${BENCH_MODES:-none ncr d2 plugin sink}
 SETTLE=${BENCH_SETTLE:-10}
 MEMORY_EVENTS=${BENCH_MEMORY_EVENTS:-100000}
+RUNS=${BENCH_RUNS:-1}
+# The pools span 10.1.0.10-10.3.255.250 (at Kea's ceiling a run outgrows 10.1/16): one reverse
+# zone holds them all.
+REV=10.in-addr.arpa.
 NS=127.0.0.2
 SINK=127.0.0.3
 SECRET=$(lab_tsig_secret)
@@ -63,7 +71,7 @@ plugin_status() {
 # record_counts: "A PTR" in the lab zones.
 record_counts() {
 	echo "$(axfr $NS corp.example. | awk '$4 == "A" && $1 ~ /^host-/' | wc -l)" \
-		"$(count_type $NS 1.10.in-addr.arpa. PTR)"
+		"$(count_type $NS $REV PTR)"
 }
 
 d2_config() {
@@ -73,7 +81,7 @@ d2_config() {
     "tsig-keys": [ { "name": "ddns-key", "algorithm": "HMAC-SHA256", "secret": "$SECRET" } ],
     "forward-ddns": { "ddns-domains": [ { "name": "corp.example.", "key-name": "ddns-key",
         "dns-servers": [ { "ip-address": "$NS" } ] } ] },
-    "reverse-ddns": { "ddns-domains": [ { "name": "1.10.in-addr.arpa.", "key-name": "ddns-key",
+    "reverse-ddns": { "ddns-domains": [ { "name": "$REV", "key-name": "ddns-key",
         "dns-servers": [ { "ip-address": "$NS" } ] } ] },
     "loggers": [ { "name": "kea-dhcp-ddns", "severity": "WARN",
                    "output_options": [ { "output": "stdout" } ] } ]
@@ -91,14 +99,18 @@ kea_config() {
 	plugin)
 		ddns='"enable-updates": true'
 		hooks="\"hooks-libraries\": [ { \"library\": \"$LIB\",
-		    \"parameters\": $(ddns_lab_params $NS "$SECRET") } ],"
+		    \"parameters\": { \"resolvers\": [ \"$NS\" ], \"state-dir\": \"$LAB_DIR/state\",
+		      \"tsig-keys\": [ { \"name\": \"ddns-key\", \"algorithm\": \"hmac-sha256\",
+		                        \"secret\": \"$SECRET\" } ], \"default-key\": \"ddns-key\",
+		      \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [ \"$NS\" ] },
+		                 { \"name\": \"$REV\", \"servers\": [ \"$NS\" ] } ] } } ],"
 		;;
 	sink)
 		ddns='"enable-updates": true'
 		hooks="\"hooks-libraries\": [ { \"library\": \"$LIB\",
 		    \"parameters\": { \"resolvers\": [ \"$SINK\" ], \"state-dir\": \"$LAB_DIR/state\",
 		      \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [ \"$SINK\" ] },
-		                 { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [ \"$SINK\" ] } ] } } ],"
+		                 { \"name\": \"$REV\", \"servers\": [ \"$SINK\" ] } ] } } ],"
 		;;
 	esac
 	cat >"$LAB_DIR/kea-$mode.json" <<CONF
@@ -127,13 +139,29 @@ kea_config() {
 CONF
 }
 
+HEADER="| mode   | rate  | granted | kea/s  | % none | A      | PTR    | lost         | converge | upd/s  | names/s | callout ns  |"
+RULE="|--------|-------|---------|--------|--------|--------|--------|--------------|----------|--------|---------|-------------|"
+
+# row MODE RATE GRANTED A PTR LOST CONVERGE UPD/S NAMES/S COST: prints a table row (kea/s and
+# % none computed here; NONE_KEA is the none row's kea/s of this rate and round).
+row() {
+	local kea=$(($3 / SECS)) share=-
+	[ "$1" = none ] && NONE_KEA=$kea
+	[ -n "${NONE_KEA:-}" ] && [ "$NONE_KEA" -gt 0 ] && share=$(calc "100 * $kea / $NONE_KEA")
+	printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %6s | %-12s | %8s | %6s | %7s | %11s |\n' \
+		"$1" "$2" "$3" "$kea" "$share" "$4" "$5" "$6" "$7" "$(round "$8")" "$(round "$9")" "${10}"
+}
+
+# round VALUE: a number without decimals; anything else as it is.
+round() { case $1 in *[0-9]*) printf '%.0f' "$1" ;; *) printf '%s' "$1" ;; esac; }
+
 # run MODE RATE: one measurement; prints its table row.
 run() {
 	local mode=$1 rate=$2
 	rm -rf "$LAB_DIR/ns" "$LAB_DIR/state" "$LAB_DIR/leases4.csv"*
 	mkdir -p "$LAB_DIR/ns"
 	zone_file "$LAB_DIR/ns/corp.db" corp.example. ns1.corp.example. $NS
-	zone_file "$LAB_DIR/ns/rev.db" 1.10.in-addr.arpa. ns1.corp.example.
+	zone_file "$LAB_DIR/ns/rev.db" $REV ns1.corp.example.
 	if [ "$mode" = sink ]; then
 		lab_spawn sink python3 "$(dirname "$0")/dns_sink.py" $SINK 53
 		lab_wait 10 grep -q ready "$LAB_DIR/sink.log" || lab_fail "the DNS sink did not start"
@@ -151,7 +179,7 @@ while True:
 	NAMED_QUIET=1 NAMED_NICE=${BENCH_NAMED_NICE:-0} named_start ns $NS "key \"ddns-key\" { algorithm hmac-sha256; secret \"$SECRET\"; };
 statistics-channels { inet $NS port 8053 allow { any; }; };
 zone \"corp.example\" { type primary; file \"corp.db\"; allow-update { key ddns-key; }; };
-zone \"1.10.in-addr.arpa\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; };"
+zone \"$REV\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; };"
 	if [ "$mode" = d2 ]; then
 		d2_config
 		mkdir -p "$LAB_DIR/run"
@@ -190,16 +218,14 @@ raise SystemExit(1)' || lab_fail "D2 did not start: $(tail -n 5 "$LAB_DIR/d2.log
 		lab_stop "$PID_sink"
 		lab_stop "$PID_ns"
 		messages=$(awk '/^answered/ { print $2 }' "$LAB_DIR/sink.log")
-		printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %-12s | %8s | %6.0f | %7s | %11s |\n' "$mode" \
-			"$rate" "$granted" "$((granted / SECS))" - - - - "$(calc "${messages:-0} / $SECS")" - "$cost"
+		row "$mode" "$rate" "$granted" - - - - "$(calc "${messages:-0} / $SECS")" - "$cost"
 		return
 	fi
 	if [ "$mode" = ncr ]; then
 		lab_stop "$PID_kea"
 		lab_stop "$PID_ncr"
 		lab_stop "$PID_ns"
-		printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %-12s | %8s | %6s | %7s | %11s |\n' "$mode" \
-			"$rate" "$granted" "$((granted / SECS))" - - - - - - -
+		row "$mode" "$rate" "$granted" - - - - - - -
 		return
 	fi
 	if [ "$mode" != none ]; then
@@ -234,11 +260,9 @@ raise SystemExit(1)' || lab_fail "D2 did not start: $(tail -n 5 "$LAB_DIR/d2.log
 	busy=$(calc "$last_change - $start")
 	lost=$(awk -v g="$granted" -v a="$a" -v p="$ptr" 'BEGIN { l = g - (a < p ? a : p); print (l < 0 ? 0 : l) }')
 	if [ "$mode" = none ]; then
-		printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %-12s | %8s | %6s | %7s | %11s |\n' "$mode" \
-			"$rate" "$granted" "$((granted / SECS))" - - - - - - -
+		row "$mode" "$rate" "$granted" - - - - - - -
 	else
-		printf '| %-6s | %5s | %7s | %6s | %6s | %6s | %-12s | %8s | %6.0f | %7.0f | %11s |\n' "$mode" \
-			"$rate" "$granted" "$((granted / SECS))" "$a" "$ptr" \
+		row "$mode" "$rate" "$granted" "$a" "$ptr" \
 			"$lost ($(awk -v l="$lost" -v g="$granted" 'BEGIN { printf "%.0f", g ? 100 * l / g : 0 }') %)" \
 			"$converged" "$(calc "$updates / $busy")" "$(calc "($a + $ptr) / $busy")" "$cost"
 	fi
@@ -265,14 +289,78 @@ memory_run() {
 	lab_stop "$PID_kea"
 }
 
-lab_log "benchmark: modes '$MODES', rates '$RATES', $SECS s of load each"
-echo "| mode   | rate  | granted | kea/s  | A      | PTR    | lost         | converge | upd/s  | names/s | callout ns  |"
-echo "|--------|-------|---------|--------|--------|--------|--------------|----------|--------|---------|-------------|"
-for rate in $RATES; do
-	for mode in $MODES; do
-		run "$mode" "$rate"
+# sustained RATE: whether Kea without DDNS grants at least 99 % of RATE leases/s for SECS seconds.
+sustained() {
+	local granted
+	run none "$1" >"$LAB_DIR/row"
+	granted=$(awk -F'|' '{ print $4 + 0 }' "$LAB_DIR/row")
+	lab_log "ceiling search: none at $1/s granted $granted of $(($1 * SECS))"
+	[ "$granted" -ge $(($1 * SECS * 99 / 100)) ]
+}
+
+# find_ceiling: the highest rate, in steps of 500/s from 2,000/s, at which Kea without DDNS keeps
+# up with the offered load (the issue's "highest rate Kea sustains"). Above it Kea drops packets,
+# and what it grants then swings by a factor of two from run to run on this machine (offers
+# whose requests are dropped, clients that retry): a ratio measured there says little.
+find_ceiling() {
+	local rate=2000
+	while [ $rate -lt 20000 ] && sustained $((rate + 500)); do
+		rate=$((rate + 500))
+	done
+	echo $rate
+}
+
+if [[ " $RATES " == *" ceiling "* ]]; then
+	CEILING=$(find_ceiling)
+	lab_log "the highest rate Kea sustains here without DDNS: $CEILING/s"
+	RATES=${RATES/ceiling/$CEILING}
+fi
+
+lab_log "benchmark: modes '$MODES', rates '$RATES', $SECS s of load each, $RUNS round(s)"
+ROWS="$LAB_DIR/rows"
+echo "$HEADER"
+echo "$RULE"
+for round in $(seq "$RUNS"); do
+	for rate in $RATES; do
+		NONE_KEA=""
+		for mode in $MODES; do
+			run "$mode" "$rate" >"$LAB_DIR/row"
+			tee -a "$ROWS" <"$LAB_DIR/row"
+		done
 	done
 done
+
+# With several rounds: each cell the median of its rounds (numbers only; "never" counts as the
+# largest, and a lost cell's median is of its counts).
+if [ "$RUNS" -gt 1 ]; then
+	echo
+	echo "Medians of $RUNS rounds:"
+	echo
+	echo "$HEADER"
+	echo "$RULE"
+	python3 - "$ROWS" "$MODES" "$RATES" <<'PY'
+import statistics, sys
+rows = [[c.strip() for c in l.strip().strip("|").split("|")] for l in open(sys.argv[1])]
+def med(vals):
+    nums = [float("inf") if v == "never" else float(v.split()[0].split("/")[0]) for v in vals if v != "-"]
+    if not nums:
+        return "-"
+    m = statistics.median(nums)
+    if m == float("inf"):
+        return "never"
+    if "/" in vals[0]:
+        return "%d/%d" % (statistics.median([int(v.split("/")[0]) for v in vals]),
+                          statistics.median([int(v.split("/")[1]) for v in vals]))
+    return ("%.1f" % m).rstrip("0").rstrip(".")
+for rate in sys.argv[3].split():
+    for mode in sys.argv[2].split():
+        mine = [r for r in rows if r[0] == mode and r[1] == rate]
+        if not mine:
+            continue
+        cells = [med([r[i] for r in mine]) for i in range(2, len(mine[0]))]
+        print("| %-6s | %5s | %7s | %6s | %6s | %6s | %6s | %-12s | %8s | %6s | %7s | %11s |" % (mode, rate, *cells))
+PY
+fi
 
 if [ "$MEMORY_EVENTS" -gt 0 ]; then
 	lab_log "memory: $MEMORY_EVENTS leases with no DNS server answering"
