@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* Request/reply matching, TSIG and UDP-to-TCP fallback; see exchange.h. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -100,6 +101,92 @@ static bool matches(const ldns_pkt *query, const ldns_pkt *reply)
 	if (ldns_pkt_qdcount(reply) == 0 && ldns_pkt_get_rcode(reply) == LDNS_RCODE_FORMERR)
 		return true;
 	return same_question(query, reply);
+}
+
+/* Whether the wire names a and b (len bytes each, both whole names) are equal, ignoring case. */
+static bool same_name(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (tolower(a[i]) != tolower(b[i]))
+			return false;
+	return true;
+}
+
+/* Writes name, as a pointer to the zone's name at offset 12 after the labels above the zone when
+ * it is in the zone, else whole. */
+static void put_owner(ldns_buffer *b, const ldns_rdf *name, const ldns_rdf *zone)
+{
+	const uint8_t *n = ldns_rdf_data(name), *z = ldns_rdf_data(zone);
+	size_t n_len = ldns_rdf_size(name), z_len = ldns_rdf_size(zone), above = 0;
+	while (above < n_len && n_len - above > z_len && n[above] != 0)
+		above += 1 + (size_t)n[above];
+	if (!ldns_buffer_reserve(b, n_len))
+		return;
+	if (above < n_len && n_len - above == z_len && z_len > 1 &&
+	    same_name(n + above, z, z_len)) {
+		ldns_buffer_write(b, n, above);
+		ldns_buffer_write_u16(b, 0xC000 | LDNS_HEADER_SIZE);
+	} else {
+		ldns_buffer_write(b, n, n_len);
+	}
+}
+
+static void put_section(ldns_buffer *b, const ldns_rr_list *rrs, const ldns_rdf *zone)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		put_owner(b, ldns_rr_owner(rr), zone);
+		if (!ldns_buffer_reserve(b, 10))
+			return;
+		ldns_buffer_write_u16(b, ldns_rr_get_type(rr));
+		ldns_buffer_write_u16(b, ldns_rr_get_class(rr));
+		ldns_buffer_write_u32(b, ldns_rr_ttl(rr));
+		size_t rdlength_at = ldns_buffer_position(b);
+		ldns_buffer_write_u16(b, 0);
+		ldns_rr_rdata2buffer_wire(b, rr);
+		ldns_buffer_write_u16_at(b, rdlength_at,
+		                         (uint16_t)(ldns_buffer_position(b) - rdlength_at - 2));
+	}
+}
+
+/* An UPDATE's wire form (see ddns_wire_of); false when out of memory. */
+static bool put_update(ldns_buffer *b, const ldns_pkt *pkt)
+{
+	const ldns_rr *zone = ldns_rr_list_rr(ldns_pkt_question(pkt), 0);
+	const ldns_rr_list *sections[] = {ldns_pkt_answer(pkt), ldns_pkt_authority(pkt),
+	                                  ldns_pkt_additional(pkt)};
+	ldns_buffer_write_u16(b, ldns_pkt_id(pkt));
+	ldns_buffer_write_u8(b, (uint8_t)(ldns_pkt_get_opcode(pkt) << 3));
+	ldns_buffer_write_u8(b, 0);
+	ldns_buffer_write_u16(b, 1);
+	for (size_t i = 0; i < 3; i++)
+		ldns_buffer_write_u16(b, (uint16_t)ldns_rr_list_rr_count(sections[i]));
+	/* The zone section: the zone's name whole, at offset 12 for every pointer after it. */
+	const ldns_rdf *zone_name = ldns_rr_owner(zone);
+	if (!ldns_buffer_reserve(b, ldns_rdf_size(zone_name) + 4))
+		return false;
+	ldns_buffer_write(b, ldns_rdf_data(zone_name), ldns_rdf_size(zone_name));
+	ldns_buffer_write_u16(b, ldns_rr_get_type(zone));
+	ldns_buffer_write_u16(b, ldns_rr_get_class(zone));
+	for (size_t i = 0; i < 3; i++)
+		put_section(b, sections[i], zone_name);
+	return ldns_buffer_status_ok(b);
+}
+
+ldns_buffer *ddns_wire_of(const ldns_pkt *pkt)
+{
+	ldns_buffer *b = ldns_buffer_new(4096);
+	if (b == NULL)
+		return NULL;
+	bool update = ldns_pkt_get_opcode(pkt) == LDNS_PACKET_UPDATE &&
+	              ldns_rr_list_rr_count(ldns_pkt_question(pkt)) == 1 &&
+	              ldns_pkt_edns(pkt) == false && ldns_pkt_tsig(pkt) == NULL;
+	bool ok = update ? put_update(b, pkt) : ldns_pkt2buffer_wire(b, pkt) == LDNS_STATUS_OK;
+	if (!ok) {
+		ldns_buffer_free(b);
+		return NULL;
+	}
+	return b;
 }
 
 /* ddns_exchange and ddns_exchange_stream; keep_wire (may be NULL) takes the reply's bytes. */

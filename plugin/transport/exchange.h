@@ -38,12 +38,23 @@ int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr
 
 /*
  * As ddns_exchange for an unsigned query, over TCP from the start, also handing back the reply's
- * bytes in *wire (DDNS_MSG_MAX bytes, malloc'd; caller frees; NULL on failure) and their count in
+ * bytes in *wire (malloc'd; caller frees; NULL on failure) and their count in
  * *wire_len, for a check the caller makes itself (the TSIG of a TKEY reply).
  */
 int ddns_exchange_stream(const struct ddns_transport *transport, const struct ddns_addr *server,
                          ldns_pkt *query, int timeout_ms, ldns_pkt **reply, uint8_t **wire,
                          size_t *wire_len, struct ddns_exchange_info *info);
+
+/*
+ * The wire form of pkt (with no TSIG) in a new buffer, its position at the end of the message, or
+ * NULL when out of memory. An UPDATE's owner names are written against the zone's name in the
+ * zone section (the labels above it, then a pointer): every owner of an UPDATE is in its zone, so
+ * that takes most of what compression saves, for none of the cost of ldns's compression (a tree of
+ * every name, its keys copied), which was a quarter of a sender's time. Other messages are written
+ * by ldns. The buffer starts small and grows with the message (ldns_pkt2wire takes 64 KB for each,
+ * which the allocator then hands back to the kernel). Free with ldns_buffer_free.
+ */
+ldns_buffer *ddns_wire_of(const ldns_pkt *pkt);
 
 /* Maps a reply RCODE to DDNS_OK or the matching error code. */
 int ddns_rcode_error(int rcode);

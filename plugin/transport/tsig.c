@@ -117,16 +117,6 @@ ldns_rr *ddns_meta_rr(ldns_rdf *owner, ldns_rr_type type, ldns_rdf **rdfs, size_
 	return rr;
 }
 
-ldns_buffer *ddns_wire_of(const ldns_pkt *pkt)
-{
-	ldns_buffer *b = ldns_buffer_new(4096);
-	if (b != NULL && ldns_pkt2buffer_wire(b, pkt) != LDNS_STATUS_OK) {
-		ldns_buffer_free(b);
-		b = NULL;
-	}
-	return b;
-}
-
 int ddns_tsig_sign(ldns_buffer *wire, const struct ddns_tsig_signer *signer, uint8_t *mac,
                    size_t *mac_len)
 {

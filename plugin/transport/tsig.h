@@ -60,14 +60,6 @@ int ddns_tsig_sign(ldns_buffer *wire, const struct ddns_tsig_signer *signer, uin
                    size_t *mac_len);
 
 /*
- * The wire form of pkt in a new buffer (its position at the end of the message), or NULL when out
- * of memory. Unlike ldns_pkt2wire, which takes 64 KB for every message, the buffer starts small
- * and grows with the message: senders that take and free 64 KB per message make the allocator
- * hand that memory back to the kernel and fault it in again each time. Free with ldns_buffer_free.
- */
-ldns_buffer *ddns_wire_of(const ldns_pkt *pkt);
-
-/*
  * Verifies a reply (its wire form, and reply, the same message parsed) against signer and the
  * request's MAC (req_mac NULL: the request was unsigned, as a TKEY query is). Returns DDNS_OK, or
  * DDNS_ETSIG with *tsig_error set: the reply's own TSIG error when it reports one,

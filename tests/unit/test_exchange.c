@@ -214,6 +214,91 @@ static void rcodes_map_to_errors(void **state)
 	assert_int_equal(ddns_rcode_error(15), DDNS_ERCODE);
 }
 
+/* Parses wire and checks that it holds exactly pkt's sections. */
+static void same_message(const ldns_buffer *wire, const ldns_pkt *pkt)
+{
+	ldns_pkt *parsed = NULL;
+	assert_int_equal(
+	    ldns_wire2pkt(&parsed, ldns_buffer_begin(wire), ldns_buffer_position(wire)),
+	    LDNS_STATUS_OK);
+	assert_int_equal(ldns_pkt_get_opcode(parsed), ldns_pkt_get_opcode(pkt));
+	assert_int_equal(ldns_pkt_id(parsed), ldns_pkt_id(pkt));
+	assert_int_equal(ldns_pkt_rd(parsed), ldns_pkt_rd(pkt));
+	assert_int_equal(ldns_pkt_edns(parsed), ldns_pkt_edns(pkt));
+	assert_int_equal(ldns_rr_list_compare(ldns_pkt_question(parsed), ldns_pkt_question(pkt)),
+	                 0);
+	assert_int_equal(ldns_rr_list_compare(ldns_pkt_answer(parsed), ldns_pkt_answer(pkt)), 0);
+	assert_int_equal(ldns_rr_list_compare(ldns_pkt_authority(parsed), ldns_pkt_authority(pkt)),
+	                 0);
+	assert_int_equal(
+	    ldns_rr_list_compare(ldns_pkt_additional(parsed), ldns_pkt_additional(pkt)), 0);
+	ldns_pkt_free(parsed);
+}
+
+/* "Delete all A records at owner" (RFC 2136 2.5.2). */
+static ldns_rr *any_rrset(const char *owner)
+{
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rr_set_owner(rr, ldns_dname_new_frm_str(owner));
+	ldns_rr_set_type(rr, LDNS_RR_TYPE_A);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_ANY);
+	ldns_rr_set_question(rr, false);
+	return rr;
+}
+
+/* An UPDATE's owners are written against the zone's name; a name outside the zone (or one that
+ * only ends like it) is written whole, and other messages are written by ldns. Whatever the form,
+ * a parser reads back exactly the message. */
+static void update_wire_form(void **state)
+{
+	(void)state;
+	struct ddns_change fwd = {.op = DDNS_CHANGE_ADD,
+	                          .type = LDNS_RR_TYPE_A,
+	                          .owner = "host-10-1-2-3.corp.example.",
+	                          .rdata = "10.1.2.3",
+	                          .ttl = 300,
+	                          .mode = DDNS_CHECK_WITH_DHCID,
+	                          .dhcid = {1, 2, 3}};
+	struct ddns_change gone = fwd;
+	gone.op = DDNS_CHANGE_REMOVE;
+	snprintf(gone.owner, sizeof(gone.owner), "Other.CORP.example.");
+	const struct ddns_change *changes[] = {&fwd, &gone};
+	ldns_pkt *pkt = ddns_update_build_batch("corp.example.", changes, 2);
+	assert_non_null(pkt);
+	ldns_rr *outside = any_rrset("x.other.test."), *lookalike = any_rrset("x.badcorp.example.");
+	ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY, outside);
+	ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY, lookalike);
+	ldns_pkt_set_id(pkt, 4242);
+	ldns_buffer *wire = ddns_wire_of(pkt);
+	assert_non_null(wire);
+	same_message(wire, pkt);
+	/* Every owner in the zone takes its labels above the zone and a pointer, not the zone. */
+	uint8_t *plain = NULL;
+	size_t plain_len = 0;
+	assert_int_equal(ldns_pkt2wire(&plain, pkt, &plain_len), LDNS_STATUS_OK);
+	assert_true(ldns_buffer_position(wire) < plain_len + 64);
+	size_t pointers = 0;
+	for (size_t i = 0; i + 1 < ldns_buffer_position(wire); i++)
+		pointers +=
+		    ldns_buffer_begin(wire)[i] == 0xC0 && ldns_buffer_begin(wire)[i + 1] == 12;
+	assert_true(pointers >= 5);
+	free(plain);
+	ldns_buffer_free(wire);
+	ldns_pkt_free(pkt);
+
+	/* A query with EDNS, as discovery sends. */
+	ldns_pkt *query = NULL;
+	assert_int_equal(ldns_pkt_query_new_frm_str(&query, "corp.example.", LDNS_RR_TYPE_SOA,
+	                                            LDNS_RR_CLASS_IN, LDNS_RD),
+	                 LDNS_STATUS_OK);
+	ldns_pkt_set_edns_udp_size(query, 1232);
+	wire = ddns_wire_of(query);
+	assert_non_null(wire);
+	same_message(wire, query);
+	ldns_buffer_free(wire);
+	ldns_pkt_free(query);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -231,6 +316,7 @@ int main(void)
 	    T(unsigned_exchange_reports_rcode),
 	    T(every_send_gets_a_fresh_id),
 	    T(rcodes_map_to_errors),
+	    cmocka_unit_test(update_wire_form),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
