@@ -70,8 +70,9 @@ static ldns_rr *empty_rr(const char *owner, ldns_rr_class klass, ldns_rr_type ty
 	return rr;
 }
 
-/* The rdata of the change's own record: built directly for the address and PTR records every
- * lease sends (parsing a record from text costs a sender more than the rest of the message). */
+/* The rdata of the change's own record, built directly for the address and PTR records every
+ * lease sends (parsing a record from text cost a sender more than the rest of the message); NULL
+ * for other types, or when out of memory. */
 static ldns_rdf *value_rdf(const struct ddns_change *c)
 {
 	switch (c->type) {
@@ -90,16 +91,16 @@ static ldns_rdf *value_rdf(const struct ddns_change *c)
 static ldns_rr *value_rr(const struct ddns_change *c, ldns_rr_class klass)
 {
 	ldns_rr *rr = NULL;
-	if (c->type == LDNS_RR_TYPE_A || c->type == LDNS_RR_TYPE_AAAA ||
-	    c->type == LDNS_RR_TYPE_PTR) {
+	ldns_rdf *rd = value_rdf(c);
+	if (rd != NULL) {
 		rr = empty_rr(c->owner, klass, c->type);
-		ldns_rdf *rd = value_rdf(c);
-		if (rr == NULL || rd == NULL || !ldns_rr_push_rdf(rr, rd)) {
+		if (rr == NULL || !ldns_rr_push_rdf(rr, rd)) {
 			ldns_rr_free(rr);
 			ldns_rdf_deep_free(rd);
 			return NULL;
 		}
 	} else {
+		/* Any other type (the probe's TXT) from text. */
 		char text[2 * DDNS_NAME_MAX + 64];
 		snprintf(text, sizeof(text), "%s %u IN %s %s", c->owner, c->ttl,
 		         ldns_rr_descript(c->type)->_name, c->rdata);
