@@ -39,10 +39,14 @@ enum job_result { JOB_DONE, JOB_RETRY, JOB_NEXT };
  * zone whose servers do not answer holds one sender while the others serve every other zone. */
 #define SENDERS 4
 
-/* Changes to one zone that wait together go out in one UPDATE message of at most this many: BIND
+/* Changes to one zone that wait together go out in one UPDATE message of at most this many, and
+ * of at most BATCH_BYTES by an upper bound of their size (a DNS message ends at 64 KB): BIND
  * applies a message with two journal syncs whatever it holds, so one change per message caps any
- * updater near 1,000 changes/s, and 100 per message reach about 25 times that. */
-#define BATCH_MAX 128
+ * updater near 1,000 changes/s, and 100 per message reach about 25 times that. Each message also
+ * costs named about a millisecond and a half of CPU of its own: at Kea's ceiling fewer, larger
+ * messages leave Kea more of a shared machine. */
+#define BATCH_MAX   512
+#define BATCH_BYTES 60000
 
 /* A new change waits this long for others to its zone before it goes out, so that under load
  * messages are full and the DNS server's cost per change falls. At 2,000 leases/s, 100 ms instead
@@ -60,6 +64,7 @@ struct job {
 	                            /* that no earlier change to the name is owed */
 	uint64_t key;               /* hash of the zone (or parent domain) that serialises it */
 	uint64_t key_generation;    /* locator generation key was computed in; 0: none yet */
+	size_t bytes;               /* at most what its change adds to an UPDATE message */
 	int slot;                   /* index of its batch's key among the running ones */
 	bool running;               /* handed to a sender, result not yet collected */
 	enum job_result result;     /* the sender's verdict */
@@ -211,9 +216,9 @@ static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 	STAT_ADD(e, updates, 1);
 	if (a->error == DDNS_OK) {
 		/* One line per change, a batch's as a single change's. */
-		size_t lines = !ddns_log_enabled(DDNS_LOG_INFO) ? 0
-		               : c->n_batch > 0                 ? c->n_batch
-		                                                : 1;
+		size_t lines = c->n_batch > 0 ? c->n_batch : 1;
+		if (!ddns_log_enabled(DDNS_LOG_INFO))
+			lines = 0;
 		char what[2 * DDNS_NAME_MAX + 64];
 		for (size_t i = 0; i < lines; i++) {
 			if (c->n_batch > 0)
@@ -452,9 +457,18 @@ static uint64_t name_hash(const char *name)
 	return h != 0 ? h : 1;
 }
 
+/* An upper bound of the bytes a change adds to an UPDATE, whatever its step: at most four records
+ * with its owner written whole (each with 10 bytes of type, class, TTL and length), its value, and
+ * two DHCIDs. */
+static size_t change_bytes(const struct ddns_change *c)
+{
+	return 4 * (strlen(c->owner) + 1 + 10) + strlen(c->rdata) + 16 + 2 * DDNS_DHCID_LEN;
+}
+
 /* Sets what the dispatcher keeps of a job that becomes owed. */
 static void owe(struct job *job, int64_t since_ms)
 {
+	job->bytes = change_bytes(&job->rec.change);
 	job->since_ms = since_ms;
 	job->step = -1;
 	job->key_generation = 0;
@@ -669,7 +683,9 @@ static bool seen_reset(ddns_engine *e)
 /* Batches being filled by one dispatch pass, one per free sender. */
 struct open_batch {
 	struct job *first, *last;
-	size_t n;
+	size_t n;     /* jobs in it */
+	size_t bytes; /* at most the size of their message */
+	bool full;    /* counted in the pass's full batches */
 };
 
 /*
@@ -706,16 +722,22 @@ static void dispatch(ddns_engine *e)
 				b = &open[i];
 		if (b == NULL && n_open < free_senders && !lingering) {
 			b = &open[n_open++];
-			*b = (struct open_batch){.first = job, .n = 0};
+			*b = (struct open_batch){.first = job};
 		}
-		if (b == NULL || b->n == BATCH_MAX)
+		if (b == NULL || b->n == BATCH_MAX || b->bytes + job->bytes > BATCH_BYTES)
 			continue;
 		if (b->n > 0)
 			b->last->bnext = job;
 		b->last = job;
 		job->bnext = NULL;
 		job->running = true;
-		n_full += ++b->n == BATCH_MAX;
+		b->n++;
+		b->bytes += job->bytes;
+		/* Full once no other change of this one's size fits. */
+		if (!b->full && (b->n == BATCH_MAX || b->bytes + job->bytes > BATCH_BYTES)) {
+			b->full = true;
+			n_full++;
+		}
 	}
 	if (n_open == 0)
 		return;
@@ -1182,7 +1204,6 @@ static void stop_senders(ddns_engine *e)
 	e->n_senders = 0;
 }
 
-/* Frees what the engine owns once no thread uses it; tolerates a half-built engine. */
 static void free_jobs(struct job *list)
 {
 	while (list != NULL) {
@@ -1192,6 +1213,7 @@ static void free_jobs(struct job *list)
 	}
 }
 
+/* Frees what the engine owns once no thread uses it; tolerates a half-built engine. */
 static void release(ddns_engine *e)
 {
 	free_jobs(e->pending);

@@ -584,6 +584,32 @@ static void a_refused_batch_is_sent_name_by_name(void **state)
 	assert_int_equal(st.refused, 4);
 }
 
+/* Changes with long names go in messages that fit (a DNS message ends at 64 KB): no message is
+ * refused for its size, so none is split. */
+static void long_names_fill_messages_that_fit(void **state)
+{
+	struct fixture *fx = *state;
+	submit_behind_a_slow_one(fx, 0);
+	char label[61];
+	memset(label, 'x', 60);
+	label[60] = '\0';
+	for (unsigned i = 0; i < 250; i++) {
+		char name[256];
+		snprintf(name, sizeof(name), "%s.%s.%s.n%u.corp.example.", label, label, label, i);
+		struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, (uint8_t)i, name);
+		ev.address[2] = 7;
+		ev.reverse = false;
+		assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
+	}
+	assert_int_equal(ddns_engine_wait_idle(fx->engine, 10000), DDNS_OK);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->engine, &st);
+	assert_int_equal(st.succeeded, 251);
+	assert_false(logged(fx, "the message is split in two"));
+	/* About 70 such changes fit in a message: four messages for 250, and the slow one. */
+	assert_in_range(fake_dns_count(&fx->dns), 1 + 4, 1 + 8);
+}
+
 /* Silence says nothing about any one name: the batch waits for its next attempt whole. */
 static void a_silent_server_retries_the_batch_whole(void **state)
 {
@@ -668,6 +694,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(a_refused_batch_is_sent_name_by_name, setup, teardown),
 	    cmocka_unit_test_setup_teardown(removal_sequences_go_together, setup, teardown),
+	    cmocka_unit_test_setup_teardown(long_names_fill_messages_that_fit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_silent_server_retries_the_batch_whole, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(resync_publishes_the_missing_and_withdraws_the_gone,
