@@ -550,6 +550,7 @@ static void finish_job(ddns_engine *e, struct job *job)
 		next = job_new(e);
 		if (next != NULL) {
 			next->rec.change = job->rec.then;
+			next->rec.valid_until = job->rec.valid_until;
 			next->rec.family = job->rec.family;
 			memcpy(next->rec.address, job->rec.address, sizeof(next->rec.address));
 		} else {

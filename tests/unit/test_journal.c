@@ -329,6 +329,37 @@ static void owed_add_of_an_ended_lease_is_dropped_at_restart(void **state)
 	assert_int_equal(fake_dns_count(&fx->dns), 1);
 }
 
+/* The same for the reverse record that waits for its forward name: it is owed with the lease's
+ * end too (seen in an HA test: a restarted server added PTRs of leases its partner had ended). */
+static void owed_reverse_of_an_ended_lease_is_dropped_at_restart(void **state)
+{
+	struct fixture *fx = *state;
+	snprintf(
+	    fx->params, sizeof(fx->params),
+	    "{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\","
+	    "  \"conflict-resolution\": \"no-check-without-dhcid\","
+	    "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] },"
+	    "             { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [\"127.0.0.2\"] } ] }",
+	    fx->dir);
+	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_NOERROR});
+	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_SERVFAIL});
+	ddns_engine *e = start(fx, 60000);
+	struct ddns_lease_event ev = grant(5, "a.corp.example.");
+	ev.expires = (int64_t)time(NULL) + 1;
+	assert_int_equal(ddns_engine_submit(e, &ev), DDNS_OK);
+	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
+	ddns_engine_free(e);
+	assert_int_equal(fake_dns_count(&fx->dns), 2);
+	while ((int64_t)time(NULL) <= ev.expires)
+		usleep(50 * 1000);
+	e = start(fx, 10);
+	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
+	assert_int_equal(fake_dns_count(&fx->dns), 2);
+	assert_non_null(strstr(fx->log, "add PTR 5.0.1.10.in-addr.arpa. a.corp.example.: its lease "
+	                                "ended while the server was down; not sent"));
+	ddns_engine_free(e);
+}
+
 static void replayed_grant_of_an_ended_lease_is_not_published(void **state)
 {
 	struct fixture *fx = *state;
@@ -485,6 +516,8 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(owed_add_of_an_ended_lease_is_dropped_at_restart, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(owed_reverse_of_an_ended_lease_is_dropped_at_restart,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(replayed_grant_of_an_ended_lease_is_not_published,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(damaged_state_file_is_set_aside_and_the_rest_used,
