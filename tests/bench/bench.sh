@@ -99,11 +99,7 @@ kea_config() {
 	plugin)
 		ddns='"enable-updates": true'
 		hooks="\"hooks-libraries\": [ { \"library\": \"$LIB\",
-		    \"parameters\": { \"resolvers\": [ \"$NS\" ], \"state-dir\": \"$LAB_DIR/state\",
-		      \"tsig-keys\": [ { \"name\": \"ddns-key\", \"algorithm\": \"hmac-sha256\",
-		                        \"secret\": \"$SECRET\" } ], \"default-key\": \"ddns-key\",
-		      \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [ \"$NS\" ] },
-		                 { \"name\": \"$REV\", \"servers\": [ \"$NS\" ] } ] } } ],"
+		    \"parameters\": $(ddns_lab_params $NS "$SECRET" $REV) } ],"
 		;;
 	sink)
 		ddns='"enable-updates": true'

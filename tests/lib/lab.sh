@@ -219,15 +219,16 @@ zone \"corp.example\" { type primary; file \"corp.db\"; allow-update { key ddns-
 zone \"1.10.in-addr.arpa\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; };"
 }
 
-# The plugin parameters that pin both lab zones to ADDR with key ddns-key.
+# ddns_lab_params ADDR SECRET [REVERSE_ZONE]: the plugin parameters that pin both lab zones
+# (the reverse one 1.10.in-addr.arpa. unless given) to ADDR with key ddns-key.
 ddns_lab_params() {
-	local addr=$1 secret=$2
+	local addr=$1 secret=$2 rev=${3:-1.10.in-addr.arpa.}
 	cat <<JSON
 { "resolvers": [ "$addr" ], "state-dir": "$LAB_DIR/state",
   "tsig-keys": [ { "name": "ddns-key", "algorithm": "hmac-sha256", "secret": "$secret" } ],
   "default-key": "ddns-key",
   "zones": [ { "name": "corp.example.", "servers": [ "$addr" ] },
-             { "name": "1.10.in-addr.arpa.", "servers": [ "$addr" ] } ] }
+             { "name": "$rev", "servers": [ "$addr" ] } ] }
 JSON
 }
 
