@@ -11,10 +11,19 @@ WARN      = -Wall -Wextra -Wshadow -Wno-unused-parameter -Werror
 override CPPFLAGS += -Iinclude -Iplugin -D_GNU_SOURCE -MMD -MP
 CFLAGS   ?= -O2 -g
 override CFLAGS   += -std=c11 $(WARN) -fPIC -fvisibility=hidden -pthread
+# The Kea the library is built for: whatever Kea's development headers are installed. A hook loads
+# only into the Kea whose KEA_HOOKS_VERSION it reports (20200 for 2.2.0, 20603 for 2.6.3, 30004 for
+# 3.0.4), so the shim is told which one it is compiled against.
+KEA_INCLUDE  ?= /usr/include/kea
+KEA_VERSION_NUMBER := $(shell sed -n 's/^const int KEA_HOOKS_VERSION = \([0-9]*\);.*/\1/p' \
+                        $(KEA_INCLUDE)/hooks/hooks.h 2>/dev/null)
+# Kea 3.0 dropped the "++" from libkea-dhcp++ (and libkea-dns++).
+KEA_DHCP_LIB := $(if $(shell [ "$(KEA_VERSION_NUMBER)" -ge 30000 ] 2>/dev/null && echo 3),-lkea-dhcp,-lkea-dhcp++)
 CXXFLAGS ?= -O2 -g
-override CXXFLAGS += -std=c++14 $(WARN) -fPIC -fvisibility=hidden -pthread -I/usr/include/kea
+override CXXFLAGS += -std=c++14 $(WARN) -fPIC -fvisibility=hidden -pthread -I$(KEA_INCLUDE) \
+                     -DDDNS_KEA_VERSION=$(KEA_VERSION_NUMBER)
 LDLIBS_ENGINE = -lldns -lcrypto -lz -lgssapi_krb5 -lkrb5 -pthread
-LDLIBS_KEA    = -lkea-dhcpsrv -lkea-dhcp++ -lkea-hooks -lkea-log -lkea-asiolink -lkea-cc \
+LDLIBS_KEA    = -lkea-dhcpsrv $(KEA_DHCP_LIB) -lkea-hooks -lkea-log -lkea-asiolink -lkea-cc \
                 -lkea-exceptions -lkea-util -lkea-stats
 
 ENGINE_SRC := $(sort $(wildcard plugin/util/*.c plugin/config/*.c plugin/queue/*.c \
@@ -35,11 +44,14 @@ PROBE     := $(BUILD)/ddns-direct-probe
 LIB       := $(BUILD)/libdhcp_ddns_direct.so
 ENGINE_A  := $(BUILD)/libddns_engine.a
 
-# Debian packages the build, the tests and the demo need (see README).
+# Debian packages the build, the tests and the demo need (see README), by the names of the release
+# this is: clang's runtime (libFuzzer, the sanitizers) has a versioned name in Debian 12 only.
+DEBIAN_CODENAME := $(shell . /etc/os-release 2>/dev/null; echo $$VERSION_CODENAME)
+CLANG_RT_PACKAGE = $(if $(filter bookworm,$(DEBIAN_CODENAME)),libclang-rt-14-dev,libclang-rt-dev)
 DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev libssl-dev ldnsutils libcmocka-dev \
                kea-dhcp4-server kea-dhcp6-server kea-admin kea-dhcp-ddns-server \
                bind9 bind9-utils bind9-dnsutils knot knot-dnsutils iproute2 util-linux \
-               clang-format valgrind python3 clang libclang-rt-14-dev \
+               clang-format valgrind python3 clang $(CLANG_RT_PACKAGE) \
                krb5-kdc krb5-user krb5-admin-server libkrb5-dev postgresql zlib1g-dev
 
 .PHONY: all deps test unit integration demo bench install format format-check clean valgrind asan tsan \
@@ -71,6 +83,7 @@ $(ENGINE_A): $(ENGINE_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(LIB): $(SHIM_OBJ) $(ENGINE_OBJ)
+	@[ -n "$(KEA_VERSION_NUMBER)" ] || { echo "no Kea headers in $(KEA_INCLUDE): install kea-dev (make deps)"; exit 1; }
 	$(CXX) -shared -o $@ $^ $(LDFLAGS) $(LDLIBS_KEA) $(LDLIBS_ENGINE) -Wl,--no-undefined
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(UNIT_HELP_OBJ) $(ENGINE_A)

@@ -709,14 +709,46 @@ const struct ddns_tsig_key *ddns_config_key_for(const struct ddns_config *cfg,
 	return entry != NULL ? entry->key : cfg->default_key;
 }
 
-uint32_t ddns_config_ttl(const struct ddns_config *cfg, uint32_t lifetime)
+static uint32_t derived_ttl(double percent, uint32_t floor, uint32_t cap, uint32_t lifetime)
 {
-	if (cfg->ttl != 0)
-		return cfg->ttl;
-	double ttl = (double)lifetime * cfg->ttl_percent;
-	if (ttl < cfg->ttl_min)
-		ttl = cfg->ttl_min;
-	if (ttl > cfg->ttl_max)
-		ttl = cfg->ttl_max;
+	double ttl = (double)lifetime * percent;
+	if (ttl < floor)
+		ttl = floor;
+	if (ttl > cap)
+		ttl = cap;
 	return (uint32_t)ttl;
+}
+
+uint32_t ddns_config_client_ttl(const struct ddns_config *cfg, const struct ddns_client_dns *kea,
+                                uint32_t lifetime)
+{
+	static const struct ddns_client_dns none;
+	if (kea == NULL)
+		kea = &none;
+	if (kea->ttl != 0)
+		return kea->ttl;
+	bool kea_derives = kea->ttl_percent > 0 || kea->ttl_min != 0 || kea->ttl_max != 0;
+	if (cfg->ttl != 0 && !kea_derives)
+		return cfg->ttl;
+	return derived_ttl(kea->ttl_percent > 0 ? kea->ttl_percent : cfg->ttl_percent,
+	                   kea->ttl_min != 0 ? kea->ttl_min : cfg->ttl_min,
+	                   kea->ttl_max != 0 ? kea->ttl_max : cfg->ttl_max, lifetime);
+}
+
+uint8_t ddns_client_conflict_mode(const char *kea_name)
+{
+	for (size_t i = 0;
+	     kea_name != NULL && i < sizeof(conflict_modes) / sizeof(conflict_modes[0]); i++) {
+		if (strcmp(kea_name, conflict_modes[i]) == 0)
+			return (uint8_t)(i + 1);
+	}
+	return 0;
+}
+
+enum ddns_conflict_mode ddns_config_client_mode(const struct ddns_config *cfg,
+                                                const struct ddns_client_dns *kea)
+{
+	return kea != NULL && kea->conflict_mode != 0
+	           ? (enum ddns_conflict_mode)(kea->conflict_mode - 1)
+	           : cfg->conflict_mode;
 }

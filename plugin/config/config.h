@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ddns/lease.h"
 #include "util/addr.h"
 
 struct ddns_tsig_key {
@@ -107,13 +108,22 @@ bool ddns_config_allows(const struct ddns_config *cfg, const char *name);
 const struct ddns_tsig_key *ddns_config_key_for(const struct ddns_config *cfg,
                                                 const struct ddns_zone_cfg *entry);
 
-/*
- * TTL for records of a lease with this lifetime: the fixed "ttl" when set, else "ttl-percent" of
- * the lifetime (default a third, RFC 4702 section 5) within ["ttl-min", "ttl-max"] (defaults
- * DDNS_TTL_FLOOR and 2^31-1).
- */
 #define DDNS_TTL_FLOOR         60
 #define DDNS_MAX_QUEUE_DEFAULT 20000
-uint32_t ddns_config_ttl(const struct ddns_config *cfg, uint32_t lifetime);
+
+/*
+ * TTL for the records of a lease with this lifetime. The plugin's own rule: the fixed "ttl" when
+ * set, else "ttl-percent" of the lifetime (default a third, RFC 4702 section 5) within
+ * ["ttl-min", "ttl-max"] (defaults DDNS_TTL_FLOOR and 2^31-1). Kea's settings for the client (kea;
+ * NULL or zeroes: none) win member by member: Kea's fixed ddns-ttl first; the plugin's fixed "ttl"
+ * only when Kea sets none of the derived ones; else the percentage, floor and cap each from Kea
+ * where it sets them.
+ */
+uint32_t ddns_config_client_ttl(const struct ddns_config *cfg, const struct ddns_client_dns *kea,
+                                uint32_t lifetime);
+
+/* The conflict mode for one client: Kea's where it sets one, else the plugin's. */
+enum ddns_conflict_mode ddns_config_client_mode(const struct ddns_config *cfg,
+                                                const struct ddns_client_dns *kea);
 
 #endif

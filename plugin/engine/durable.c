@@ -105,14 +105,21 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* An event as releases before Kea's per-client settings wrote it: without its dns member. */
+#define EVENT_PAYLOAD_WITHOUT_DNS                                                                  \
+	(offsetof(struct event_payload, ev) + offsetof(struct ddns_lease_event, dns))
+
 static void on_event(void *ctx, uint8_t type, const uint8_t *payload, size_t len)
 {
 	struct loading *l = ctx;
-	if (type != REC_EVENT || len != sizeof(struct event_payload)) {
+	if (type != REC_EVENT ||
+	    (len != sizeof(struct event_payload) && len != EVENT_PAYLOAD_WITHOUT_DNS)) {
 		l->ignored++;
 		return;
 	}
-	const struct event_payload *e = (const void *)payload;
+	struct event_payload read = {0};
+	memcpy(&read, payload, len);
+	const struct event_payload *e = &read;
 	if (e->seq > l->max_seq)
 		l->max_seq = e->seq;
 	if (l->n_handled > 0 &&

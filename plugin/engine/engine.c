@@ -834,7 +834,7 @@ static void plan_records(ddns_engine *e, struct plan *plan, enum ddns_change_op 
 	                          .valid_until = op == DDNS_CHANGE_ADD ? ev->expires : 0,
 	                          .family = ev->family}};
 	struct job ptr = fwd;
-	uint32_t ttl = ddns_config_ttl(e->cfg, ev->lifetime);
+	uint32_t ttl = ddns_config_client_ttl(e->cfg, &ev->dns, ev->lifetime);
 	inet_ntop(ev->family, ev->address, addr, sizeof(addr));
 	memcpy(fwd.rec.address, ev->address, sizeof(fwd.rec.address));
 	memcpy(ptr.rec.address, ev->address, sizeof(ptr.rec.address));
@@ -871,10 +871,10 @@ static const char *kind_name(enum ddns_lease_kind kind)
 	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
 }
 
-/* Sets p's conflict mode and DHCID from the configuration and the lease's client identity. */
+/* Sets p's conflict mode and DHCID from Kea's or the plugin's setting and the client identity. */
 static void identify(ddns_engine *e, const struct ddns_lease_event *ev, struct ddns_published *p)
 {
-	p->mode = e->cfg->conflict_mode;
+	p->mode = ddns_config_client_mode(e->cfg, &ev->dns);
 	if (p->mode == DDNS_NO_CHECK_WITHOUT_DHCID)
 		return;
 	if (ddns_dhcid_compute(ev->id_type, ev->id, ev->id_len, p->fqdn, p->dhcid) != 0) {

@@ -17,7 +17,6 @@
 . "$(dirname "$0")/../lib/pg.sh"
 lab_enter "$@"
 LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
-HOOKS=$(ls -d /usr/lib/*/kea/hooks | head -n 1)
 LIFETIME=60
 for a in 2 11 12; do lab_addr "127.0.0.$a"; done
 
@@ -80,8 +79,8 @@ ha_config() {
     "subnet4": [ { "id": 1, "subnet": "10.1.0.0/16", "pools": [ $pools ],
                    "relay": { "ip-addresses": [ "127.0.0.1" ] } } ],
     "hooks-libraries": [
-      { "library": "$HOOKS/libdhcp_lease_cmds.so" },
-      { "library": "$HOOKS/libdhcp_ha.so", "parameters": { "high-availability": [ {
+      $(pg_hooks) { "library": "$(lab_hook libdhcp_lease_cmds.so)" },
+      { "library": "$(lab_hook libdhcp_ha.so)", "parameters": { "high-availability": [ {
           "this-server-name": "server$n", "mode": "$mode",
           "heartbeat-delay": 1000, "max-response-delay": 2000, "max-ack-delay": 1000,
           "max-unacked-clients": 0,
@@ -92,7 +91,7 @@ ha_config() {
                        "auto-failover": true },
                      { "name": "server2", "url": "http://127.0.0.12:8002/", "role": $role2,
                        "auto-failover": true } ] } ] } },
-      { "library": "$LIB", "parameters": { "resolvers": [ "127.0.0.2" ], "state-dir": "$LAB_DIR/state$n",
+      { "library": "$(lab_hook "$LIB")", "parameters": { "resolvers": [ "127.0.0.2" ], "state-dir": "$LAB_DIR/state$n",
           "tsig-keys": [ { "name": "k$n", "algorithm": "hmac-sha256", "secret": "$secret" } ],
           "default-key": "k$n",
           "zones": [ { "name": "corp.example.", "servers": [ "127.0.0.2" ] },

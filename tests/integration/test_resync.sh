@@ -10,14 +10,13 @@
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
 LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
-HOOKS=$(ls -d /usr/lib/*/kea/hooks | head -n1)
 SOCK="$LAB_DIR/kea4.sock"
 NS=127.0.0.2
 
 lab_addr $NS
 SECRET=$(lab_tsig_secret)
 ddns_lab_zones ns1 $NS "$SECRET"
-KEA_HOOKS_BEFORE="{ \"library\": \"$HOOKS/libdhcp_lease_cmds.so\" }," \
+KEA_HOOKS_BEFORE="{ \"library\": \"$(lab_hook libdhcp_lease_cmds.so)\" }," \
 	kea4_config "$LAB_DIR/kea.json" "$LIB" "$(ddns_lab_params $NS "$SECRET")" \
 	"\"control-socket\": { \"socket-type\": \"unix\", \"socket-name\": \"$SOCK\" },"
 kea4_start kea4 "$LAB_DIR/kea.json"

@@ -20,10 +20,37 @@ lab_enter() {
 	fi
 	ip link set lo up
 	LAB_DIR=$(mktemp -d /tmp/ddns-lab.XXXXXX)
+	lab_kea_dirs
 	# Tools that read /etc/resolv.conf must see only the lab's resolver.
 	echo "nameserver 127.0.0.53" >"$LAB_DIR/resolv.conf"
 	mount --bind "$LAB_DIR/resolv.conf" /etc/resolv.conf
 	trap lab_cleanup EXIT
+}
+
+# Kea's own hook libraries (lease_cmds, ha, and on 3.0 pgsql), as installed.
+KEA_SYSTEM_HOOKS=$(ls -d /usr/lib/*/kea/hooks 2>/dev/null | head -n 1)
+
+# Kea 2.6.3 and 3.0 accept a hook library, lease file, log file or control socket only in their
+# supported directories, which these variables name (Kea 2.2 ignores them). The lab's are its scratch
+# directory, and for hooks one folder holding Kea's own libraries and the one under test (lab_hook).
+# The control sockets' directory must be mode 0750.
+lab_kea_dirs() {
+	chmod 0750 "$LAB_DIR"
+	mkdir "$LAB_DIR/hooks"
+	[ -z "$KEA_SYSTEM_HOOKS" ] || ln -s "$KEA_SYSTEM_HOOKS"/*.so "$LAB_DIR/hooks/"
+	export KEA_HOOKS_PATH="$LAB_DIR/hooks" KEA_DHCP_DATA_DIR="$LAB_DIR" \
+		KEA_LOG_FILE_DIR="$LAB_DIR" KEA_CONTROL_SOCKET_DIR="$LAB_DIR"
+}
+
+# lab_hook LIBRARY: the path Kea loads LIBRARY (a path, or a file name in Kea's hooks directory)
+# by, in the lab's hooks folder.
+lab_hook() {
+	local lib=$1
+	case "$lib" in
+	*/*) ln -sfn "$(realpath "$lib")" "$LAB_DIR/hooks/$(basename "$lib")" ;;
+	*) [ -e "$LAB_DIR/hooks/$lib" ] || lab_fail "Kea has no hook library $lib" ;;
+	esac
+	echo "$LAB_DIR/hooks/$(basename "$lib")"
 }
 
 lab_cleanup() {
@@ -51,6 +78,13 @@ lab_cleanup() {
 }
 
 lab_addr() { ip addr add "$1/32" dev lo; }
+
+# The installed Kea's version (2.2.0, 2.6.3, 3.0.4...), and kea_at_least MAJOR.MINOR for tests that
+# check what only newer versions have.
+KEA_VERSION=$(kea-dhcp4 -v 2>/dev/null || echo 0.0.0)
+kea_at_least() {
+	[ "$(printf '%s\n%s\n' "$1" "$KEA_VERSION" | sort -V | head -n 1)" = "$1" ]
+}
 
 # lab_spawn NAME CMD...: starts CMD in the background with output in $LAB_DIR/NAME.log and records
 # its PID (the command itself, not a subshell) in LAB_PIDS and in the variable PID_<NAME>.
@@ -193,7 +227,7 @@ kea4_config() {
     "subnet4": [ { "id": 1, "subnet": "10.1.0.0/16",
                    "pools": [ { "pool": "10.1.0.10 - 10.1.255.250" } ],
                    "relay": { "ip-addresses": [ "127.0.0.1" ] } } ],
-    "hooks-libraries": [ ${KEA_HOOKS_BEFORE:-} { "library": "$lib", "parameters": $params } ],
+    "hooks-libraries": [ ${KEA_HOOKS_BEFORE:-} { "library": "$(lab_hook "$lib")", "parameters": $params } ],
     "loggers": [ { "name": "kea-dhcp4", "severity": "${KEA_SEVERITY:-INFO}", "debuglevel": 99,
                    "output_options": [ { "output": "stdout", "flush": true } ] } ]
 } }
@@ -283,7 +317,7 @@ kea6_config() {
     "subnet6": [ { "id": 1, "subnet": "2001:db8:1::/64",
                    "pools": [ { "pool": "2001:db8:1::100 - 2001:db8:1::ffff" } ],
                    "relay": { "ip-addresses": [ "2001:db8::2" ] } } ],
-    "hooks-libraries": [ { "library": "$lib", "parameters": $params } ],
+    "hooks-libraries": [ { "library": "$(lab_hook "$lib")", "parameters": $params } ],
     "loggers": [ { "name": "kea-dhcp6", "severity": "${KEA_SEVERITY:-INFO}", "debuglevel": 99,
                    "output_options": [ { "output": "stdout", "flush": true } ] } ]
 } }

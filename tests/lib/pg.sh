@@ -10,7 +10,8 @@ PG_LEASE_DB='"lease-database": { "type": "postgresql", "name": "kea", "host": "1
 # pg_start: initdb, start, create role and database kea, and the Kea schema (kea-admin).
 pg_start() {
 	local dir="$LAB_DIR/pg"
-	chmod 711 "$LAB_DIR"
+	# postgres must reach its folder; the lab directory keeps the 0750 Kea wants for its sockets.
+	chgrp postgres "$LAB_DIR"
 	mkdir -p "$dir"
 	chown postgres: "$dir"
 	as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
@@ -33,4 +34,10 @@ pg_sql() { PGPASSWORD=kea psql -h 127.0.0.1 -U kea -d kea -At -F ' ' -c "$1"; }
 pg_active_leases4() {
 	pg_sql "SELECT '0.0.0.0'::inet + address, hostname FROM lease4 WHERE state = 0 AND expire > now()" |
 		awk '{ print $1, ($2 ~ /\.$/ ? $2 : $2 ".") }'
+}
+
+# pg_hooks: hooks-libraries entries (each followed by a comma) a PostgreSQL lease database
+# needs: none before Kea 3.0, libdhcp_pgsql.so from 3.0 on.
+pg_hooks() {
+	[ ! -e "$LAB_DIR/hooks/libdhcp_pgsql.so" ] || echo "{ \"library\": \"$LAB_DIR/hooks/libdhcp_pgsql.so\" },"
 }

@@ -212,23 +212,44 @@ static void ttl_rule(void **state)
 {
 	(void)state;
 	struct ddns_config *cfg = parse_ok("{ \"resolvers\": [\"127.0.0.2\"] }");
-	assert_int_equal(ddns_config_ttl(cfg, 3600), 1200);
-	assert_int_equal(ddns_config_ttl(cfg, 30), DDNS_TTL_FLOOR);
-	assert_int_equal(ddns_config_ttl(cfg, 0xFFFFFFFFu), 1431655765u);
+	assert_int_equal(ddns_config_client_ttl(cfg, NULL, 3600), 1200);
+	assert_int_equal(ddns_config_client_ttl(cfg, NULL, 30), DDNS_TTL_FLOOR);
+	assert_int_equal(ddns_config_client_ttl(cfg, NULL, 0xFFFFFFFFu), 1431655765u);
 	assert_int_equal(cfg->conflict_mode, DDNS_CHECK_WITH_DHCID);
 	ddns_config_free(cfg);
 
 	cfg = parse_ok("{ \"resolvers\": [\"127.0.0.2\"], \"ttl\": 77 }");
-	assert_int_equal(ddns_config_ttl(cfg, 3600), 77);
+	assert_int_equal(ddns_config_client_ttl(cfg, NULL, 3600), 77);
 	ddns_config_free(cfg);
 
 	cfg = parse_ok("{ \"resolvers\": [\"127.0.0.2\"], \"ttl-percent\": 0.5,"
 	               " \"ttl-min\": 100, \"ttl-max\": 1000,"
 	               " \"conflict-resolution\": \"no-check-without-dhcid\" }");
-	assert_int_equal(ddns_config_ttl(cfg, 600), 300);
-	assert_int_equal(ddns_config_ttl(cfg, 60), 100);
-	assert_int_equal(ddns_config_ttl(cfg, 86400), 1000);
+	assert_int_equal(ddns_config_client_ttl(cfg, NULL, 600), 300);
+	assert_int_equal(ddns_config_client_ttl(cfg, NULL, 60), 100);
+	assert_int_equal(ddns_config_client_ttl(cfg, NULL, 86400), 1000);
 	assert_int_equal(cfg->conflict_mode, DDNS_NO_CHECK_WITHOUT_DHCID);
+	ddns_config_free(cfg);
+
+	struct ddns_client_dns kea = {.ttl_percent = 0.25};
+	cfg = parse_ok("{ \"resolvers\": [\"127.0.0.2\"], \"ttl\": 77, "
+	               "\"conflict-resolution\": \"no-check-with-dhcid\" }");
+	/* Kea's derived TTL wins over the plugin's fixed one, with the plugin's floor. */
+	assert_int_equal(ddns_config_client_ttl(cfg, &kea, 4000), 1000);
+	assert_int_equal(ddns_config_client_ttl(cfg, &kea, 100), DDNS_TTL_FLOOR);
+	kea.ttl_min = 10;
+	assert_int_equal(ddns_config_client_ttl(cfg, &kea, 100), 25);
+	kea.ttl_max = 500;
+	assert_int_equal(ddns_config_client_ttl(cfg, &kea, 4000), 500);
+	kea.ttl = 1234; /* Kea's fixed ddns-ttl beats everything */
+	assert_int_equal(ddns_config_client_ttl(cfg, &kea, 4000), 1234);
+	struct ddns_client_dns none = {0};
+	assert_int_equal(ddns_config_client_ttl(cfg, &none, 4000), 77);
+	assert_int_equal(ddns_config_client_mode(cfg, &none), DDNS_NO_CHECK_WITH_DHCID);
+	none.conflict_mode = ddns_client_conflict_mode("check-exists-with-dhcid");
+	assert_int_equal(ddns_config_client_mode(cfg, &none), DDNS_CHECK_EXISTS_WITH_DHCID);
+	assert_int_equal(ddns_client_conflict_mode("no-such-mode"), 0);
+	assert_int_equal(ddns_client_conflict_mode(""), 0);
 	ddns_config_free(cfg);
 
 	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"ttl\": 60, \"ttl-min\": 10 }",
