@@ -44,6 +44,9 @@ namespace
 const char *const CTX_FWD = "ddns-direct-fwd";
 const char *const CTX_REV = "ddns-direct-rev";
 const char *const CTX_DNS = "ddns-direct-dns";
+// Set when lease{4,6}_release or _decline reported the packet's lease: Kea lists that lease again
+// among the committed callout's deleted leases, and it must reach the engine once.
+const char *const CTX_ENDED = "ddns-direct-ended";
 
 template <typename T> bool context_value(CalloutHandle &handle, const char *name, T &value)
 {
@@ -94,7 +97,8 @@ int leases_committed(CalloutHandle &handle, const char *family, const char *call
 		bool decided =
 		    context_value(handle, CTX_FWD, fwd) && context_value(handle, CTX_REV, rev);
 		context_value(handle, CTX_DNS, dns);
-		if (deleted) {
+		bool reported = false;
+		if (deleted && !context_value(handle, CTX_ENDED, reported)) {
 			for (const auto &lease : *deleted)
 				submit_lease(lease, DDNS_LEASE_RELEASED, false, false, nullptr);
 		}
@@ -131,6 +135,8 @@ int lease_ended(CalloutHandle &handle, const char *argument, const char *callout
 	try {
 		submit_lease(lease_without_dns<LeasePtr>(handle, argument), kind, false, false,
 		             nullptr);
+		if (kind != DDNS_LEASE_EXPIRED)
+			handle.setContext(CTX_ENDED, true);
 	} catch (const std::exception &ex) {
 		log_callout_error(callout, ex);
 	}

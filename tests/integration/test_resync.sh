@@ -23,17 +23,7 @@ kea4_start kea4 "$LAB_DIR/kea.json"
 perfdhcp_run 20 20
 
 cmd() { kea_command "$SOCK" "$1"; }
-# resync [FORCE]: runs ddns-direct-resync and prints "leases recorded to-publish to-withdraw".
-resync() {
-	local args=""
-	[ -z "${1:-}" ] || args=", \"arguments\": { \"force\": $1 }"
-	cmd "{ \"command\": \"ddns-direct-resync\"$args }" | python3 -c '
-import json, sys
-a = json.load(sys.stdin)
-assert a["result"] == 0, a
-c = a["arguments"]
-print(c["leases"], c["recorded"], c["to-publish"], c["to-withdraw"])'
-}
+resync() { ddns_resync "$SOCK" "$@"; }
 converged() {
 	active_leases4 "$LAB_DIR/leases4.csv" | sort >"$LAB_DIR/leases.txt"
 	zone_vs_leases $NS corp.example. 1.10.in-addr.arpa. "$LAB_DIR/leases.txt"

@@ -386,3 +386,16 @@ while True:
 print(data.decode())
 PY
 }
+
+# ddns_resync SOCKET [FORCE]: runs ddns-direct-resync (force true/false when given) and prints
+# "leases recorded to-publish to-withdraw"; fails unless the command succeeded.
+ddns_resync() {
+	local args=""
+	[ -z "${2:-}" ] || args=", \"arguments\": { \"force\": $2 }"
+	kea_command "$1" "{ \"command\": \"ddns-direct-resync\"$args }" | python3 -c '
+import json, sys
+a = json.load(sys.stdin)
+assert a["result"] == 0, a
+c = a["arguments"]
+print(c["leases"], c["recorded"], c["to-publish"], c["to-withdraw"])'
+}

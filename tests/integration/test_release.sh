@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MPL-2.0
+# Release with Kea's default lease affinity, against a real named. Since Kea 2.3 a DHCPRELEASE keeps
+# the lease (lifetime 0; 2.6: state 0, 3.0: state 3, released) and reclaims it later, so a release
+# and then an expiry both reach the plugin for one lease (Kea 2.2 deletes a released lease). perfdhcp
+# releases part of the leases it took; the released names go from DNS exactly once, the later
+# reclamation sends nothing more (no error, no retry), and ddns-direct-resync finds nothing to
+# publish: a released lease the lease database still holds is not in use.
+. "$(dirname "$0")/../lib/lab.sh"
+lab_enter "$@"
+LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
+SOCK="$LAB_DIR/kea4.sock"
+NS=127.0.0.2
+
+lab_addr $NS
+SECRET=$(lab_tsig_secret)
+ddns_lab_zones ns1 $NS "$SECRET"
+# Kea's defaults for reclaimed leases (kept an hour), reclaimed every second.
+sed 's/"hold-reclaimed-time": 0,//; s/"flush-reclaimed-timer-wait-time": 0,//' <<<"$(
+	KEA_HOOKS_BEFORE="{ \"library\": \"$(lab_hook libdhcp_lease_cmds.so)\" }," \
+		kea4_config /dev/stdout "$LIB" "$(ddns_lab_params $NS "$SECRET")" \
+		"\"control-socket\": { \"socket-type\": \"unix\", \"socket-name\": \"$SOCK\" },")" >"$LAB_DIR/kea.json"
+grep -q hold-reclaimed-time "$LAB_DIR/kea.json" && lab_fail "the configuration still sets hold-reclaimed-time"
+kea4_start kea4 "$LAB_DIR/kea.json"
+
+lab_log "Kea $KEA_VERSION: 60 clients, some releasing their lease"
+perfdhcp_run 60 20 -F 5
+released=$(grep -c 'DHCP4_RELEASE ' "$LAB_DIR/kea4.log" || true)
+[ "$released" -ge 5 ] || lab_fail "only $released releases; perfdhcp: $(tail -n 20 "$LAB_DIR/perfdhcp.log")"
+converged() {
+	active_leases4 "$LAB_DIR/leases4.csv" | sort >"$LAB_DIR/leases.txt"
+	zone_vs_leases $NS corp.example. 1.10.in-addr.arpa. "$LAB_DIR/leases.txt"
+}
+lab_wait 30 converged || lab_fail "zone differs from the leases: $(cat "$LAB_DIR/zone-diff.txt")"
+leases=$(wc -l <"$LAB_DIR/leases.txt")
+
+# Reclamation runs every second: from 2.6 on, every released lease Kea keeps must pass through it
+# (Kea's reclaimed-leases statistic) before the counts below mean anything.
+kea_stat() {
+	kea_command "$SOCK" "{ \"command\": \"statistic-get\", \"arguments\": { \"name\": \"$1\" } }" |
+		python3 -c 'import json, sys; a = json.load(sys.stdin)["arguments"]; v = list(a.values()); print(v[0][0][0] if v and v[0] else 0)'
+}
+reclaimed() { [ "$(kea_stat reclaimed-leases)" -ge "$released" ]; }
+if kea_at_least 2.6; then
+	lab_wait 30 reclaimed || lab_fail "$released released leases, $(kea_stat reclaimed-leases) reclaimed"
+fi
+idle() { kea_command "$SOCK" '{ "command": "ddns-direct-status" }' | grep -q '"pending": 0,'; }
+lab_wait 20 idle || lab_fail "the plugin did not go idle"
+removals=$(grep -cE 'DDNS_DIRECT_UPDATE_SUCCESS remove A [^ ]+ [0-9.]+: zone' "$LAB_DIR/kea4.log" || true)
+[ "$removals" -eq "$released" ] || lab_fail "$released releases, $removals A records removed (want one each)"
+if grep -qE 'DDNS_DIRECT_UPDATE_(NOT_OURS|PREREQUISITE)' "$LAB_DIR/kea4.log"; then
+	lab_fail "a removal was sent twice: $(grep -m1 -E 'NOT_OURS|PREREQUISITE' "$LAB_DIR/kea4.log")"
+fi
+if grep -E 'DDNS_DIRECT_[A-Z_]+' "$LAB_DIR/kea4.log" | grep -qE ' (WARN|ERROR) '; then
+	lab_fail "warnings or errors: $(grep -E ' (WARN|ERROR) .*DDNS_DIRECT' "$LAB_DIR/kea4.log" | head -n 3)"
+fi
+[ "$(kea_stat ddns-direct.retries)" -eq 0 ] || lab_fail "the plugin retried $(kea_stat ddns-direct.retries) times"
+
+read -r n rec pub wd <<<"$(ddns_resync "$SOCK")"
+[ "$pub $wd" = "0 0" ] || lab_fail "resync with $released released leases kept: to-publish $pub, to-withdraw $wd"
+converged || lab_fail "after resync the zone differs: $(cat "$LAB_DIR/zone-diff.txt")"
+lab_log "PASS: Kea $KEA_VERSION: $released releases removed once each, $leases leases kept, reclamation and resync changed nothing"
