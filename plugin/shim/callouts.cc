@@ -126,15 +126,18 @@ template <typename LeasePtr> LeasePtr lease_without_dns(CalloutHandle &handle, c
 }
 
 // Release, decline and expiry: Kea queues its own removal for D2 from this very lease object
-// after the callout when the lease says DNS was updated, so the flags are cleared here.
+// after the callout when the lease says DNS was updated, so the flags are cleared here. The
+// reclamation of a released lease Kea kept (lease affinity) is not a second end.
 template <typename LeasePtr>
 int lease_ended(CalloutHandle &handle, const char *argument, const char *callout,
                 enum ddns_lease_kind kind)
 {
 	CalloutTimer timer;
 	try {
-		submit_lease(lease_without_dns<LeasePtr>(handle, argument), kind, false, false,
-		             nullptr);
+		LeasePtr lease = lease_without_dns<LeasePtr>(handle, argument);
+		if (kind == DDNS_LEASE_EXPIRED && lease && released_before_expiry(*lease))
+			return 0;
+		submit_lease(lease, kind, false, false, nullptr);
 		if (kind != DDNS_LEASE_EXPIRED)
 			handle.setContext(CTX_ENDED, true);
 	} catch (const std::exception &ex) {

@@ -120,6 +120,18 @@ inline bool lease_state_registered(const isc::dhcp::Lease &lease)
 #endif
 }
 
+// A lease Kea reclaims after the client released it: with lease affinity (2.3 and later by
+// default) a release keeps the lease with no lifetime (2.6: state 0, 3.0: state 3, released) and
+// Kea reclaims it later, calling lease{4,6}_expire for a release the plugin has already handled.
+inline bool released_before_expiry(const isc::dhcp::Lease &lease)
+{
+#if DDNS_KEA_VERSION >= 30000
+	if (lease.state_ == isc::dhcp::Lease::STATE_RELEASED)
+		return true;
+#endif
+	return lease.valid_lft_ == 0;
+}
+
 } // namespace ddns_shim
 
 #endif
