@@ -146,10 +146,17 @@ demo: deps
 	$(MAKE) all
 	bash tests/demo/demo.sh $(LIB)
 
-# Side by side with Kea's D2; prints a table (tests/bench/RESULTS.md keeps past runs).
+# Side by side with Kea's D2; prints a table (tests/bench/RESULTS.md keeps past runs). KEA=2.6 or
+# 3.0 runs it in that version's root, against that version's own D2.
+ifeq ($(filter-out $(KEA_HERE),$(KEA)),)
 bench: deps
+	@echo "==== benchmark with Kea $$(kea-dhcp4 -v)"
 	$(MAKE) all
 	bash tests/bench/bench.sh $(LIB)
+else
+bench:
+	bash tests/lib/kea_root.sh $(KEA) make bench
+endif
 
 valgrind: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \

@@ -34,6 +34,7 @@
 source "$(dirname "$0")/../lib/lab.sh"
 LIB=$(realpath "${1:?usage: bench.sh LIBRARY}")
 lab_enter "$@"
+HOOK=$(lab_hook "$LIB")
 
 RATES=${BENCH_RATES:-500 1000 2000 ceiling}
 SECS=${BENCH_SECONDS:-10}
@@ -98,12 +99,12 @@ kea_config() {
 	d2 | ncr) ddns='"enable-updates": true, "server-ip": "127.0.0.1", "server-port": 53001' ;;
 	plugin)
 		ddns='"enable-updates": true'
-		hooks="\"hooks-libraries\": [ { \"library\": \"$LIB\",
+		hooks="\"hooks-libraries\": [ { \"library\": \"$HOOK\",
 		    \"parameters\": $(ddns_lab_params $NS "$SECRET" $REV) } ],"
 		;;
 	sink)
 		ddns='"enable-updates": true'
-		hooks="\"hooks-libraries\": [ { \"library\": \"$LIB\",
+		hooks="\"hooks-libraries\": [ { \"library\": \"$HOOK\",
 		    \"parameters\": { \"resolvers\": [ \"$SINK\" ], \"state-dir\": \"$LAB_DIR/state\",
 		      \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [ \"$SINK\" ] },
 		                 { \"name\": \"$REV\", \"servers\": [ \"$SINK\" ] } ] } } ],"

@@ -95,8 +95,15 @@ run_in_root() {
 	rm -rf "$root/src"
 	mkdir -p "$root/src"
 	(cd "$TOP" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -C "$root/src" -xf -
+	# A clean environment, but for the knobs of the benchmark and the labs.
+	local -a pass=()
+	local name
+	for name in $(compgen -e | grep -E "^(BENCH_|LAB_KEEP$)" || true); do
+		pass+=("$name=${!name}")
+	done
 	chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		HOME=/root LANG=C.UTF-8 CI="${CI:-}" TERM="${TERM:-dumb}" bash -c 'cd /src && "$@"' run "$@"
+		HOME=/root LANG=C.UTF-8 CI="${CI:-}" TERM="${TERM:-dumb}" "${pass[@]}" \
+		bash -c 'cd /src && "$@"' run "$@"
 }
 
 main() {

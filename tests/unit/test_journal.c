@@ -322,6 +322,34 @@ static ddns_engine *restart_past_the_lease_end(struct fixture *fx, size_t sent)
 	return e;
 }
 
+/* An event as the release before Kea's per-client settings wrote it: the event without its dns
+ * member, behind the sequence number, record type 1. Upgrading must not drop it. */
+static void event_of_the_previous_release_is_replayed(void **state)
+{
+	struct fixture *fx = *state;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/events", fx->dir);
+	struct ddns_journal j;
+	assert_int_equal(ddns_journal_open(&j, path), DDNS_OK);
+	struct ddns_lease_event ev = grant(9, "old.corp.example.");
+	uint8_t record[sizeof(uint64_t) + offsetof(struct ddns_lease_event, dns)];
+	uint64_t seq = 1;
+	memcpy(record, &seq, sizeof(seq));
+	memcpy(record + sizeof(seq), &ev, offsetof(struct ddns_lease_event, dns));
+	uint8_t type = 1;
+	const void *payload = record;
+	size_t len = sizeof(record);
+	assert_int_equal(ddns_journal_append(&j, 1, &type, &payload, &len), DDNS_OK);
+	ddns_journal_close(&j);
+
+	ddns_engine *e = start(fx, 10);
+	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
+	assert_int_equal(fake_dns_count(&fx->dns), 1);
+	assert_update(&fx->dns, 0, "corp.example.",
+	              "old.corp.example. 0 ANY A \\# 0\nold.corp.example. 1200 IN A 10.1.0.9");
+	ddns_engine_free(e);
+}
+
 static void owed_add_of_an_ended_lease_is_dropped_at_restart(void **state)
 {
 	struct fixture *fx = *state;
@@ -512,6 +540,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(unfinished_change_is_resumed_after_restart, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(event_written_but_never_handled_is_replayed, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(event_of_the_previous_release_is_replayed, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(owed_add_of_an_ended_lease_is_dropped_at_restart, setup,
 	                                    teardown),
