@@ -16,10 +16,7 @@ lab_addr $NS
 SECRET=$(lab_tsig_secret)
 ddns_lab_zones ns1 $NS "$SECRET"
 # Kea's defaults for reclaimed leases (kept an hour), reclaimed every second.
-sed 's/"hold-reclaimed-time": 0,//; s/"flush-reclaimed-timer-wait-time": 0,//' <<<"$(
-	KEA_HOOKS_BEFORE="{ \"library\": \"$(lab_hook libdhcp_lease_cmds.so)\" }," \
-		kea4_config /dev/stdout "$LIB" "$(ddns_lab_params $NS "$SECRET")" \
-		"\"control-socket\": { \"socket-type\": \"unix\", \"socket-name\": \"$SOCK\" },")" >"$LAB_DIR/kea.json"
+KEA_KEEP_RECLAIMED=1 kea4_commands_config "$LAB_DIR/kea.json" "$LIB" "$(ddns_lab_params $NS "$SECRET")" "$SOCK"
 grep -q hold-reclaimed-time "$LAB_DIR/kea.json" && lab_fail "the configuration still sets hold-reclaimed-time"
 kea4_start kea4 "$LAB_DIR/kea.json"
 

@@ -16,9 +16,7 @@ NS=127.0.0.2
 lab_addr $NS
 SECRET=$(lab_tsig_secret)
 ddns_lab_zones ns1 $NS "$SECRET"
-KEA_HOOKS_BEFORE="{ \"library\": \"$(lab_hook libdhcp_lease_cmds.so)\" }," \
-	kea4_config "$LAB_DIR/kea.json" "$LIB" "$(ddns_lab_params $NS "$SECRET")" \
-	"\"control-socket\": { \"socket-type\": \"unix\", \"socket-name\": \"$SOCK\" },"
+kea4_commands_config "$LAB_DIR/kea.json" "$LIB" "$(ddns_lab_params $NS "$SECRET")" "$SOCK"
 kea4_start kea4 "$LAB_DIR/kea.json"
 perfdhcp_run 20 20
 

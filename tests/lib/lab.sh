@@ -207,17 +207,19 @@ hostname_option() { printf '12,%s' "$(printf '%s' "$1" | od -An -tx1 | tr -d ' \
 # leases reclaimed every second, and the plugin with PARAMS_JSON. KEA_SUFFIX replaces the
 # qualifying suffix, LEASE_LIFETIME the 600-second lifetime, KEA_REPLACE_NAME the "always" of
 # ddns-replace-client-name, KEA_HOOKS_BEFORE hook-library entries (each followed by a comma) loaded
-# before the plugin.
+# before the plugin; KEA_KEEP_RECLAIMED=1 keeps Kea's defaults for reclaimed leases (kept an hour:
+# lease affinity) instead of deleting them at once.
 kea4_config() {
 	local file=$1 lib=$2 params=$3 extra=${4:-}
+	local reclaimed='"hold-reclaimed-time": 0, "flush-reclaimed-timer-wait-time": 0,'
+	[ "${KEA_KEEP_RECLAIMED:-}" != 1 ] || reclaimed=""
 	cat >"$file" <<CONF
 { "Dhcp4": {
     "interfaces-config": { "interfaces": [ "lo" ], "dhcp-socket-type": "udp" },
     "lease-database": { "type": "memfile", "persist": true, "name": "$LAB_DIR/leases4.csv",
                         "lfc-interval": 0 },
     "valid-lifetime": ${LEASE_LIFETIME:-600},
-    "expired-leases-processing": { "reclaim-timer-wait-time": 1, "hold-reclaimed-time": 0,
-                                   "flush-reclaimed-timer-wait-time": 0,
+    "expired-leases-processing": { "reclaim-timer-wait-time": 1, $reclaimed
                                    "max-reclaim-leases": 0, "max-reclaim-time": 0 },
     "dhcp-ddns": { "enable-updates": true },
     "ddns-qualifying-suffix": "${KEA_SUFFIX:-corp.example.}",
@@ -232,6 +234,13 @@ kea4_config() {
                    "output_options": [ { "output": "stdout", "flush": true } ] } ]
 } }
 CONF
+}
+
+# kea4_commands_config FILE LIB PARAMS_JSON SOCKET: kea4_config with lease_cmds loaded before the
+# plugin and a control socket at SOCKET.
+kea4_commands_config() {
+	KEA_HOOKS_BEFORE="{ \"library\": \"$(lab_hook libdhcp_lease_cmds.so)\" }," \
+		kea4_config "$1" "$2" "$3" "\"control-socket\": { \"socket-type\": \"unix\", \"socket-name\": \"$4\" },"
 }
 
 # active_leases4 CSV: "address hostname" for every lease in a Kea memfile that is still valid
