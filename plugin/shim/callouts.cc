@@ -39,23 +39,29 @@ int server_family = 0;
 namespace
 {
 
-// Context keys carrying Kea's decision from ddns{4,6}_update to leases{4,6}_committed: forward,
-// reverse, and Kea's DDNS settings for the client.
-const char *const CTX_FWD = "ddns-direct-fwd";
-const char *const CTX_REV = "ddns-direct-rev";
-const char *const CTX_DNS = "ddns-direct-dns";
-// Set when lease{4,6}_release or _decline reported the packet's lease: Kea lists that lease again
-// among the committed callout's deleted leases, and it must reach the engine once.
-const char *const CTX_ENDED = "ddns-direct-ended";
+// What one packet's callouts tell each other, kept in the callout context under one name (the only
+// one this library sets, so that its presence can be asked without the exception a missing
+// context name costs): Kea's decision from ddns{4,6}_update for leases{4,6}_committed, and whether
+// lease{4,6}_release or _decline reported the packet's lease, which Kea lists again among the
+// committed callout's deleted leases and which must reach the engine once.
+struct PacketState {
+	bool decided = false;                    // ddns{4,6}_update ran for this packet
+	bool fwd = false;                        // Kea's forward decision
+	bool rev = false;                        // Kea's reverse decision
+	ddns_client_dns dns = ddns_client_dns(); // Kea's DDNS settings for the client
+	bool ended = false;                      // the packet's lease end was reported
+};
+const char *const CTX_PACKET = "ddns-direct";
 
-template <typename T> bool context_value(CalloutHandle &handle, const char *name, T &value)
+PacketState packet_state(CalloutHandle &handle)
 {
-	try {
-		handle.getContext(name, value);
-		return true;
-	} catch (const NoSuchCalloutContext &) {
-		return false;
-	}
+	PacketState state;
+	// Kea throws when a library that has set no context yet asks for its names; erasing a name
+	// never set creates this library's (empty) context instead, so asking costs no exception.
+	handle.deleteContext(std::string());
+	if (!handle.getContextNames().empty())
+		handle.getContext(CTX_PACKET, state);
+	return state;
 }
 
 // Records Kea's decision for this packet; returns whether one was recorded before. Kea asks again
@@ -63,15 +69,13 @@ template <typename T> bool context_value(CalloutHandle &handle, const char *name
 // has DDNS settings, and then copies the answer onto the lease, from which it queues D2 requests.
 bool record_decision(CalloutHandle &handle)
 {
-	bool fwd = false, rev = false, seen = false;
-	seen = context_value(handle, CTX_FWD, seen);
-	handle.getArgument("fwd-update", fwd);
-	handle.getArgument("rev-update", rev);
-	ddns_client_dns dns;
-	client_dns(handle, dns);
-	handle.setContext(CTX_FWD, fwd);
-	handle.setContext(CTX_REV, rev);
-	handle.setContext(CTX_DNS, dns);
+	PacketState state = packet_state(handle);
+	bool seen = state.decided;
+	state.decided = true;
+	handle.getArgument("fwd-update", state.fwd);
+	handle.getArgument("rev-update", state.rev);
+	client_dns(handle, state.dns);
+	handle.setContext(CTX_PACKET, state);
 	return seen;
 }
 
@@ -92,19 +96,15 @@ int leases_committed(CalloutHandle &handle, const char *family, const char *call
 		CollectionPtr leases, deleted;
 		handle.getArgument(std::string("leases") + family, leases);
 		handle.getArgument(std::string("deleted_leases") + family, deleted);
-		bool fwd = false, rev = false;
-		ddns_client_dns dns = ddns_client_dns();
-		bool decided =
-		    context_value(handle, CTX_FWD, fwd) && context_value(handle, CTX_REV, rev);
-		context_value(handle, CTX_DNS, dns);
-		bool reported = false;
-		if (deleted && !context_value(handle, CTX_ENDED, reported)) {
+		PacketState state = packet_state(handle);
+		if (deleted && !state.ended) {
 			for (const auto &lease : *deleted)
 				submit_lease(lease, DDNS_LEASE_RELEASED, false, false, nullptr);
 		}
-		if (leases && decided) {
+		if (leases && state.decided) {
 			for (const auto &lease : *leases)
-				submit_lease(lease, DDNS_LEASE_GRANTED, fwd, rev, &dns);
+				submit_lease(lease, DDNS_LEASE_GRANTED, state.fwd, state.rev,
+				             &state.dns);
 		}
 	} catch (const std::exception &ex) {
 		log_callout_error(callout, ex);
@@ -138,8 +138,11 @@ int lease_ended(CalloutHandle &handle, const char *argument, const char *callout
 		if (kind == DDNS_LEASE_EXPIRED && lease && released_before_expiry(*lease))
 			return 0;
 		submit_lease(lease, kind, false, false, nullptr);
-		if (kind != DDNS_LEASE_EXPIRED)
-			handle.setContext(CTX_ENDED, true);
+		if (kind != DDNS_LEASE_EXPIRED) {
+			PacketState state = packet_state(handle);
+			state.ended = true;
+			handle.setContext(CTX_PACKET, state);
+		}
 	} catch (const std::exception &ex) {
 		log_callout_error(callout, ex);
 	}
