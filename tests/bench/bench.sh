@@ -182,12 +182,10 @@ zone \"$REV\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; }
 		mkdir -p "$LAB_DIR/run"
 		KEA_PIDFILE_DIR="$LAB_DIR/run" KEA_LOCKFILE_DIR="$LAB_DIR/run" \
 			lab_spawn d2 kea-dhcp-ddns -c "$LAB_DIR/d2.json"
-		lab_wait 20 python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-try:
-    s.bind(("127.0.0.1", 53001))
-except OSError:
-    raise SystemExit(0)
-raise SystemExit(1)' || lab_fail "D2 did not start: $(tail -n 5 "$LAB_DIR/d2.log")"
+		# Ready once its UDP listener is bound (asked of the kernel: binding the port to find out
+		# could take it from under a D2 that is just starting).
+		d2_listening() { [ -n "$(ss -Hlun 'sport = :53001')" ]; }
+		lab_wait 20 d2_listening || lab_fail "D2 did not start: $(tail -n 5 "$LAB_DIR/d2.log")"
 	fi
 	kea_config "$mode"
 	kea4_start kea "$LAB_DIR/kea-$mode.json"
