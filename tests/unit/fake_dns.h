@@ -67,4 +67,12 @@ size_t fake_dns_find(struct fake_dns *f, const char *zone, size_t nth);
 void fake_state_dir(char out[64]);
 void fake_state_dir_remove(const char *dir);
 
+/* A message count within [lo, hi]: cmocka 2 (Debian testing) deprecates assert_in_range for
+ * assert_uint_in_range, which cmocka 1.1 (Debian 12 and 13) lacks. */
+#ifdef assert_uint_in_range
+#define assert_count_in_range(count, lo, hi) assert_uint_in_range(count, lo, hi)
+#else
+#define assert_count_in_range(count, lo, hi) assert_in_range(count, lo, hi)
+#endif
+
 #endif
