@@ -416,16 +416,26 @@ static int parse_ttl_rules(struct parser *p, const struct json *root)
 	return DDNS_OK;
 }
 
+/* The mode of one of the four names, or -1. */
+static int conflict_mode_named(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < sizeof(conflict_modes) / sizeof(conflict_modes[0]);
+	     i++) {
+		if (strcmp(name, conflict_modes[i]) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
 static int parse_conflict_mode(struct parser *p, const struct json *v)
 {
 	int rc = expect(p, "conflict-resolution", v, JSON_STRING);
 	if (rc != DDNS_OK)
 		return rc;
-	for (size_t i = 0; i < sizeof(conflict_modes) / sizeof(conflict_modes[0]); i++) {
-		if (strcmp(v->string, conflict_modes[i]) == 0) {
-			p->cfg->conflict_mode = (enum ddns_conflict_mode)i;
-			return DDNS_OK;
-		}
+	int mode = conflict_mode_named(v->string);
+	if (mode >= 0) {
+		p->cfg->conflict_mode = (enum ddns_conflict_mode)mode;
+		return DDNS_OK;
 	}
 	return reject(p, "conflict-resolution",
 	              "unknown mode '%s' (use check-with-dhcid, no-check-with-dhcid, "
@@ -737,12 +747,7 @@ uint32_t ddns_config_client_ttl(const struct ddns_config *cfg, const struct ddns
 
 uint8_t ddns_client_conflict_mode(const char *kea_name)
 {
-	for (size_t i = 0;
-	     kea_name != NULL && i < sizeof(conflict_modes) / sizeof(conflict_modes[0]); i++) {
-		if (strcmp(kea_name, conflict_modes[i]) == 0)
-			return (uint8_t)(i + 1);
-	}
-	return 0;
+	return (uint8_t)(conflict_mode_named(kea_name) + 1);
 }
 
 enum ddns_conflict_mode ddns_config_client_mode(const struct ddns_config *cfg,

@@ -75,6 +75,17 @@ class TimerService
 #endif
 };
 
+#if DDNS_KEA_VERSION >= 20400
+// Copies a Kea setting that is specified somewhere for the client; leaves out (zero) one that is
+// not.
+template <typename T, typename Out>
+void take_specified(const isc::util::Optional<T> &value, Out &out)
+{
+	if (!value.unspecified())
+		out = value.get();
+}
+#endif
+
 // Kea's DDNS settings in force for the client of a ddns4_update/ddns6_update callout
 // ("ddns-params", 2.4 and later; pool-level values in 3.0 once the pool is known). Kea 2.2 has none
 // of these settings: dns is left zero and the plugin's own parameters apply. Throws what
@@ -93,15 +104,12 @@ inline void client_dns(isc::hooks::CalloutHandle &handle, ddns_client_dns &dns)
 	std::string mode = params->getConflictResolutionMode();
 	if (mode != "check-with-dhcid")
 		dns.conflict_mode = ddns_client_conflict_mode(mode.c_str());
-	if (!params->getTtlPercent().unspecified())
-		dns.ttl_percent = params->getTtlPercent().get();
+	// Each getter walks pool, subnet, network and globals: asked once each.
+	take_specified(params->getTtlPercent(), dns.ttl_percent);
 #if DDNS_KEA_VERSION >= 30000
-	if (!params->getTtl().unspecified())
-		dns.ttl = params->getTtl().get();
-	if (!params->getTtlMin().unspecified())
-		dns.ttl_min = params->getTtlMin().get();
-	if (!params->getTtlMax().unspecified())
-		dns.ttl_max = params->getTtlMax().get();
+	take_specified(params->getTtl(), dns.ttl);
+	take_specified(params->getTtlMin(), dns.ttl_min);
+	take_specified(params->getTtlMax(), dns.ttl_max);
 #endif
 #else
 	(void)handle;
