@@ -28,11 +28,8 @@ lab_log "Kea $KEA_VERSION: 30 clients named by ddns_tuning, 30 in SKIP_DDNS"
 perfdhcp_run 30 30 -b mac=00:0c:01:00:00:00
 perfdhcp_run 30 30 -b mac=00:0c:02:00:00:00
 # want.txt: "address name" of the leases that must be published; skipped.txt: the others.
-awk -F, -v now="$(date +%s)" 'NR > 1 { last[$1] = $0 }
-	END { for (a in last) { split(last[a], f, ","); if (f[10] == 0 && f[5] > now)
-		print f[1], (f[9] ~ /\.$/ ? f[9] : f[9] "."), substr(f[2], 1, 8) } }' "$LAB_DIR/leases4.csv" >"$LAB_DIR/all.txt"
-awk '$3 == "00:0c:01" { print $1, $2 }' "$LAB_DIR/all.txt" | sort >"$LAB_DIR/want.txt"
-awk '$3 == "00:0c:02" { print $1, $2 }' "$LAB_DIR/all.txt" | sort >"$LAB_DIR/skipped.txt"
+active_leases4 "$LAB_DIR/leases4.csv" 00:0c:01 | sort >"$LAB_DIR/want.txt"
+active_leases4 "$LAB_DIR/leases4.csv" 00:0c:02 | sort >"$LAB_DIR/skipped.txt"
 published=$(wc -l <"$LAB_DIR/want.txt") skipped=$(wc -l <"$LAB_DIR/skipped.txt")
 [ "$published" -ge 25 ] && [ "$skipped" -ge 25 ] || lab_fail "leases: $published to publish, $skipped skipped"
 grep -qv ' tuned-[0-9a-f]\{4\}\.corp\.example\.$' "$LAB_DIR/want.txt" &&

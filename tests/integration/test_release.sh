@@ -24,25 +24,16 @@ lab_log "Kea $KEA_VERSION: 60 clients, some releasing their lease"
 perfdhcp_run 60 20 -F 5
 released=$(grep -c 'DHCP4_RELEASE ' "$LAB_DIR/kea4.log" || true)
 [ "$released" -ge 5 ] || lab_fail "only $released releases; perfdhcp: $(tail -n 20 "$LAB_DIR/perfdhcp.log")"
-converged() {
-	active_leases4 "$LAB_DIR/leases4.csv" | sort >"$LAB_DIR/leases.txt"
-	zone_vs_leases $NS corp.example. 1.10.in-addr.arpa. "$LAB_DIR/leases.txt"
-}
-lab_wait 30 converged || lab_fail "zone differs from the leases: $(cat "$LAB_DIR/zone-diff.txt")"
+lab_wait 30 lab_leases4_in_zones $NS || lab_fail "zone differs from the leases: $(cat "$LAB_DIR/zone-diff.txt")"
 leases=$(wc -l <"$LAB_DIR/leases.txt")
 
 # Reclamation runs every second: from 2.6 on, every released lease Kea keeps must pass through it
 # (Kea's reclaimed-leases statistic) before the counts below mean anything.
-kea_stat() {
-	kea_command "$SOCK" "{ \"command\": \"statistic-get\", \"arguments\": { \"name\": \"$1\" } }" |
-		python3 -c 'import json, sys; a = json.load(sys.stdin)["arguments"]; v = list(a.values()); print(v[0][0][0] if v and v[0] else 0)'
-}
-reclaimed() { [ "$(kea_stat reclaimed-leases)" -ge "$released" ]; }
+reclaimed() { [ "$(kea_stat "$SOCK" reclaimed-leases)" -ge "$released" ]; }
 if kea_at_least 2.6; then
-	lab_wait 30 reclaimed || lab_fail "$released released leases, $(kea_stat reclaimed-leases) reclaimed"
+	lab_wait 30 reclaimed || lab_fail "$released released leases, $(kea_stat "$SOCK" reclaimed-leases) reclaimed"
 fi
-idle() { kea_command "$SOCK" '{ "command": "ddns-direct-status" }' | grep -q '"pending": 0,'; }
-lab_wait 20 idle || lab_fail "the plugin did not go idle"
+lab_wait 20 plugin_idle "$SOCK" || lab_fail "the plugin did not go idle"
 removals=$(grep -cE 'DDNS_DIRECT_UPDATE_SUCCESS remove A [^ ]+ [0-9.]+: zone' "$LAB_DIR/kea4.log" || true)
 [ "$removals" -eq "$released" ] || lab_fail "$released releases, $removals A records removed (want one each)"
 if grep -qE 'DDNS_DIRECT_UPDATE_(NOT_OURS|PREREQUISITE)' "$LAB_DIR/kea4.log"; then
@@ -51,9 +42,9 @@ fi
 if grep -E 'DDNS_DIRECT_[A-Z_]+' "$LAB_DIR/kea4.log" | grep -qE ' (WARN|ERROR) '; then
 	lab_fail "warnings or errors: $(grep -E ' (WARN|ERROR) .*DDNS_DIRECT' "$LAB_DIR/kea4.log" | head -n 3)"
 fi
-[ "$(kea_stat ddns-direct.retries)" -eq 0 ] || lab_fail "the plugin retried $(kea_stat ddns-direct.retries) times"
+[ "$(kea_stat "$SOCK" ddns-direct.retries)" -eq 0 ] || lab_fail "the plugin retried $(kea_stat "$SOCK" ddns-direct.retries) times"
 
 read -r n rec pub wd <<<"$(ddns_resync "$SOCK")"
 [ "$pub $wd" = "0 0" ] || lab_fail "resync with $released released leases kept: to-publish $pub, to-withdraw $wd"
-converged || lab_fail "after resync the zone differs: $(cat "$LAB_DIR/zone-diff.txt")"
+lab_leases4_in_zones $NS || lab_fail "after resync the zone differs: $(cat "$LAB_DIR/zone-diff.txt")"
 lab_log "PASS: Kea $KEA_VERSION: $released releases removed once each, $leases leases kept, reclamation and resync changed nothing"

@@ -243,11 +243,13 @@ kea4_commands_config() {
 		kea4_config "$1" "$2" "$3" "\"control-socket\": { \"socket-type\": \"unix\", \"socket-name\": \"$4\" },"
 }
 
-# active_leases4 CSV: "address hostname" for every lease in a Kea memfile that is still valid
-# (state 0, not expired), names absolute; the last line for an address wins, as in Kea.
+# active_leases4 CSV [MAC_PREFIX]: "address hostname" for every lease in a Kea memfile that is
+# still valid (state 0, not expired), names absolute; the last line for an address wins, as in Kea.
+# With MAC_PREFIX, only the leases of clients whose hardware address starts with it.
 active_leases4() {
-	awk -F, -v now="$(date +%s)" 'NR > 1 { last[$1] = $0 }
-		END { for (a in last) { split(last[a], f, ","); if (f[10] == 0 && f[5] > now) print f[1], (f[9] ~ /\.$/ ? f[9] : f[9] ".") } }' "$1"
+	awk -F, -v now="$(date +%s)" -v mac="${2:-}" 'NR > 1 { last[$1] = $0 }
+		END { for (a in last) { split(last[a], f, ","); if (f[10] == 0 && f[5] > now && index(f[2], mac) == 1)
+			print f[1], (f[9] ~ /\.$/ ? f[9] : f[9] ".") } }' "$1"
 }
 
 # ddns_lab_zones NAME ADDR SECRET: named on ADDR, primary for corp.example and 1.10.in-addr.arpa,
@@ -408,3 +410,20 @@ assert a["result"] == 0, a
 c = a["arguments"]
 print(c["leases"], c["recorded"], c["to-publish"], c["to-withdraw"])'
 }
+
+# kea_stat SOCKET NAME: the latest value of Kea statistic NAME (statistic-get answers
+# {"arguments": {"NAME": [[value, time], ...]}}), or -1 when Kea has none.
+kea_stat() {
+	kea_command "$1" "{ \"command\": \"statistic-get\", \"arguments\": { \"name\": \"$2\" } }" |
+		python3 -c 'import json, sys; a = json.load(sys.stdin)["arguments"]; v = list(a.values()); print(v[0][0][0] if v and v[0] else -1)'
+}
+
+# lab_leases4_in_zones SERVER: succeeds when the lab zones at SERVER hold exactly the active leases
+# of $LAB_DIR/leases4.csv (written to $LAB_DIR/leases.txt; differences in zone-diff.txt).
+lab_leases4_in_zones() {
+	active_leases4 "$LAB_DIR/leases4.csv" | sort >"$LAB_DIR/leases.txt"
+	zone_vs_leases "$1" corp.example. 1.10.in-addr.arpa. "$LAB_DIR/leases.txt"
+}
+
+# plugin_idle SOCKET: succeeds when the plugin owes DNS nothing (ddns-direct-status).
+plugin_idle() { kea_command "$1" '{ "command": "ddns-direct-status" }' | grep -q '"pending": 0,'; }
