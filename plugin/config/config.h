@@ -12,25 +12,10 @@
 #include <stdint.h>
 
 #include "ddns/lease.h"
+#include "gss/mech.h"
+#include "transport/key.h"
+#include "update/conflict.h"
 #include "util/addr.h"
-
-struct ddns_tsig_key {
-	char *name;            /* normalised key name, e.g. "ddns-key." */
-	const char *algorithm; /* algorithm name, e.g. "hmac-sha256." (static string) */
-	char *secret;          /* base64 secret, validated; wiped on free */
-	uint8_t *raw;          /* the decoded secret; wiped on free */
-	size_t raw_len;        /* its length */
-	bool gss;              /* the reserved key "gss-tsig": negotiated per target (RFC 3645) */
-};
-
-/* The "gss-tsig" block: Kerberos credentials for GSS-TSIG. */
-struct ddns_gss_cfg {
-	char *keytab;          /* client keytab holding principal */
-	char *principal;       /* e.g. "DHCP/kea.example.com@EXAMPLE.COM" */
-	const char *realm;     /* its realm, inside principal: the DNS/ principals' realm */
-	char *ccache;          /* credential cache file for the tickets got from keytab */
-	uint32_t key_lifetime; /* seconds a negotiated key is asked to live */
-};
 
 #define DDNS_GSS_KEY_NAME         "gss-tsig."
 #define DDNS_GSS_LIFETIME_DEFAULT 3600
@@ -42,14 +27,6 @@ struct ddns_zone_cfg {
 	const struct ddns_tsig_key
 	    *key;    /* key for this zone, borrowed from the config; NULL: unsigned */
 	bool update; /* false: names in this zone are never updated */
-};
-
-/* Kea's "ddns-conflict-resolution-mode" values, same names and meanings (RFC 4703). */
-enum ddns_conflict_mode {
-	DDNS_CHECK_WITH_DHCID,        /* a name is taken over only by its own client */
-	DDNS_NO_CHECK_WITH_DHCID,     /* overwrite, but still record the DHCID */
-	DDNS_CHECK_EXISTS_WITH_DHCID, /* a name with any DHCID may be taken over */
-	DDNS_NO_CHECK_WITHOUT_DHCID,  /* overwrite, no DHCID at all */
 };
 
 struct ddns_config {

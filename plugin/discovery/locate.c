@@ -16,7 +16,7 @@
 #include "ddns/error.h"
 #include "discovery/discover.h"
 #include "discovery/locate.h"
-#include "queue/queue.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 struct zone_entry {
@@ -242,7 +242,7 @@ int ddns_locate(struct ddns_locator *loc, const char *owner, bool fresh,
 	if (entry != NULL && entry->n_servers > 0)
 		return locate_pinned(loc, entry, out);
 
-	int64_t now = ddns_now_ms();
+	int64_t now = ddns_clock_now_ms();
 	char domain[DDNS_NAME_MAX];
 	ddns_name_parent(owner, domain);
 	pthread_mutex_lock(&loc->lock);
@@ -315,7 +315,7 @@ void ddns_locator_counts(struct ddns_locator *loc, uint64_t *discoveries, uint64
 
 void ddns_locator_foreach(struct ddns_locator *loc, ddns_zone_fn fn, void *ctx)
 {
-	int64_t now = ddns_now_ms();
+	int64_t now = ddns_clock_now_ms();
 	pthread_mutex_lock(&loc->lock);
 	for (const struct zone_entry *z = loc->zones; z != NULL; z = z->next)
 		fn(ctx, z->zone, z->targets, z->n_targets, (z->expires - now) / 1000);
@@ -326,7 +326,7 @@ void ddns_locator_invalidate(struct ddns_locator *loc, const char *zone)
 {
 	log_debug(DDNS_DIRECT_CACHE_FORGOTTEN, "forgetting what is cached for zone %s", zone);
 	pthread_mutex_lock(&loc->lock);
-	prune(loc, ddns_now_ms(), zone);
+	prune(loc, ddns_clock_now_ms(), zone);
 	pthread_mutex_unlock(&loc->lock);
 }
 

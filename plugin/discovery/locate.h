@@ -16,11 +16,6 @@
 
 #define DDNS_TARGETS_MAX 16
 
-struct ddns_target {
-	struct ddns_addr addr;    /* where to send */
-	char name[DDNS_NAME_MAX]; /* server's host name, or its address text when pinned */
-};
-
 struct ddns_target_set {
 	char zone[DDNS_NAME_MAX];                     /* the zone the name belongs to */
 	struct ddns_target targets[DDNS_TARGETS_MAX]; /* in the order to try */

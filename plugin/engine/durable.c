@@ -9,6 +9,7 @@
 
 #include "ddns/error.h"
 #include "engine/durable.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 enum record_type {
@@ -144,7 +145,7 @@ static int load_file(const char *path, ddns_journal_fn fn, struct loading *l)
 	}
 	if (damaged > 0) {
 		char aside[600];
-		snprintf(aside, sizeof(aside), "%s.corrupt-%ld", path, (long)time(NULL));
+		snprintf(aside, sizeof(aside), "%s.corrupt-%ld", path, (long)ddns_clock_wall_s());
 		rename(path, aside);
 		log_error(
 		    DDNS_DIRECT_STATE_DAMAGED,

@@ -28,6 +28,7 @@
 #include "transport/exchange.h"
 #include "update/dhcid.h"
 #include "update/update.h"
+#include "util/clock.h"
 #include "util/latency.h"
 #include "util/log.h"
 
@@ -534,7 +535,7 @@ static void job_drop(ddns_engine *e, struct job *job)
  * goes out once a sender is free and nothing before it holds its zone or its name. */
 static void submit_job(ddns_engine *e, struct job *job)
 {
-	owe(job, ddns_now_ms());
+	owe(job, ddns_clock_now_ms());
 	job->due_ms = job->since_ms + LINGER_MS;
 	append_pending(e, job);
 }
@@ -619,7 +620,7 @@ static void collect_finished(ddns_engine *e)
 		e->n_running--;
 		pthread_mutex_unlock(&e->lock);
 		/* What failed in one message retries in one message. */
-		int64_t retry_at = ddns_now_ms() + retry_delay(e, done->attempts);
+		int64_t retry_at = ddns_clock_now_ms() + retry_delay(e, done->attempts);
 		for (struct job *job = done, *rest; job != NULL; job = rest) {
 			rest = job->bnext; /* collect may free the job */
 			collect(e, job, retry_at);
@@ -696,7 +697,7 @@ struct open_batch {
  */
 static void dispatch(ddns_engine *e)
 {
-	int64_t now = ddns_now_ms();
+	int64_t now = ddns_clock_now_ms();
 	e->dispatched_ms = now;
 	pthread_mutex_lock(&e->lock);
 	size_t free_senders = e->n_senders - e->n_running;
@@ -889,13 +890,13 @@ static void identify(ddns_engine *e, const struct ddns_lease_event *ev, struct d
 /* Whether a lease that ends at expires (seconds since the epoch; 0: unknown) is over. */
 static bool lease_over(int64_t expires)
 {
-	return expires != 0 && expires <= (int64_t)time(NULL);
+	return expires != 0 && expires <= ddns_clock_wall_s();
 }
 
 /* A renewal re-sends records last sent a lease lifetime or more ago, to repair deletions. */
 static bool due_for_repair(const struct ddns_published *had, const struct ddns_lease_event *ev)
 {
-	return ddns_now_ms() - had->since_ms >= (int64_t)ev->lifetime * 1000;
+	return ddns_clock_now_ms() - had->since_ms >= (int64_t)ev->lifetime * 1000;
 }
 
 /*
@@ -986,7 +987,7 @@ static bool plan_event(ddns_engine *e, const struct ddns_lease_event *ev, struct
 			STAT_ADD(e, skipped, 1);
 		return changed;
 	}
-	want.since_ms = ddns_now_ms();
+	want.since_ms = ddns_clock_now_ms();
 	if (published_set(e, ev->family, ev->address, &want) != DDNS_OK)
 		log_error(DDNS_DIRECT_OUT_OF_MEMORY,
 		          "lease %s: out of memory recording what is published; its removal will "
@@ -1022,7 +1023,7 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev, uint
 static int64_t publish_state(ddns_engine *e)
 {
 	size_t n = 0;
-	int64_t next_due = -1, wake = -1, now = ddns_now_ms(), oldest = now;
+	int64_t next_due = -1, wake = -1, now = ddns_clock_now_ms(), oldest = now;
 	/* A job that fell due after the last dispatch pass (a linger or a retry that ran out while
 	 * the files were synced) wakes the worker at once: no one else would. */
 	int64_t seen_at = e->dispatched_ms;
@@ -1088,9 +1089,10 @@ static void *worker_main(void *arg)
 		/* The round's records reach state-dir before the worker reports itself idle. */
 		if (e->durable != NULL && ddns_durable_flush(e->durable) != DDNS_OK)
 			journal_failed(e, "the record changes of a round");
-		if (e->durable != NULL && ddns_now_ms() - e->last_sync_ms >= SYNC_INTERVAL_MS) {
+		if (e->durable != NULL &&
+		    ddns_clock_now_ms() - e->last_sync_ms >= SYNC_INTERVAL_MS) {
 			ddns_durable_sync(e->durable);
-			e->last_sync_ms = ddns_now_ms();
+			e->last_sync_ms = ddns_clock_now_ms();
 		}
 		int64_t wake = publish_state(e);
 
@@ -1108,7 +1110,7 @@ static void *worker_main(void *arg)
 			 * then do not wake the worker for each one, and one pass serves them all.
 			 * A sender that finishes ends the pause (its work is collected first). */
 			if (took_events) {
-				int64_t until = ddns_now_ms() + GATHER_MS;
+				int64_t until = ddns_clock_now_ms() + GATHER_MS;
 				took_events = false;
 				if (ddns_queue_wait(e->queue,
 				                    wake >= 0 && wake < until ? wake : until) !=
@@ -1177,7 +1179,7 @@ static bool load_job(void *ctx, const struct ddns_job_record *r)
 		return true;
 	}
 	job->rec = *r;
-	owe(job, ddns_now_ms());
+	owe(job, ddns_clock_now_ms());
 	append_pending(e, job);
 	return true;
 }
@@ -1354,7 +1356,7 @@ int ddns_engine_submit(ddns_engine *e, const struct ddns_lease_event *ev)
 
 int ddns_engine_wait_idle(ddns_engine *e, int timeout_ms)
 {
-	int64_t deadline = ddns_now_ms() + timeout_ms;
+	int64_t deadline = ddns_clock_now_ms() + timeout_ms;
 	struct timespec ts = {deadline / 1000, (deadline % 1000) * 1000000};
 	int rc = DDNS_OK;
 	pthread_mutex_lock(&e->lock);
@@ -1576,7 +1578,7 @@ int ddns_engine_status(ddns_engine *e, char *buf, size_t len)
 	struct out o = {buf, len, false};
 	ddns_engine_get_stats(e, &st);
 	pthread_mutex_lock(&e->lock);
-	int64_t oldest = e->n_pending > 0 ? (ddns_now_ms() - e->oldest_ms) / 1000 : 0;
+	int64_t oldest = e->n_pending > 0 ? (ddns_clock_now_ms() - e->oldest_ms) / 1000 : 0;
 	pthread_mutex_unlock(&e->lock);
 	put(&o,
 	    "{ \"lease-events\": %llu, \"queued-events\": %zu, \"pending\": %llu, "

@@ -4,7 +4,7 @@
 
 #include "ddns/error.h"
 #include "engine/send.h"
-#include "queue/queue.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 static bool is_prerequisite_failure(int err)
@@ -91,9 +91,9 @@ enum ddns_send_result ddns_send_changes(const struct ddns_sender *sender,
 	*answer = DDNS_ENOTARGET;
 	for (size_t i = 0; i < ts->n_targets && result == DDNS_SEND_FAILED; i++) {
 		struct ddns_send_attempt a = {.target = &ts->targets[i]};
-		int64_t started = ddns_now_ms();
+		int64_t started = ddns_clock_now_ms();
 		attempt(sender, ts->key, query, &a);
-		a.ms = (long)(ddns_now_ms() - started);
+		a.ms = (long)(ddns_clock_now_ms() - started);
 		a.final = is_prerequisite_failure(a.error);
 		*answer = a.error;
 		if (a.error == DDNS_OK)

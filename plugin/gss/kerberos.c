@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/config.h"
 #include "ddns/error.h"
 #include "gss/mech.h"
 #include "transport/tsig.h"

@@ -34,7 +34,14 @@ struct ddns_gss_mech {
 	void *mctx; /* passed to each */
 };
 
-struct ddns_gss_cfg;
+/* The "gss-tsig" block: Kerberos credentials for GSS-TSIG. */
+struct ddns_gss_cfg {
+	char *keytab;          /* client keytab holding principal */
+	char *principal;       /* e.g. "DHCP/kea.example.com@EXAMPLE.COM" */
+	const char *realm;     /* its realm, inside principal: the DNS/ principals' realm */
+	char *ccache;          /* credential cache file for the tickets got from keytab */
+	uint32_t key_lifetime; /* seconds a negotiated key is asked to live */
+};
 
 /*
  * The Kerberos mechanism (SPNEGO over krb5) with credentials from cfg's keytab for cfg's

@@ -10,6 +10,7 @@
 #include "ddns/error.h"
 #include "gss/session.h"
 #include "transport/exchange.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 /* RFC 2930 mode 3: GSS-API negotiation. Kerberos needs one round trip, SPNEGO at most two. */
@@ -42,13 +43,6 @@ struct ddns_gss {
 	struct target_entry *targets;
 	uint64_t negotiations;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct ddns_gss *ddns_gss_new(const struct ddns_gss_mech *mech, const char *realm,
                               uint32_t key_lifetime)
@@ -114,7 +108,7 @@ static struct ddns_gss_key *current_key(struct ddns_gss *g, struct target_entry 
 {
 	pthread_mutex_lock(&g->lock);
 	struct ddns_gss_key *key = t->key;
-	if (key != NULL && now_ms() < key->renew_ms)
+	if (key != NULL && ddns_clock_now_ms() < key->renew_ms)
 		key->refs++;
 	else
 		key = NULL;
@@ -154,7 +148,7 @@ const char *ddns_gss_key_name(const struct ddns_gss_key *key)
 static ldns_pkt *tkey_query(const char *key_name, uint32_t lifetime, const uint8_t *token,
                             size_t token_len)
 {
-	uint32_t now = (uint32_t)time(NULL);
+	uint32_t now = (uint32_t)ddns_clock_wall_s();
 	ldns_rdf *rdfs[] = {
 	    ldns_dname_new_frm_str("gss-tsig."),
 	    ldns_native2rdf_int32(LDNS_RDF_TYPE_TIME, now),
@@ -255,7 +249,7 @@ static int tkey_round(struct negotiation *n, uint32_t lifetime, const uint8_t *t
 		return DDNS_EGSS;
 	}
 	uint32_t expires = ldns_rdf2native_int32(ldns_rr_rdf(tkey, 2));
-	n->server_left_s = (int32_t)(expires - (uint32_t)time(NULL));
+	n->server_left_s = (int32_t)(expires - (uint32_t)ddns_clock_wall_s());
 	const ldns_rdf *data = ldns_rr_rdf(tkey, 5);
 	free(n->server_token);
 	n->server_token_len = ldns_rdf_size(data) - 2;
@@ -361,7 +355,7 @@ static int negotiate(struct ddns_gss *g, const struct ddns_transport *transport,
 		life_s = context_life;
 	if (n.server_left_s < life_s)
 		life_s = n.server_left_s > 0 ? n.server_left_s : 0;
-	key->renew_ms = now_ms() + life_s * 1000 * DDNS_GSS_RENEW_PERCENT / 100;
+	key->renew_ms = ddns_clock_now_ms() + life_s * 1000 * DDNS_GSS_RENEW_PERCENT / 100;
 
 	pthread_mutex_lock(&g->lock);
 	struct ddns_gss_key *old = t->key != NULL ? unref(t->key) : NULL;

@@ -11,7 +11,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "discovery/locate.h"
 #include "gss/mech.h"
 #include "transport/transport.h"
 #include "transport/tsig.h"

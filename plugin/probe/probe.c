@@ -16,6 +16,7 @@
 #include "discovery/locate.h"
 #include "engine/send.h"
 #include "gss/mech.h"
+#include "util/clock.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/name.h"
@@ -209,7 +210,8 @@ static bool update_test(const struct ddns_sender *sender, const struct ddns_targ
 	}
 	memcpy(change.owner, prefix, sizeof(prefix) - 1);
 	memcpy(change.owner + sizeof(prefix) - 1, name, len + 1);
-	snprintf(change.rdata, sizeof(change.rdata), "\"ddns-direct probe %ld\"", (long)time(NULL));
+	snprintf(change.rdata, sizeof(change.rdata), "\"ddns-direct probe %ld\"",
+	         (long)ddns_clock_wall_s());
 	struct test_ctx ctx = {.what = "add TXT"};
 	int answer;
 	enum ddns_send_result r = ddns_send_change(sender, ts, &change, on_attempt, &ctx, &answer);

@@ -6,6 +6,7 @@
 
 #include "ddns/error.h"
 #include "queue/queue.h"
+#include "util/clock.h"
 
 struct node {
 	struct node *next;
@@ -23,13 +24,6 @@ struct ddns_queue {
 	bool woken;          /* a wake-up not yet consumed */
 	bool want_events;    /* the consumer waits in pop: a push must signal it */
 };
-
-int64_t ddns_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct ddns_queue *ddns_queue_new(void)
 {
@@ -99,7 +93,7 @@ int ddns_queue_pop(struct ddns_queue *q, struct ddns_lease_event *ev, uint64_t *
 			pthread_cond_wait(&q->cond, &q->lock);
 			continue;
 		}
-		struct timespec ts = {deadline_ms / 1000, (deadline_ms % 1000) * 1000000};
+		struct timespec ts = ddns_clock_deadline(deadline_ms);
 		if (pthread_cond_timedwait(&q->cond, &q->lock, &ts) != 0 && q->head == NULL)
 			break;
 	}
@@ -126,7 +120,7 @@ int ddns_queue_pop(struct ddns_queue *q, struct ddns_lease_event *ev, uint64_t *
 int ddns_queue_wait(struct ddns_queue *q, int64_t deadline_ms)
 {
 	pthread_mutex_lock(&q->lock);
-	struct timespec ts = {deadline_ms / 1000, (deadline_ms % 1000) * 1000000};
+	struct timespec ts = ddns_clock_deadline(deadline_ms);
 	/* A push signals too; only a wake, the close or the deadline ends the wait. */
 	while (!q->woken && !q->closed) {
 		if (deadline_ms < 0)

@@ -26,9 +26,9 @@ int ddns_queue_push(struct ddns_queue *q, const struct ddns_lease_event *ev, uin
 
 /*
  * Moves the head into *ev and its sequence number into *seq. Waits until an event arrives, the
- * queue is closed, or the monotonic clock (milliseconds, see ddns_now_ms) reaches deadline_ms (< 0:
- * no deadline). Returns DDNS_OK, DDNS_ETIMEOUT, or DDNS_ESHUTDOWN when closed and empty. Thread:
- * the single consumer.
+ * queue is closed, or the monotonic clock (milliseconds, see ddns_clock_now_ms) reaches deadline_ms
+ * (< 0: no deadline). Returns DDNS_OK, DDNS_ETIMEOUT, or DDNS_ESHUTDOWN when closed and empty.
+ * Thread: the single consumer.
  */
 int ddns_queue_pop(struct ddns_queue *q, struct ddns_lease_event *ev, uint64_t *seq,
                    int64_t deadline_ms);
@@ -46,8 +46,5 @@ void ddns_queue_close(struct ddns_queue *q);
 
 /* Number of events waiting. Thread: any. */
 size_t ddns_queue_length(struct ddns_queue *q);
-
-/* Monotonic clock in milliseconds, the time base of deadlines. */
-int64_t ddns_now_ms(void);
 
 #endif

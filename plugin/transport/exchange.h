@@ -13,7 +13,6 @@
 
 #include <ldns/ldns.h>
 
-#include "config/config.h"
 #include "transport/transport.h"
 #include "transport/tsig.h"
 

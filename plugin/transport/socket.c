@@ -16,19 +16,13 @@
 
 #include "ddns/error.h"
 #include "transport/transport.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "util/clock.h"
 
 /* Waits for events on fd until deadline; 1 ready, 0 timed out, -1 error. */
 static int wait_fd(int fd, short events, int64_t deadline)
 {
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - ddns_clock_now_ms();
 		if (left <= 0)
 			return 0;
 		struct pollfd pfd = {fd, events, 0};
@@ -178,7 +172,7 @@ static bool still_open(int fd)
 static int pool_take(struct ddns_socket_pool *pool, const struct ddns_addr *server)
 {
 	int fd = -1;
-	int64_t now = now_ms();
+	int64_t now = ddns_clock_now_ms();
 	pthread_mutex_lock(&pool->lock);
 	for (size_t i = pool->n_idle; i-- > 0 && fd < 0;) {
 		struct idle_conn *c = &pool->idle[i];
@@ -200,7 +194,7 @@ static void pool_put(struct ddns_socket_pool *pool, const struct ddns_addr *serv
 {
 	pthread_mutex_lock(&pool->lock);
 	if (pool->n_idle < POOL_MAX) {
-		pool->idle[pool->n_idle++] = (struct idle_conn){*server, fd, now_ms()};
+		pool->idle[pool->n_idle++] = (struct idle_conn){*server, fd, ddns_clock_now_ms()};
 		fd = -1;
 	}
 	pthread_mutex_unlock(&pool->lock);
@@ -228,7 +222,7 @@ static int tcp_exchange(struct ddns_socket_pool *pool, const struct ddns_addr *s
 	if (!reused) {
 		fd = open_connected(server, SOCK_STREAM, deadline);
 		if (fd < 0)
-			return now_ms() >= deadline ? DDNS_ETIMEOUT : DDNS_ENETWORK;
+			return ddns_clock_now_ms() >= deadline ? DDNS_ETIMEOUT : DDNS_ENETWORK;
 		rc = tcp_roundtrip(fd, query, qlen, reply, reply_len, deadline, &replied);
 	}
 	if (rc == DDNS_OK && pool != NULL)
@@ -242,7 +236,7 @@ static int socket_exchange(void *ctx, const struct ddns_addr *server, bool tcp,
                            const uint8_t *query, size_t qlen, uint8_t *reply, size_t *reply_len,
                            int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = ddns_clock_now_ms() + timeout_ms;
 	if (tcp)
 		return tcp_exchange(ctx, server, query, qlen, reply, reply_len, deadline);
 	return udp_exchange(server, query, qlen, reply, reply_len, deadline);

@@ -12,12 +12,19 @@
 #include <stdint.h>
 
 #include "util/addr.h"
+#include "util/name.h"
 
 /* Largest DNS message over TCP, and the reply buffer size every exchange uses. */
 #define DDNS_MSG_MAX 65535
 
 /* Largest query sent over UDP (RFC 1035, no EDNS in UPDATE). */
 #define DDNS_UDP_MAX 512
+
+/* A server to send updates to. */
+struct ddns_target {
+	struct ddns_addr addr;    /* where to send */
+	char name[DDNS_NAME_MAX]; /* server's host name, or its address text when pinned */
+};
 
 struct ddns_transport {
 	/*

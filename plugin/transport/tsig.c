@@ -9,6 +9,7 @@
 
 #include "ddns/error.h"
 #include "transport/tsig.h"
+#include "util/clock.h"
 
 /* RFC 8945 recommends 300 s of allowed clock skew. */
 #define TSIG_FUDGE 300
@@ -123,7 +124,7 @@ int ddns_tsig_sign(ldns_buffer *wire, const struct ddns_tsig_signer *signer, uin
 	size_t msg_len = ldns_buffer_position(wire);
 	if (msg_len < LDNS_HEADER_SIZE)
 		return DDNS_EINVAL;
-	uint64_t now = (uint64_t)time(NULL);
+	uint64_t now = (uint64_t)ddns_clock_wall_s();
 	uint8_t when[6] = {(uint8_t)(now >> 40), (uint8_t)(now >> 32), (uint8_t)(now >> 24),
 	                   (uint8_t)(now >> 16), (uint8_t)(now >> 8),  (uint8_t)now};
 	/* The signed data is the message followed by the variables: laid out after the message,
@@ -264,7 +265,7 @@ int ddns_tsig_verify(const uint8_t *wire, size_t len, const ldns_pkt *reply,
 	int64_t signed_at =
 	    (int64_t)((uint64_t)w[0] << 40 | (uint64_t)w[1] << 32 | (uint64_t)w[2] << 24 |
 	              (uint64_t)w[3] << 16 | (uint64_t)w[4] << 8 | w[5]);
-	int64_t skew = (int64_t)time(NULL) - signed_at;
+	int64_t skew = ddns_clock_wall_s() - signed_at;
 	if (skew > fudge || -skew > fudge) {
 		*tsig_error = DDNS_TSIG_BADTIME;
 		return DDNS_ETSIG;

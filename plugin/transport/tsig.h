@@ -14,7 +14,7 @@
 
 #include <ldns/ldns.h>
 
-#include "config/config.h"
+#include "transport/key.h"
 
 /* Room for any MAC: HMAC-SHA512 needs 64 bytes, a Kerberos GSS MIC token under 100. */
 #define DDNS_TSIG_MAC_MAX 256

@@ -13,8 +13,8 @@
 
 #include <ldns/ldns.h>
 
-#include "config/config.h"
 #include "ddns/lease.h"
+#include "update/conflict.h"
 #include "update/dhcid.h"
 #include "util/name.h"
 

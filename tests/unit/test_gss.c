@@ -21,6 +21,7 @@
 #include "engine/send.h"
 #include "gss/session.h"
 #include "update/update.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 /* ---- the fake mechanism ---- */
@@ -514,7 +515,7 @@ static void key_near_its_end_is_negotiated_again(void **state)
 	assert_int_equal(send_a(fx, "a.example.", &at), DDNS_SEND_APPLIED);
 	assert_int_equal(send_a(fx, "b.example.", &at), DDNS_SEND_APPLIED);
 	assert_int_equal(fx->server.tkeys, 1);
-	usleep(900 * 1000);
+	ddns_clock_advance(900);
 	assert_int_equal(send_a(fx, "c.example.", &at), DDNS_SEND_APPLIED);
 	assert_int_equal(fx->server.tkeys, 2);
 }

@@ -20,6 +20,7 @@
 #include "engine/durable.h"
 #include "fake_dns.h"
 #include "queue/journal.h"
+#include "util/clock.h"
 
 struct seen {
 	int n;
@@ -302,20 +303,19 @@ static void event_written_but_never_handled_is_replayed(void **state)
 
 /*
  * Grants a lease that ends a second later while the server answers as scripted (the last change
- * fails, its retry far away), stops, waits past the lease's end (an HA partner reclaims it
- * meanwhile) and starts again: the new engine must send nothing. Returns it, idle.
+ * fails, its retry far away), stops, moves the clock past the lease's end (an HA partner reclaims
+ * it meanwhile) and starts again: the new engine must send nothing. Returns it, idle.
  */
 static ddns_engine *restart_past_the_lease_end(struct fixture *fx, size_t sent)
 {
 	ddns_engine *e = start(fx, 60000);
 	struct ddns_lease_event ev = grant(5, "a.corp.example.");
-	ev.expires = (int64_t)time(NULL) + 1;
+	ev.expires = ddns_clock_wall_s() + 1;
 	assert_int_equal(ddns_engine_submit(e, &ev), DDNS_OK);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
 	ddns_engine_free(e);
 	assert_int_equal(fake_dns_count(&fx->dns), sent);
-	while ((int64_t)time(NULL) <= ev.expires)
-		usleep(50 * 1000);
+	ddns_clock_advance(2000);
 	e = start(fx, 10);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
 	assert_int_equal(fake_dns_count(&fx->dns), sent);
@@ -394,7 +394,7 @@ static void replayed_grant_of_an_ended_lease_is_not_published(void **state)
 	struct ddns_durable_loader none = {NULL, NULL, NULL, NULL};
 	assert_int_equal(ddns_durable_open(fx->dir, &none, &d), DDNS_OK);
 	struct ddns_lease_event ev = grant(7, "b.corp.example.");
-	ev.expires = (int64_t)time(NULL) - 10;
+	ev.expires = ddns_clock_wall_s() - 10;
 	uint64_t seq;
 	bool spilled;
 	assert_int_equal(ddns_durable_event(d, &ev, false, &seq, &spilled), DDNS_OK);

@@ -19,6 +19,7 @@
 #include "ddns/engine.h"
 #include "fake_dns.h"
 #include "queue/queue.h"
+#include "util/clock.h"
 
 #define PRODUCERS    4
 #define PER_PRODUCER 5000
@@ -57,7 +58,8 @@ static void concurrent_producers_lose_nothing(void **state)
 	for (int n = 0; n < PRODUCERS * PER_PRODUCER; n++) {
 		struct ddns_lease_event ev;
 		uint64_t seq;
-		assert_int_equal(ddns_queue_pop(q, &ev, &seq, ddns_now_ms() + 10000), DDNS_OK);
+		assert_int_equal(ddns_queue_pop(q, &ev, &seq, ddns_clock_now_ms() + 10000),
+		                 DDNS_OK);
 		int id = ev.address[0], i;
 		memcpy(&i, ev.address + 1, sizeof(i));
 		assert_int_equal(i, next[id]);
