@@ -137,12 +137,54 @@ struct ddns_resync_report {
 int ddns_engine_resync(ddns_engine *engine, int family, bool force, ddns_lease_reader read,
                        void *ctx, struct ddns_resync_report *report);
 
+/* One counter of struct ddns_engine_stats and the name it is reported under: Kea's statistic
+ * "ddns-direct.<name>" and the member of the same name in ddns-direct-status. */
+struct ddns_engine_counter {
+	const char *name; /* e.g. "lease-events" */
+	size_t offset;    /* offsetof(struct ddns_engine_stats, member) */
+};
+
+/* Every counter of struct ddns_engine_stats, in its order. */
+extern const struct ddns_engine_counter ddns_engine_counters[];
+extern const size_t ddns_engine_n_counters;
+
+/* The value of counter c in st. */
+static inline uint64_t ddns_engine_counter_value(const struct ddns_engine_stats *st,
+                                                 const struct ddns_engine_counter *c)
+{
+	return *(const uint64_t *)(const void *)((const char *)st + c->offset);
+}
+
+#define DDNS_STATUS_TARGETS_MAX 16
+
+/* A zone discovery has cached, and where its updates go. */
+struct ddns_zone_status {
+	char zone[256];       /* the zone's name, absolute */
+	int64_t cached_for_s; /* seconds before it is discovered again */
+	size_t n_targets;     /* targets below, in the order they are tried */
+	struct {
+		char name[256];   /* the server's host name */
+		char address[64]; /* its address as text ("[v6]:port" when the port is not 53) */
+	} targets[DDNS_STATUS_TARGETS_MAX];
+};
+
+struct ddns_engine_status {
+	struct ddns_engine_stats stats; /* every counter */
+	uint64_t queued_events;         /* lease events in the memory queue */
+	int64_t oldest_pending_age_s;   /* age of the oldest change owed; 0: none */
+	struct ddns_zone_status *zones; /* the discovery cache; owned, freed with the status */
+	size_t n_zones;                 /* entries in zones */
+};
+
 /*
- * Writes the engine's state as a JSON object into out (len bytes): queue depth, changes owed, age
- * of the oldest, counters, and each cached zone with its targets. Returns DDNS_OK, or DDNS_EINVAL
- * when out is too small. Thread: any.
+ * Fills *out with the engine's state: counters, queue depth, the oldest change owed and each
+ * cached zone with its targets. Returns DDNS_OK or DDNS_ENOMEM (then *out holds nothing to free).
+ * Free with ddns_engine_status_free. Thread: any.
  */
-int ddns_engine_status(ddns_engine *engine, char *out, size_t len);
+int ddns_engine_get_status(ddns_engine *engine, struct ddns_engine_status *out);
+
+/* Frees what ddns_engine_status allocated in st (not st itself). */
+void ddns_engine_status_free(struct ddns_engine_status *st);
 
 /* Stops intake, joins the worker and frees everything; NULL is ignored. Work still pending is
  * logged with its count. Thread: not the worker. */

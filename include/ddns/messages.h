@@ -50,7 +50,6 @@
 	X(DDNS_DIRECT_STATE_UNKNOWN_RECORDS, "state-dir records of an unknown kind were ignored")  \
 	X(DDNS_DIRECT_STATE_READ_FAILED, "a state-dir file could not be read")                     \
 	X(DDNS_DIRECT_STATE_WRITE_FAILED, "state-dir could not be written; work kept in memory")   \
-	X(DDNS_DIRECT_STATE_DIR_FAILED, "state-dir cannot be created or used; load() fails")       \
 	X(DDNS_DIRECT_BACKLOG, "max-queue changes are owed; new events wait on disk meanwhile")    \
 	X(DDNS_DIRECT_EVENT_DROPPED, "a lease event was lost: memory queue and disk both full")    \
 	X(DDNS_DIRECT_OUT_OF_MEMORY, "out of memory; what was lost is named")                      \

@@ -237,12 +237,9 @@ int ddns_durable_open(const char *dir, const struct ddns_durable_loader *loader,
                       struct ddns_durable **out)
 {
 	char path[600];
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		int err = -errno;
-		log_error(DDNS_DIRECT_STATE_DIR_FAILED, "cannot create state-dir %s: %s", dir,
-		          ddns_strerror(err));
-		return err;
-	}
+	/* The engine reports a state-dir it cannot use as a configuration error. */
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return -errno;
 	struct ddns_durable *d = calloc(1, sizeof(*d));
 	struct loading l = {.published = ddns_published_new()};
 	if (d == NULL || l.published == NULL) {
@@ -275,8 +272,6 @@ int ddns_durable_open(const char *dir, const struct ddns_durable_loader *loader,
 		rc = ddns_journal_open(&d->state, path);
 	}
 	if (rc != DDNS_OK) {
-		log_error(DDNS_DIRECT_STATE_DIR_FAILED, "cannot use state-dir %s: %s", dir,
-		          ddns_strerror(rc));
 		free_loading(&l);
 		ddns_durable_free(d);
 		return rc;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* Chained hash table keyed by address; see published.h. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,6 +18,7 @@ struct ddns_published_map {
 	struct entry **buckets;
 	size_t n_buckets; /* power of two */
 	size_t count;
+	pthread_mutex_t lock; /* held by writers, and by foreach for readers on other threads */
 };
 
 static void make_key(int family, const uint8_t *address, uint8_t key[17])
@@ -48,6 +50,7 @@ struct ddns_published_map *ddns_published_new(void)
 		free(map);
 		return NULL;
 	}
+	pthread_mutex_init(&map->lock, NULL);
 	return map;
 }
 
@@ -64,6 +67,7 @@ void ddns_published_free(struct ddns_published_map *map)
 		}
 	}
 	free(map->buckets);
+	pthread_mutex_destroy(&map->lock);
 	free(map);
 }
 
@@ -110,41 +114,48 @@ int ddns_published_set(struct ddns_published_map *map, int family, const uint8_t
 {
 	uint8_t key[17];
 	make_key(family, address, key);
+	int rc = DDNS_OK;
+	pthread_mutex_lock(&map->lock);
 	struct entry **slot = find(map, key);
-	if (*slot != NULL) {
-		(*slot)->value = *value;
-		return DDNS_OK;
+	struct entry *e = *slot != NULL ? *slot : malloc(sizeof(*e));
+	if (e == NULL) {
+		rc = DDNS_ENOMEM;
+	} else if (e == *slot) {
+		e->value = *value;
+	} else {
+		memcpy(e->key, key, sizeof(key));
+		e->value = *value;
+		e->next = NULL;
+		*slot = e;
+		if (++map->count > map->n_buckets)
+			grow(map);
 	}
-	struct entry *e = malloc(sizeof(*e));
-	if (e == NULL)
-		return DDNS_ENOMEM;
-	memcpy(e->key, key, sizeof(key));
-	e->value = *value;
-	e->next = NULL;
-	*slot = e;
-	if (++map->count > map->n_buckets)
-		grow(map);
-	return DDNS_OK;
+	pthread_mutex_unlock(&map->lock);
+	return rc;
 }
 
 void ddns_published_remove(struct ddns_published_map *map, int family, const uint8_t *address)
 {
 	uint8_t key[17];
 	make_key(family, address, key);
+	pthread_mutex_lock(&map->lock);
 	struct entry **slot = find(map, key);
-	if (*slot == NULL)
-		return;
 	struct entry *e = *slot;
-	*slot = e->next;
+	if (e != NULL) {
+		*slot = e->next;
+		map->count--;
+	}
+	pthread_mutex_unlock(&map->lock);
 	free(e);
-	map->count--;
 }
 
-void ddns_published_foreach(const struct ddns_published_map *map, ddns_published_fn fn, void *ctx)
+void ddns_published_foreach(struct ddns_published_map *map, ddns_published_fn fn, void *ctx)
 {
+	pthread_mutex_lock(&map->lock);
 	for (size_t i = 0; i < map->n_buckets; i++)
 		for (const struct entry *e = map->buckets[i]; e != NULL; e = e->next)
 			fn(ctx, e->key[0] == 4 ? AF_INET : AF_INET6, e->key + 1, &e->value);
+	pthread_mutex_unlock(&map->lock);
 }
 
 size_t ddns_published_count(const struct ddns_published_map *map)

@@ -34,15 +34,52 @@ int answer(CalloutHandle &handle, int result, const std::string &text,
 	return 0;
 }
 
+// The status as Kea's commands answer: every counter by its statistic's name, the queue, the
+// oldest change owed, the callout cost, and each cached zone with its targets.
+ElementPtr status_element(const struct ddns_engine_status &st)
+{
+	ElementPtr map = Element::createMap();
+	for (size_t i = 0; i < ddns_engine_n_counters; i++)
+		map->set(ddns_engine_counters[i].name,
+		         Element::create(static_cast<int64_t>(
+		             ddns_engine_counter_value(&st.stats, &ddns_engine_counters[i]))));
+	map->set("queued-events", Element::create(static_cast<int64_t>(st.queued_events)));
+	map->set("oldest-pending-age", Element::create(st.oldest_pending_age_s));
+	ElementPtr cost = Element::createMap();
+	cost->set("median", Element::create(static_cast<int64_t>(st.stats.callout_median_ns)));
+	cost->set("p99", Element::create(static_cast<int64_t>(st.stats.callout_p99_ns)));
+	map->set("callout-ns", cost);
+	ElementPtr zones = Element::createList();
+	for (size_t i = 0; i < st.n_zones; i++) {
+		const ddns_zone_status &z = st.zones[i];
+		ElementPtr zone = Element::createMap();
+		zone->set("zone", Element::create(std::string(z.zone)));
+		zone->set("cached-for", Element::create(z.cached_for_s));
+		ElementPtr targets = Element::createList();
+		for (size_t t = 0; t < z.n_targets; t++) {
+			ElementPtr target = Element::createMap();
+			target->set("name", Element::create(std::string(z.targets[t].name)));
+			target->set("address", Element::create(std::string(z.targets[t].address)));
+			targets->add(target);
+		}
+		zone->set("targets", targets);
+		zones->add(zone);
+	}
+	map->set("zones", zones);
+	return map;
+}
+
 int status_command(CalloutHandle &handle)
 {
+	struct ddns_engine_status st;
+	if (ddns_engine_get_status(engine, &st) != DDNS_OK)
+		return answer(handle, 1, "out of memory building the status");
 	try {
-		std::vector<char> buf(1 << 20);
-		if (ddns_engine_status(engine, buf.data(), buf.size()) != DDNS_OK)
-			return answer(handle, 1, "status too large to report");
-		return answer(handle, 0, "ddns-direct status",
-		              Element::fromJSON(std::string(buf.data())));
+		ElementPtr status = status_element(st);
+		ddns_engine_status_free(&st);
+		return answer(handle, 0, "ddns-direct status", status);
 	} catch (const std::exception &ex) {
+		ddns_engine_status_free(&st);
 		return answer(handle, 1, ex.what());
 	}
 }

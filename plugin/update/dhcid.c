@@ -5,16 +5,17 @@
 #include <ldns/ldns.h>
 #include <ldns/sha2.h>
 
+#include "ddns/error.h"
 #include "update/dhcid.h"
 
 int ddns_dhcid_compute(enum ddns_id_type id_type, const uint8_t *id, size_t id_len,
                        const char *fqdn, uint8_t out[DDNS_DHCID_LEN])
 {
 	if (id_type == DDNS_ID_NONE || id_len == 0 || id_len > DDNS_ID_MAX)
-		return -1;
+		return DDNS_EINVAL;
 	ldns_rdf *name = ldns_dname_new_frm_str(fqdn);
 	if (name == NULL)
-		return -1;
+		return DDNS_EINVAL;
 	/* Canonical form: lower case (RFC 4701 section 3.5 uses the wire form of the FQDN). */
 	ldns_dname2canonical(name);
 	uint8_t buf[DDNS_ID_MAX + LDNS_MAX_DOMAINLEN + 1];
@@ -26,5 +27,5 @@ int ddns_dhcid_compute(enum ddns_id_type id_type, const uint8_t *id, size_t id_l
 	out[1] = (uint8_t)id_type;
 	out[2] = 1; /* SHA-256 */
 	ldns_sha256(buf, (unsigned int)len, out + 3);
-	return 0;
+	return DDNS_OK;
 }

@@ -18,7 +18,8 @@
 /*
  * Computes the DHCID RDATA for a client identity (id_type and its bytes as in the lease event:
  * for DDNS_ID_HWADDR the htype octet then chaddr) and a normalised FQDN. Writes DDNS_DHCID_LEN
- * bytes to out and returns 0, or -1 when the identity is missing or the name is invalid.
+ * bytes to out and returns DDNS_OK, or DDNS_EINVAL when the identity is missing or the name is
+ * invalid.
  */
 int ddns_dhcid_compute(enum ddns_id_type id_type, const uint8_t *id, size_t id_len,
                        const char *fqdn, uint8_t out[DDNS_DHCID_LEN]);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ddns/error.h"
 #include "util/addr.h"
 
 static void describe(struct ddns_addr *a)
@@ -59,12 +60,12 @@ static int parse_port(const char *s, uint16_t *port)
 {
 	char *end;
 	if (*s == '\0')
-		return -1;
+		return DDNS_EINVAL;
 	unsigned long v = strtoul(s, &end, 10);
 	if (*end != '\0' || v == 0 || v > 65535)
-		return -1;
+		return DDNS_EINVAL;
 	*port = (uint16_t)v;
-	return 0;
+	return DDNS_OK;
 }
 
 int ddns_addr_parse(const char *text, uint16_t default_port, struct ddns_addr *out)
@@ -77,31 +78,31 @@ int ddns_addr_parse(const char *text, uint16_t default_port, struct ddns_addr *o
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 		if (close == NULL || (size_t)(close - text - 1) >= sizeof(host))
-			return -1;
+			return DDNS_EINVAL;
 		memcpy(host, text + 1, (size_t)(close - text - 1));
 		host[close - text - 1] = '\0';
 		if (close[1] != '\0' && (close[1] != ':' || parse_port(close + 2, &port) != 0))
-			return -1;
+			return DDNS_EINVAL;
 		if (inet_pton(AF_INET6, host, bytes) != 1)
-			return -1;
+			return DDNS_EINVAL;
 		ddns_addr_from_bytes(AF_INET6, bytes, port, out);
-		return 0;
+		return DDNS_OK;
 	}
 	if (colon != NULL && strchr(colon + 1, ':') != NULL) {
 		if (inet_pton(AF_INET6, text, bytes) != 1)
-			return -1;
+			return DDNS_EINVAL;
 		ddns_addr_from_bytes(AF_INET6, bytes, port, out);
-		return 0;
+		return DDNS_OK;
 	}
 	size_t hostlen = colon != NULL ? (size_t)(colon - text) : strlen(text);
 	if (hostlen >= sizeof(host))
-		return -1;
+		return DDNS_EINVAL;
 	memcpy(host, text, hostlen);
 	host[hostlen] = '\0';
 	if (colon != NULL && parse_port(colon + 1, &port) != 0)
-		return -1;
+		return DDNS_EINVAL;
 	if (inet_pton(AF_INET, host, bytes) != 1)
-		return -1;
+		return DDNS_EINVAL;
 	ddns_addr_from_bytes(AF_INET, bytes, port, out);
-	return 0;
+	return DDNS_OK;
 }

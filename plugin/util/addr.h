@@ -13,7 +13,8 @@ struct ddns_addr {
 	char text[64];              /* canonical text, "[v6]:port" form when the port is not 53 */
 };
 
-/* Parses text into out with default_port when none is written. Returns 0, or -1 on bad syntax. */
+/* Parses text into out with default_port when none is written. Returns DDNS_OK, or DDNS_EINVAL on
+ * bad syntax. */
 int ddns_addr_parse(const char *text, uint16_t default_port, struct ddns_addr *out);
 
 /* Whether a and b are the same address and port (their canonical texts are equal). */

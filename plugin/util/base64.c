@@ -2,6 +2,7 @@
 /* Base64 decoding; see base64.h. */
 #include <string.h>
 
+#include "ddns/error.h"
 #include "util/base64.h"
 
 static int sextet(char c)
@@ -23,7 +24,7 @@ int ddns_base64_decode(const char *text, uint8_t *out, size_t cap)
 {
 	size_t len = strlen(text), n = 0;
 	if (len == 0 || len % 4 != 0)
-		return -1;
+		return DDNS_EINVAL;
 	for (size_t i = 0; i < len; i += 4) {
 		int v[4];
 		int pad = 0;
@@ -34,14 +35,14 @@ int ddns_base64_decode(const char *text, uint8_t *out, size_t cap)
 				v[k] = 0;
 				pad++;
 			} else if ((v[k] = sextet(c)) < 0) {
-				return -1;
+				return DDNS_EINVAL;
 			}
 		}
 		uint32_t bits = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
 		                (uint32_t)v[3];
 		size_t bytes = 3 - (size_t)pad;
 		if (n + bytes > cap)
-			return -1;
+			return DDNS_EINVAL;
 		for (size_t b = 0; b < bytes; b++)
 			out[n++] = (uint8_t)(bits >> (16 - 8 * b));
 	}

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /* Decodes text (length a multiple of 4, padding only at the end) into out (cap bytes). Returns
- * the decoded length, or -1 when the text is not strict base64 or does not fit. */
+ * the decoded length, or DDNS_EINVAL when the text is not strict base64 or does not fit. */
 int ddns_base64_decode(const char *text, uint8_t *out, size_t cap);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ddns/error.h"
 #include "util/json.h"
 
 #define MAX_DEPTH 64
@@ -22,7 +23,7 @@ static int fail(struct reader *r, const char *what)
 {
 	snprintf(r->err, r->errlen, "JSON syntax error at offset %zu: %s",
 	         (size_t)(r->p - r->start), what);
-	return -1;
+	return DDNS_EINVAL;
 }
 
 static void skip_space(struct reader *r)
@@ -390,14 +391,14 @@ int json_parse(const char *text, size_t len, struct json **out, char *err, size_
 	struct reader r = {text, text, text + len, err, errlen, 0};
 	struct json *root = read_value(&r);
 	if (root == NULL)
-		return -1;
+		return DDNS_EINVAL;
 	skip_space(&r);
 	if (r.p != r.end) {
 		json_free(root);
 		return fail(&r, "trailing characters");
 	}
 	*out = root;
-	return 0;
+	return DDNS_OK;
 }
 
 void json_free(struct json *node)

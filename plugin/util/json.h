@@ -27,8 +27,8 @@ struct json {
 
 /*
  * Parses text (len bytes, need not be NUL-terminated). On success stores a tree the caller frees
- * with json_free() and returns 0. On failure returns -1 and writes a message naming the byte offset
- * into err. Nesting deeper than 64 levels is refused.
+ * with json_free() and returns DDNS_OK. On failure returns DDNS_EINVAL and writes a message naming
+ * the byte offset into err. Nesting deeper than 64 levels is refused.
  */
 int json_parse(const char *text, size_t len, struct json **out, char *err, size_t errlen);
 

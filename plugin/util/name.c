@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "ddns/error.h"
 #include "util/name.h"
 
 static bool allowed(unsigned char c, enum name_policy policy)
@@ -19,21 +20,21 @@ int ddns_name_normalize(const char *in, enum name_policy policy, bool allow_root
 	if (len == 1 && in[0] == '.') {
 		if (!allow_root) {
 			*why = "the root name is not allowed here";
-			return -1;
+			return DDNS_EBADNAME;
 		}
 		strcpy(out, ".");
-		return 0;
+		return DDNS_OK;
 	}
 	if (len == 0) {
 		*why = "empty name";
-		return -1;
+		return DDNS_EBADNAME;
 	}
 	if (in[len - 1] == '.')
 		len--;
 	/* Wire length: each label's length octet plus its bytes, plus the root octet. */
 	if (len + 2 > 255) {
 		*why = "name longer than 255 octets";
-		return -1;
+		return DDNS_EBADNAME;
 	}
 	size_t label = 0;
 	for (size_t i = 0; i < len; i++) {
@@ -41,11 +42,11 @@ int ddns_name_normalize(const char *in, enum name_policy policy, bool allow_root
 		if (c == '.') {
 			if (label == 0) {
 				*why = "empty label";
-				return -1;
+				return DDNS_EBADNAME;
 			}
 			if (in[i - 1] == '-' && policy == NAME_HOST) {
 				*why = "label ends with a hyphen";
-				return -1;
+				return DDNS_EBADNAME;
 			}
 			label = 0;
 			out[i] = '.';
@@ -53,29 +54,29 @@ int ddns_name_normalize(const char *in, enum name_policy policy, bool allow_root
 		}
 		if (!allowed(c, policy)) {
 			*why = "character not allowed in a host name";
-			return -1;
+			return DDNS_EBADNAME;
 		}
 		if (c == '-' && label == 0 && policy == NAME_HOST) {
 			*why = "label starts with a hyphen";
-			return -1;
+			return DDNS_EBADNAME;
 		}
 		if (++label > 63) {
 			*why = "label longer than 63 octets";
-			return -1;
+			return DDNS_EBADNAME;
 		}
 		out[i] = (char)tolower(c);
 	}
 	if (label == 0) {
 		*why = "empty label";
-		return -1;
+		return DDNS_EBADNAME;
 	}
 	if (in[len - 1] == '-' && policy == NAME_HOST) {
 		*why = "label ends with a hyphen";
-		return -1;
+		return DDNS_EBADNAME;
 	}
 	out[len] = '.';
 	out[len + 1] = '\0';
-	return 0;
+	return DDNS_OK;
 }
 
 bool ddns_name_in_zone(const char *name, const char *zone)
@@ -97,4 +98,12 @@ size_t ddns_name_labels(const char *name)
 		if (*p == '.')
 			labels++;
 	return labels;
+}
+
+uint64_t ddns_name_hash(const char *name)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return h != 0 ? h : 1;
 }

@@ -8,6 +8,7 @@
 #define DDNS_UTIL_NAME_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 /* Longest presentation form we keep: 255 octets on the wire is at most 253 characters + root dot.
@@ -22,8 +23,9 @@ enum name_policy {
 
 /*
  * Checks and normalises a name into out (DDNS_NAME_MAX bytes): lower case, trailing dot added.
- * "." is accepted only when allow_root is true. Returns 0, or -1 with a reason in *why (static
- * string): empty label, label over 63 octets, name over 255 octets, forbidden character.
+ * "." is accepted only when allow_root is true. Returns DDNS_OK, or DDNS_EBADNAME with a reason in
+ * *why (static string): empty label, label over 63 octets, name over 255 octets, forbidden
+ * character.
  */
 int ddns_name_normalize(const char *in, enum name_policy policy, bool allow_root, char *out,
                         const char **why);
@@ -33,5 +35,9 @@ bool ddns_name_in_zone(const char *name, const char *zone);
 
 /* Number of labels of a normalised name ("." has 0). */
 size_t ddns_name_labels(const char *name);
+
+/* A 64-bit hash of a name (FNV-1a), never 0: the engine compares owner names and zone keys by it.
+ * Thread: any. */
+uint64_t ddns_name_hash(const char *name);
 
 #endif

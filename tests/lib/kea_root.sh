@@ -36,10 +36,15 @@ mirror() {
 
 build_root() {
 	local suite=$1 root=$2 tmp=$2.partial script=""
-	command -v debootstrap >/dev/null || {
-		log "installing debootstrap"
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap
-	}
+	# Both roots are built at once (make kea-roots): one installs debootstrap, the other waits.
+	(
+		flock 9
+		command -v debootstrap >/dev/null || {
+			log "installing debootstrap"
+			apt-get update -q &&
+				DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap
+		}
+	) 9>"$ROOTS/.debootstrap.lock" || die "cannot install debootstrap"
 	# bookworm's debootstrap has no script for forky; sid's serves every newer suite.
 	[ -e "/usr/share/debootstrap/scripts/$suite" ] || script=/usr/share/debootstrap/scripts/sid
 	rm -rf "$tmp"

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <ldns/ldns.h>
 
+#include "ddns/error.h"
 #include "update/dhcid.h"
 
 static void expect(enum ddns_id_type type, const uint8_t *id, size_t len, const char *fqdn,
@@ -61,8 +62,8 @@ static void case_does_not_matter_and_identity_does(void **state)
 	assert_int_equal(ddns_dhcid_compute(DDNS_ID_CLIENT_ID, b, 3, "host.example.", z), 0);
 	assert_memory_equal(x, y, sizeof(x));
 	assert_memory_not_equal(y, z, sizeof(y));
-	assert_int_equal(ddns_dhcid_compute(DDNS_ID_NONE, a, 3, "host.example.", z), -1);
-	assert_int_equal(ddns_dhcid_compute(DDNS_ID_DUID, a, 0, "host.example.", z), -1);
+	assert_int_equal(ddns_dhcid_compute(DDNS_ID_NONE, a, 3, "host.example.", z), DDNS_EINVAL);
+	assert_int_equal(ddns_dhcid_compute(DDNS_ID_DUID, a, 0, "host.example.", z), DDNS_EINVAL);
 }
 
 int main(void)

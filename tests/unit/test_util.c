@@ -38,7 +38,7 @@ static void check_name(const char *in, enum name_policy policy, const char *want
 		assert_int_equal(rc, 0);
 		assert_string_equal(out, want_out);
 	} else {
-		assert_int_equal(rc, -1);
+		assert_int_equal(rc, DDNS_EBADNAME);
 		assert_string_equal(why, want_why);
 	}
 }
@@ -118,11 +118,11 @@ static void addresses(void **state)
 	assert_int_equal(ddns_addr_parse("[::1]:5353", 53, &a), 0);
 	assert_string_equal(a.text, "[::1]:5353");
 	assert_int_equal(ddns_addr_parse("::1", 53, &a), 0);
-	assert_int_equal(ddns_addr_parse("host.example", 53, &a), -1);
-	assert_int_equal(ddns_addr_parse("[::1", 53, &a), -1);
-	assert_int_equal(ddns_addr_parse("[::1]x", 53, &a), -1);
-	assert_int_equal(ddns_addr_parse("1.2.3.4:", 53, &a), -1);
-	assert_int_equal(ddns_addr_parse("", 53, &a), -1);
+	assert_int_equal(ddns_addr_parse("host.example", 53, &a), DDNS_EINVAL);
+	assert_int_equal(ddns_addr_parse("[::1", 53, &a), DDNS_EINVAL);
+	assert_int_equal(ddns_addr_parse("[::1]x", 53, &a), DDNS_EINVAL);
+	assert_int_equal(ddns_addr_parse("1.2.3.4:", 53, &a), DDNS_EINVAL);
+	assert_int_equal(ddns_addr_parse("", 53, &a), DDNS_EINVAL);
 }
 
 /* Quantiles come back as the upper bound of their bucket: at most 25 % above, never below. */
@@ -150,12 +150,12 @@ static void base64(void **state)
 	assert_memory_equal(out, "Man", 3);
 	assert_int_equal(ddns_base64_decode("TWE=", out, sizeof(out)), 2);
 	assert_int_equal(ddns_base64_decode("TQ==", out, sizeof(out)), 1);
-	assert_int_equal(ddns_base64_decode("TQ==TWFu", out, sizeof(out)), -1);
-	assert_int_equal(ddns_base64_decode("T=Q=", out, sizeof(out)), -1);
-	assert_int_equal(ddns_base64_decode("TWF", out, sizeof(out)), -1);
-	assert_int_equal(ddns_base64_decode("TW!u", out, sizeof(out)), -1);
-	assert_int_equal(ddns_base64_decode("", out, sizeof(out)), -1);
-	assert_int_equal(ddns_base64_decode("TWFuTWFu", out, 5), -1);
+	assert_int_equal(ddns_base64_decode("TQ==TWFu", out, sizeof(out)), DDNS_EINVAL);
+	assert_int_equal(ddns_base64_decode("T=Q=", out, sizeof(out)), DDNS_EINVAL);
+	assert_int_equal(ddns_base64_decode("TWF", out, sizeof(out)), DDNS_EINVAL);
+	assert_int_equal(ddns_base64_decode("TW!u", out, sizeof(out)), DDNS_EINVAL);
+	assert_int_equal(ddns_base64_decode("", out, sizeof(out)), DDNS_EINVAL);
+	assert_int_equal(ddns_base64_decode("TWFuTWFu", out, 5), DDNS_EINVAL);
 }
 
 static int lines_kept;
@@ -216,14 +216,15 @@ static void json_reader(void **state)
 	                     "01x", "[] []", "\"abc",     "nul",         "99999999999999999999"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		root = NULL;
-		assert_int_equal(json_parse(bad[i], strlen(bad[i]), &root, err, sizeof(err)), -1);
+		assert_int_equal(json_parse(bad[i], strlen(bad[i]), &root, err, sizeof(err)),
+		                 DDNS_EINVAL);
 		assert_null(root);
 		assert_non_null(strstr(err, "JSON syntax error at offset"));
 	}
 	char deep[200];
 	memset(deep, '[', 100);
 	memset(deep + 100, ']', 100);
-	assert_int_equal(json_parse(deep, 200, &root, err, sizeof(err)), -1);
+	assert_int_equal(json_parse(deep, 200, &root, err, sizeof(err)), DDNS_EINVAL);
 	assert_non_null(strstr(err, "nesting too deep"));
 }
 
