@@ -15,48 +15,33 @@
 #include <cmocka.h>
 
 #include "ddns/engine.h"
-#include "fake_dns.h"
+#include "support.h"
 #include "update/dhcid.h"
 
 struct fixture {
-	struct fake_dns dns;
-	ddns_engine *engine;
-	char state_dir[64];
-	char log[4096];
-	char dhcid[64];     /* base64 DHCID of client 1 for h.corp.example. */
-	char rev_dhcid[64]; /* the same client and name: the PTR carries the same DHCID */
+	struct engine_fixture *e;
+	char dhcid[64]; /* base64 DHCID of client 1 for h.corp.example. */
 };
 
 static const uint8_t client1[] = {1, 0x00, 0x0c, 0x01, 0x02, 0x03, 0x04};
 
-static void capture(void *ctx, enum ddns_log_level level, const char *id, const char *line)
-{
-	struct fixture *fx = ctx;
-	(void)level;
-	size_t used = strlen(fx->log);
-	snprintf(fx->log + used, sizeof(fx->log) - used, "%s\n", line);
-}
-
 static int start(void **state, const char *mode)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	char params[512], err[256];
-	fake_dns_init(&fx->dns, NULL);
-	fake_state_dir(fx->state_dir);
-	ddns_log_set_sink(capture, fx);
+	char params[512];
+	fx->e = engine_fixture_new(NULL);
 	snprintf(
 	    params, sizeof(params),
 	    "{ \"resolvers\": [\"127.0.0.1\"], \"conflict-resolution\": \"%s\","
-	    "  \"state-dir\": \"%s\","
+	    "  \"state-dir\": \"%%s\","
 	    "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] },"
 	    "             { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [\"127.0.0.2\"] } ] }",
-	    mode, fx->state_dir);
-	struct ddns_engine_opts opts = {.transport = &fx->dns.transport, .timeout_ms = 100};
-	assert_int_equal(ddns_engine_new(params, &opts, &fx->engine, err, sizeof(err)), DDNS_OK);
+	    mode);
+	engine_fixture_start(fx->e, params);
 	uint8_t raw[DDNS_DHCID_LEN];
 	assert_int_equal(
 	    ddns_dhcid_compute(DDNS_ID_CLIENT_ID, client1, sizeof(client1), "h.corp.example.", raw),
-	    0);
+	    DDNS_OK);
 	ldns_rdf *rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_B64, sizeof(raw), raw);
 	char *b64 = ldns_rdf2str(rdf);
 	snprintf(fx->dhcid, sizeof(fx->dhcid), "%s", b64);
@@ -84,28 +69,15 @@ static int setup_exists(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	ddns_engine_free(fx->engine);
-	ddns_log_set_sink(NULL, NULL);
-	fake_dns_deinit(&fx->dns);
-	fake_state_dir_remove(fx->state_dir);
+	engine_fixture_free(fx->e);
 	free(fx);
 	return 0;
 }
 
 static void lease(struct fixture *fx, enum ddns_lease_kind kind, const uint8_t *id, size_t len)
 {
-	struct ddns_lease_event ev = {.kind = kind,
-	                              .family = AF_INET,
-	                              .address = {10, 1, 0, 5},
-	                              .fqdn = "h.corp.example.",
-	                              .forward = true,
-	                              .reverse = true,
-	                              .lifetime = 3600,
-	                              .id_type = DDNS_ID_CLIENT_ID,
-	                              .id_len = (uint16_t)len};
-	memcpy(ev.id, id, len);
-	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
-	assert_int_equal(ddns_engine_wait_idle(fx->engine, 5000), DDNS_OK);
+	struct ddns_lease_event ev = lease4_client(kind, 5, "h.corp.example.", id, len);
+	engine_fixture_submit(fx->e, ev);
 }
 
 /* Formats expected text with the fixture's DHCID in place of each %s. */
@@ -122,13 +94,13 @@ static void add_of_a_free_name(void **state)
 {
 	struct fixture *fx = *state;
 	lease(fx, DDNS_LEASE_GRANTED, client1, sizeof(client1));
-	assert_int_equal(fake_dns_count(&fx->dns), 2);
-	assert_prereq(&fx->dns, 0, "h.corp.example. 0 NONE ANY \\# 0");
-	assert_update(&fx->dns, 0, "corp.example.",
+	assert_int_equal(fake_dns_count(&fx->e->dns), 2);
+	assert_prereq(&fx->e->dns, 0, "h.corp.example. 0 NONE ANY \\# 0");
+	assert_update(&fx->e->dns, 0, "corp.example.",
 	              with_dhcid(fx, "h.corp.example. 1200 IN A 10.1.0.5\n"
 	                             "h.corp.example. 1200 IN DHCID %s"));
-	assert_prereq(&fx->dns, 1, "");
-	assert_update(&fx->dns, 1, "1.10.in-addr.arpa.",
+	assert_prereq(&fx->e->dns, 1, "");
+	assert_update(&fx->e->dns, 1, "1.10.in-addr.arpa.",
 	              with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 ANY PTR \\# 0\n"
 	                             "5.0.1.10.in-addr.arpa. 0 ANY DHCID \\# 0\n"
 	                             "5.0.1.10.in-addr.arpa. 1200 IN PTR h.corp.example.\n"
@@ -138,19 +110,19 @@ static void add_of_a_free_name(void **state)
 static void own_name_is_taken_over(void **state)
 {
 	struct fixture *fx = *state;
-	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_YXDOMAIN});
+	fake_dns_push(&fx->e->dns, (struct fake_reply){.rcode = LDNS_RCODE_YXDOMAIN});
 	lease(fx, DDNS_LEASE_GRANTED, client1, sizeof(client1));
-	assert_int_equal(fake_dns_count(&fx->dns), 3);
-	assert_prereq(&fx->dns, 1, with_dhcid(fx, "h.corp.example. 0 IN DHCID %s"));
-	assert_update(&fx->dns, 1, "corp.example.",
+	assert_int_equal(fake_dns_count(&fx->e->dns), 3);
+	assert_prereq(&fx->e->dns, 1, with_dhcid(fx, "h.corp.example. 0 IN DHCID %s"));
+	assert_update(&fx->e->dns, 1, "corp.example.",
 	              "h.corp.example. 0 ANY A \\# 0\nh.corp.example. 1200 IN A 10.1.0.5");
-	assert_update(&fx->dns, 2, "1.10.in-addr.arpa.",
+	assert_update(&fx->e->dns, 2, "1.10.in-addr.arpa.",
 	              with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 ANY PTR \\# 0\n"
 	                             "5.0.1.10.in-addr.arpa. 0 ANY DHCID \\# 0\n"
 	                             "5.0.1.10.in-addr.arpa. 1200 IN PTR h.corp.example.\n"
 	                             "5.0.1.10.in-addr.arpa. 1200 IN DHCID %s"));
 	struct ddns_engine_stats st;
-	ddns_engine_get_stats(fx->engine, &st);
+	ddns_engine_get_stats(fx->e->engine, &st);
 	assert_int_equal(st.succeeded, 2);
 	assert_int_equal(st.conflicts, 0);
 }
@@ -158,27 +130,27 @@ static void own_name_is_taken_over(void **state)
 static void another_clients_name_is_refused_and_no_ptr_is_written(void **state)
 {
 	struct fixture *fx = *state;
-	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_YXDOMAIN});
-	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_NXRRSET});
+	fake_dns_push(&fx->e->dns, (struct fake_reply){.rcode = LDNS_RCODE_YXDOMAIN});
+	fake_dns_push(&fx->e->dns, (struct fake_reply){.rcode = LDNS_RCODE_NXRRSET});
 	lease(fx, DDNS_LEASE_GRANTED, client1, sizeof(client1));
-	assert_int_equal(fake_dns_count(&fx->dns), 2);
+	assert_int_equal(fake_dns_count(&fx->e->dns), 2);
 	struct ddns_engine_stats st;
-	ddns_engine_get_stats(fx->engine, &st);
+	ddns_engine_get_stats(fx->e->engine, &st);
 	assert_int_equal(st.conflicts, 1);
 	assert_int_equal(st.failed, 1);
 	assert_int_equal(st.retries, 0);
-	assert_non_null(strstr(fx->log,
-	                       "add A h.corp.example. 10.1.0.5 (name in use: checking its "
-	                       "DHCID): conflict, the name belongs to another client or is "
-	                       "a static entry; not published, and neither is its reverse"));
+	assert_true(log_capture_has(&fx->e->log,
+	                            "add A h.corp.example. 10.1.0.5 (name in use: checking its "
+	                            "DHCID): conflict, the name belongs to another client or is "
+	                            "a static entry; not published, and neither is its reverse"));
 	/* Nothing was published, so the expiry sends nothing that could hit the other client. */
-	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_NXRRSET});
-	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_NXRRSET});
+	fake_dns_push(&fx->e->dns, (struct fake_reply){.rcode = LDNS_RCODE_NXRRSET});
+	fake_dns_push(&fx->e->dns, (struct fake_reply){.rcode = LDNS_RCODE_NXRRSET});
 	lease(fx, DDNS_LEASE_EXPIRED, client1, sizeof(client1));
-	assert_int_equal(fake_dns_count(&fx->dns), 4);
-	assert_prereq(&fx->dns, fake_dns_find(&fx->dns, "corp.example.", 2),
+	assert_int_equal(fake_dns_count(&fx->e->dns), 4);
+	assert_prereq(&fx->e->dns, fake_dns_find(&fx->e->dns, "corp.example.", 2),
 	              with_dhcid(fx, "h.corp.example. 0 IN DHCID %s"));
-	assert_prereq(&fx->dns, fake_dns_find(&fx->dns, "1.10.in-addr.arpa.", 0),
+	assert_prereq(&fx->e->dns, fake_dns_find(&fx->e->dns, "1.10.in-addr.arpa.", 0),
 	              with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 IN DHCID %s"));
 }
 
@@ -187,19 +159,19 @@ static void removal_checks_dhcid_then_drops_it_with_the_last_address(void **stat
 	struct fixture *fx = *state;
 	lease(fx, DDNS_LEASE_GRANTED, client1, sizeof(client1));
 	lease(fx, DDNS_LEASE_RELEASED, client1, sizeof(client1));
-	assert_int_equal(fake_dns_count(&fx->dns), 5);
-	size_t fwd0 = fake_dns_find(&fx->dns, "corp.example.", 1);
-	size_t fwd1 = fake_dns_find(&fx->dns, "corp.example.", 2);
-	size_t rev = fake_dns_find(&fx->dns, "1.10.in-addr.arpa.", 1);
-	assert_prereq(&fx->dns, fwd0, with_dhcid(fx, "h.corp.example. 0 IN DHCID %s"));
-	assert_update(&fx->dns, fwd0, "corp.example.", "h.corp.example. 0 NONE A 10.1.0.5");
-	assert_prereq(&fx->dns, fwd1,
+	assert_int_equal(fake_dns_count(&fx->e->dns), 5);
+	size_t fwd0 = fake_dns_find(&fx->e->dns, "corp.example.", 1);
+	size_t fwd1 = fake_dns_find(&fx->e->dns, "corp.example.", 2);
+	size_t rev = fake_dns_find(&fx->e->dns, "1.10.in-addr.arpa.", 1);
+	assert_prereq(&fx->e->dns, fwd0, with_dhcid(fx, "h.corp.example. 0 IN DHCID %s"));
+	assert_update(&fx->e->dns, fwd0, "corp.example.", "h.corp.example. 0 NONE A 10.1.0.5");
+	assert_prereq(&fx->e->dns, fwd1,
 	              with_dhcid(fx, "h.corp.example. 0 IN DHCID %s\n"
 	                             "h.corp.example. 0 NONE A \\# 0\n"
 	                             "h.corp.example. 0 NONE AAAA \\# 0"));
-	assert_update(&fx->dns, fwd1, "corp.example.", "h.corp.example. 0 ANY DHCID \\# 0");
-	assert_prereq(&fx->dns, rev, with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 IN DHCID %s"));
-	assert_update(&fx->dns, rev, "1.10.in-addr.arpa.",
+	assert_update(&fx->e->dns, fwd1, "corp.example.", "h.corp.example. 0 ANY DHCID \\# 0");
+	assert_prereq(&fx->e->dns, rev, with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 IN DHCID %s"));
+	assert_update(&fx->e->dns, rev, "1.10.in-addr.arpa.",
 	              "5.0.1.10.in-addr.arpa. 0 ANY PTR \\# 0\n"
 	              "5.0.1.10.in-addr.arpa. 0 ANY DHCID \\# 0");
 }
@@ -208,14 +180,15 @@ static void removal_of_another_clients_record_leaves_it(void **state)
 {
 	struct fixture *fx = *state;
 	lease(fx, DDNS_LEASE_GRANTED, client1, sizeof(client1));
-	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_NXRRSET});
-	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_NXRRSET});
+	fake_dns_push(&fx->e->dns, (struct fake_reply){.rcode = LDNS_RCODE_NXRRSET});
+	fake_dns_push(&fx->e->dns, (struct fake_reply){.rcode = LDNS_RCODE_NXRRSET});
 	lease(fx, DDNS_LEASE_EXPIRED, client1, sizeof(client1));
-	assert_int_equal(fake_dns_count(&fx->dns), 4);
-	assert_non_null(strstr(fx->log, "remove A h.corp.example. 10.1.0.5: left alone, the record "
-	                                "is held by another client or already gone"));
+	assert_int_equal(fake_dns_count(&fx->e->dns), 4);
+	assert_true(log_capture_has(&fx->e->log,
+	                            "remove A h.corp.example. 10.1.0.5: left alone, the record "
+	                            "is held by another client or already gone"));
 	struct ddns_engine_stats st;
-	ddns_engine_get_stats(fx->engine, &st);
+	ddns_engine_get_stats(fx->e->engine, &st);
 	assert_int_equal(st.failed, 0);
 	assert_int_equal(st.retries, 0);
 }
@@ -224,17 +197,17 @@ static void no_check_mode_overwrites_and_records_dhcid(void **state)
 {
 	struct fixture *fx = *state;
 	lease(fx, DDNS_LEASE_GRANTED, client1, sizeof(client1));
-	assert_prereq(&fx->dns, 0, "");
-	assert_update(&fx->dns, 0, "corp.example.",
+	assert_prereq(&fx->e->dns, 0, "");
+	assert_update(&fx->e->dns, 0, "corp.example.",
 	              with_dhcid(fx, "h.corp.example. 0 ANY A \\# 0\n"
 	                             "h.corp.example. 0 ANY DHCID \\# 0\n"
 	                             "h.corp.example. 1200 IN A 10.1.0.5\n"
 	                             "h.corp.example. 1200 IN DHCID %s"));
 	lease(fx, DDNS_LEASE_RELEASED, client1, sizeof(client1));
-	size_t fwd0 = fake_dns_find(&fx->dns, "corp.example.", 1);
-	assert_prereq(&fx->dns, fwd0, "");
-	assert_update(&fx->dns, fwd0, "corp.example.", "h.corp.example. 0 NONE A 10.1.0.5");
-	assert_prereq(&fx->dns, fake_dns_find(&fx->dns, "corp.example.", 2),
+	size_t fwd0 = fake_dns_find(&fx->e->dns, "corp.example.", 1);
+	assert_prereq(&fx->e->dns, fwd0, "");
+	assert_update(&fx->e->dns, fwd0, "corp.example.", "h.corp.example. 0 NONE A 10.1.0.5");
+	assert_prereq(&fx->e->dns, fake_dns_find(&fx->e->dns, "corp.example.", 2),
 	              "h.corp.example. 0 NONE A \\# 0\n"
 	              "h.corp.example. 0 NONE AAAA \\# 0");
 }
@@ -242,10 +215,10 @@ static void no_check_mode_overwrites_and_records_dhcid(void **state)
 static void exists_mode_accepts_any_dhcid(void **state)
 {
 	struct fixture *fx = *state;
-	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_YXDOMAIN});
+	fake_dns_push(&fx->e->dns, (struct fake_reply){.rcode = LDNS_RCODE_YXDOMAIN});
 	lease(fx, DDNS_LEASE_GRANTED, client1, sizeof(client1));
-	assert_prereq(&fx->dns, 1, "h.corp.example. 0 ANY DHCID \\# 0");
-	assert_update(&fx->dns, 1, "corp.example.",
+	assert_prereq(&fx->e->dns, 1, "h.corp.example. 0 ANY DHCID \\# 0");
+	assert_update(&fx->e->dns, 1, "corp.example.",
 	              "h.corp.example. 0 ANY A \\# 0\nh.corp.example. 1200 IN A 10.1.0.5");
 }
 

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "ddns/engine.h"
-#include "fake_dns.h"
+#include "support.h"
 
 #define SECRET "c2VjcmV0LWtleS1mb3ItdW5pdC10ZXN0cy0wMTIzNDU2Nzg5"
 
@@ -32,84 +32,24 @@
 /* The fake server signs its replies with ldns, which needs only the base64 secret. */
 static struct ddns_tsig_key key = {"ddns-key.", "hmac-sha256.", SECRET, NULL, 0, false};
 
-struct fixture {
-	struct fake_dns dns;
-	ddns_engine *engine;
-	char state_dir[64];
-	char log[64][512];
-	size_t n_log;
-};
-
-static void capture(void *ctx, enum ddns_log_level level, const char *id, const char *line)
-{
-	struct fixture *fx = ctx;
-	if (fx->n_log < 64)
-		snprintf(fx->log[fx->n_log++], sizeof(fx->log[0]), "%d %s", level, line);
-}
-
-static bool logged(struct fixture *fx, const char *text)
-{
-	for (size_t i = 0; i < fx->n_log; i++)
-		if (strstr(fx->log[i], text) != NULL)
-			return true;
-	return false;
-}
-
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	char err[256];
-	fake_dns_init(&fx->dns, &key);
-	ddns_log_set_sink(capture, fx);
-	struct ddns_engine_opts opts = {.transport = &fx->dns.transport,
-	                                .timeout_ms = 100,
-	                                .retry_min_ms = 20,
-	                                .retry_max_ms = 40};
-	char params[2048];
-	fake_state_dir(fx->state_dir);
-	snprintf(params, sizeof(params), PARAMS, fx->state_dir);
-	assert_int_equal(ddns_engine_new(params, &opts, &fx->engine, err, sizeof(err)), DDNS_OK);
+	struct engine_fixture *fx = engine_fixture_new(&key);
+	engine_fixture_start(fx, PARAMS);
 	*state = fx;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *fx = *state;
-	ddns_engine_free(fx->engine);
-	ddns_log_set_sink(NULL, NULL);
-	fake_dns_deinit(&fx->dns);
-	fake_state_dir_remove(fx->state_dir);
-	free(fx);
+	engine_fixture_free(*state);
 	return 0;
-}
-
-static struct ddns_lease_event lease(enum ddns_lease_kind kind, uint8_t last, const char *fqdn)
-{
-	struct ddns_lease_event ev = {.kind = kind,
-	                              .family = AF_INET,
-	                              .forward = true,
-	                              .reverse = true,
-	                              .lifetime = 3600,
-	                              .id_type = DDNS_ID_NONE};
-	ev.address[0] = 10;
-	ev.address[1] = 1;
-	ev.address[2] = 0;
-	ev.address[3] = last;
-	snprintf(ev.fqdn, sizeof(ev.fqdn), "%s", fqdn);
-	return ev;
-}
-
-static void submit(struct fixture *fx, struct ddns_lease_event ev)
-{
-	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
-	assert_int_equal(ddns_engine_wait_idle(fx->engine, 5000), DDNS_OK);
 }
 
 static void grant_sends_signed_forward_and_reverse(void **state)
 {
-	struct fixture *fx = *state;
-	submit(fx, lease(DDNS_LEASE_GRANTED, 5, "Host-A.corp.example"));
+	struct engine_fixture *fx = *state;
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 5, "Host-A.corp.example"));
 	assert_int_equal(fake_dns_count(&fx->dns), 2);
 	assert_update(&fx->dns, 0, "corp.example.",
 	              "host-a.corp.example. 0 ANY A \\# 0\n"
@@ -130,15 +70,16 @@ static void grant_sends_signed_forward_and_reverse(void **state)
 	ddns_engine_get_stats(fx->engine, &st);
 	assert_int_equal(st.succeeded, 2);
 	assert_int_equal(st.pending, 0);
-	assert_true(logged(fx, "add A host-a.corp.example. 10.1.0.5: zone corp.example., "
-	                       "server 127.0.0.2 (127.0.0.2): success"));
+	assert_true(log_capture_has(&fx->log,
+	                            "add A host-a.corp.example. 10.1.0.5: zone corp.example., "
+	                            "server 127.0.0.2 (127.0.0.2): success"));
 }
 
 static void renewal_with_same_name_sends_nothing(void **state)
 {
-	struct fixture *fx = *state;
-	submit(fx, lease(DDNS_LEASE_GRANTED, 5, "a.corp.example."));
-	submit(fx, lease(DDNS_LEASE_GRANTED, 5, "a.corp.example."));
+	struct engine_fixture *fx = *state;
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 5, "a.corp.example."));
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 5, "a.corp.example."));
 	assert_int_equal(fake_dns_count(&fx->dns), 2);
 }
 
@@ -146,11 +87,11 @@ static void renewal_with_same_name_sends_nothing(void **state)
  * a record deleted by hand comes back (here a lifetime of 0 makes every renewal due). */
 static void renewal_repairs_after_a_lifetime(void **state)
 {
-	struct fixture *fx = *state;
-	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 6, "r.corp.example.");
+	struct engine_fixture *fx = *state;
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 6, "r.corp.example.");
 	ev.lifetime = 0;
-	submit(fx, ev);
-	submit(fx, ev);
+	engine_fixture_submit(fx, ev);
+	engine_fixture_submit(fx, ev);
 	assert_int_equal(fake_dns_count(&fx->dns), 4);
 	assert_update(&fx->dns, 2, "corp.example.",
 	              "r.corp.example. 0 ANY A \\# 0\nr.corp.example. 60 IN A 10.1.0.6");
@@ -158,12 +99,12 @@ static void renewal_repairs_after_a_lifetime(void **state)
 
 static void release_removes_exactly_what_was_published(void **state)
 {
-	struct fixture *fx = *state;
-	submit(fx, lease(DDNS_LEASE_GRANTED, 7, "b.corp.example."));
+	struct engine_fixture *fx = *state;
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 7, "b.corp.example."));
 	/* Kea has cleared its own DDNS flags by now; the engine must remember. */
-	struct ddns_lease_event ev = lease(DDNS_LEASE_RELEASED, 7, "b.corp.example.");
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_RELEASED, 7, "b.corp.example.");
 	ev.forward = ev.reverse = false;
-	submit(fx, ev);
+	engine_fixture_submit(fx, ev);
 	assert_int_equal(fake_dns_count(&fx->dns), 4);
 	assert_update(&fx->dns, fake_dns_find(&fx->dns, "corp.example.", 1), "corp.example.",
 	              "b.corp.example. 0 NONE A 10.1.0.7");
@@ -175,12 +116,12 @@ static void release_removes_exactly_what_was_published(void **state)
  * the PTR add that waits for the forward name. */
 static void removal_never_overtakes_a_waiting_reverse_add(void **state)
 {
-	struct fixture *fx = *state;
+	struct engine_fixture *fx = *state;
 	fake_dns_push(&fx->dns, (struct fake_reply){.delay_ms = 200});
-	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 9, "slow.corp.example.");
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 9, "slow.corp.example.");
 	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
 	ev.kind = DDNS_LEASE_EXPIRED;
-	submit(fx, ev);
+	engine_fixture_submit(fx, ev);
 	assert_int_equal(fake_dns_count(&fx->dns), 4);
 	assert_update(&fx->dns, fake_dns_find(&fx->dns, "1.10.in-addr.arpa.", 0),
 	              "1.10.in-addr.arpa.",
@@ -192,9 +133,9 @@ static void removal_never_overtakes_a_waiting_reverse_add(void **state)
 
 static void name_change_removes_old_records_first(void **state)
 {
-	struct fixture *fx = *state;
-	submit(fx, lease(DDNS_LEASE_GRANTED, 8, "old.corp.example."));
-	submit(fx, lease(DDNS_LEASE_GRANTED, 8, "new.corp.example."));
+	struct engine_fixture *fx = *state;
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 8, "old.corp.example."));
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 8, "new.corp.example."));
 	/* In the forward zone both names go in one message, the old one first; the reverse name's
 	 * removal and addition stay two messages, in order. */
 	assert_int_equal(fake_dns_count(&fx->dns), 5);
@@ -211,10 +152,10 @@ static void name_change_removes_old_records_first(void **state)
 
 static void kea_decision_is_honoured(void **state)
 {
-	struct fixture *fx = *state;
-	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 9, "c.corp.example.");
+	struct engine_fixture *fx = *state;
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 9, "c.corp.example.");
 	ev.reverse = false;
-	submit(fx, ev);
+	engine_fixture_submit(fx, ev);
 	assert_int_equal(fake_dns_count(&fx->dns), 1);
 	assert_update(&fx->dns, 0, "corp.example.",
 	              "c.corp.example. 0 ANY A \\# 0\nc.corp.example. 1200 IN A 10.1.0.9");
@@ -222,46 +163,47 @@ static void kea_decision_is_honoured(void **state)
 
 static void invalid_hostname_is_refused_and_counted(void **state)
 {
-	struct fixture *fx = *state;
-	submit(fx, lease(DDNS_LEASE_GRANTED, 10, "bad_name!.corp.example."));
+	struct engine_fixture *fx = *state;
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 10, "bad_name!.corp.example."));
 	char label64[80];
 	memset(label64, 'x', 64);
 	strcpy(label64 + 64, ".corp.example.");
-	submit(fx, lease(DDNS_LEASE_GRANTED, 11, label64));
-	submit(fx, lease(DDNS_LEASE_GRANTED, 12, "a..corp.example."));
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 11, label64));
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 12, "a..corp.example."));
 	assert_int_equal(fake_dns_count(&fx->dns), 0);
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(fx->engine, &st);
 	assert_int_equal(st.invalid, 3);
-	assert_true(logged(fx, "lease 10.1.0.10 granted: name 'bad_name!.corp.example.' refused: "
-	                       "character not allowed"));
-	assert_true(logged(fx, "label longer than 63 octets"));
-	assert_true(logged(fx, "empty label"));
+	assert_true(log_capture_has(
+	    &fx->log, "lease 10.1.0.10 granted: name 'bad_name!.corp.example.' refused: "
+	              "character not allowed"));
+	assert_true(log_capture_has(&fx->log, "label longer than 63 octets"));
+	assert_true(log_capture_has(&fx->log, "empty label"));
 }
 
 static void refused_moves_to_next_target(void **state)
 {
-	struct fixture *fx = *state;
+	struct engine_fixture *fx = *state;
 	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_REFUSED});
-	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 13, "d.corp.example.");
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 13, "d.corp.example.");
 	ev.reverse = false;
-	submit(fx, ev);
+	engine_fixture_submit(fx, ev);
 	assert_int_equal(fake_dns_count(&fx->dns), 2);
 	assert_string_equal(fx->dns.servers[0].text, "127.0.0.2");
 	assert_string_equal(fx->dns.servers[1].text, "127.0.0.3");
-	assert_true(logged(fx, "server 127.0.0.2 (127.0.0.2) failed after"));
-	assert_true(logged(fx, "server answered REFUSED"));
-	assert_true(logged(fx, "server 127.0.0.3 (127.0.0.3): success"));
+	assert_true(log_capture_has(&fx->log, "server 127.0.0.2 (127.0.0.2) failed after"));
+	assert_true(log_capture_has(&fx->log, "server answered REFUSED"));
+	assert_true(log_capture_has(&fx->log, "server 127.0.0.3 (127.0.0.3): success"));
 }
 
 static void no_reply_tries_tcp_then_next_target_then_retries(void **state)
 {
-	struct fixture *fx = *state;
+	struct engine_fixture *fx = *state;
 	for (int i = 0; i < 4; i++)
 		fake_dns_push(&fx->dns, (struct fake_reply){.transport_error = DDNS_ETIMEOUT});
-	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 14, "e.corp.example.");
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 14, "e.corp.example.");
 	ev.reverse = false;
-	submit(fx, ev);
+	engine_fixture_submit(fx, ev);
 	/* UDP and TCP to each of the two targets, then a later retry that succeeds. */
 	assert_int_equal(fake_dns_count(&fx->dns), 5);
 	assert_false(fx->dns.tcp[0]);
@@ -273,48 +215,47 @@ static void no_reply_tries_tcp_then_next_target_then_retries(void **state)
 	ddns_engine_get_stats(fx->engine, &st);
 	assert_int_equal(st.retries, 1);
 	assert_int_equal(st.succeeded, 1);
-	assert_true(logged(fx, "no reply before the timeout"));
+	assert_true(log_capture_has(&fx->log, "no reply before the timeout"));
 }
 
 static void prerequisite_failure_is_final(void **state)
 {
-	struct fixture *fx = *state;
+	struct engine_fixture *fx = *state;
 	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_YXDOMAIN});
-	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 15, "f.corp.example.");
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 15, "f.corp.example.");
 	ev.reverse = false;
-	submit(fx, ev);
+	engine_fixture_submit(fx, ev);
 	assert_int_equal(fake_dns_count(&fx->dns), 1);
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(fx->engine, &st);
 	assert_int_equal(st.failed, 1);
 	assert_int_equal(st.retries, 0);
-	assert_true(logged(fx, "YXDOMAIN"));
+	assert_true(log_capture_has(&fx->log, "YXDOMAIN"));
 }
 
 static void badsig_reply_is_logged_with_key_name(void **state)
 {
-	struct fixture *fx = *state;
+	struct engine_fixture *fx = *state;
 	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_NOTAUTH, .tsig_error = 16});
-	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 16, "g.corp.example.");
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 16, "g.corp.example.");
 	ev.reverse = false;
-	submit(fx, ev);
-	assert_true(logged(fx, "reply has TSIG error BADSIG for key ddns-key."));
-	for (size_t i = 0; i < fx->n_log; i++)
-		assert_null(strstr(fx->log[i], SECRET));
+	engine_fixture_submit(fx, ev);
+	assert_true(log_capture_has(&fx->log, "reply has TSIG error BADSIG for key ddns-key."));
+	assert_false(log_capture_has(&fx->log, SECRET));
 }
 
 static void pending_retry_keeps_order_per_name(void **state)
 {
-	struct fixture *fx = *state;
+	struct engine_fixture *fx = *state;
 	/* The add fails on both targets (UDP and TCP each), the removal arrives meanwhile: the
 	 * removal must not overtake the add's retry. */
 	for (int i = 0; i < 4; i++)
 		fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_SERVFAIL});
-	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 17, "h.corp.example.");
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 17, "h.corp.example.");
 	ev.reverse = false;
 	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
 	ev.kind = DDNS_LEASE_EXPIRED;
-	submit(fx, ev);
+	engine_fixture_submit(fx, ev);
 	size_t n = fake_dns_count(&fx->dns);
 	assert_update(&fx->dns, n - 2, "corp.example.",
 	              "h.corp.example. 0 ANY A \\# 0\nh.corp.example. 1200 IN A 10.1.0.17");
@@ -323,18 +264,18 @@ static void pending_retry_keeps_order_per_name(void **state)
 
 static void excluded_zone_is_skipped(void **state)
 {
-	struct fixture *fx = *state;
-	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 18, "x.nodns.corp.example.");
+	struct engine_fixture *fx = *state;
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 18, "x.nodns.corp.example.");
 	ev.reverse = false;
-	submit(fx, ev);
+	engine_fixture_submit(fx, ev);
 	assert_int_equal(fake_dns_count(&fx->dns), 0);
-	assert_true(logged(fx, "configured with \"update\": false"));
+	assert_true(log_capture_has(&fx->log, "configured with \"update\": false"));
 }
 
 static void unknown_zone_stays_pending(void **state)
 {
-	struct fixture *fx = *state;
-	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 19, "y.disc.example.");
+	struct engine_fixture *fx = *state;
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 19, "y.disc.example.");
 	ev.reverse = false;
 	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
 	/* Poll until the first attempt has failed and the change waits for its retry. */
@@ -349,21 +290,22 @@ static void unknown_zone_stays_pending(void **state)
 	}
 	assert_true(st.retries > 0);
 	assert_int_equal(st.pending, 1);
-	assert_true(logged(fx, "y.disc.example. 10.1.0.19: cannot find where to send it"));
+	assert_true(
+	    log_capture_has(&fx->log, "y.disc.example. 10.1.0.19: cannot find where to send it"));
 }
 
 /* With a zones list and no allowed-suffixes, a name under no listed zone is never sent. */
 static void name_outside_the_zones_is_refused(void **state)
 {
-	struct fixture *fx = *state;
-	submit(fx, lease(DDNS_LEASE_GRANTED, 20, "y.other.example."));
+	struct engine_fixture *fx = *state;
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 20, "y.other.example."));
 	assert_int_equal(fake_dns_count(&fx->dns), 0);
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(fx->engine, &st);
 	assert_int_equal(st.invalid, 1);
-	assert_true(logged(fx,
-	                   "lease 10.1.0.20 granted: name y.other.example. refused: outside the "
-	                   "zones this server may update"));
+	assert_true(log_capture_has(
+	    &fx->log, "lease 10.1.0.20 granted: name y.other.example. refused: outside the "
+	              "zones this server may update"));
 }
 
 /* A mock lease database for ddns_engine_resync: hands out its leases one per read, so that the
@@ -384,8 +326,8 @@ static int read_db(void *ctx, struct ddns_lease_event *out, size_t max)
 }
 
 /* Update-section records of type and class at owner in the queries from index from on. */
-static size_t records_in(struct fixture *fx, size_t from, const char *owner, ldns_rr_type type,
-                         ldns_rr_class klass)
+static size_t records_in(struct engine_fixture *fx, size_t from, const char *owner,
+                         ldns_rr_type type, ldns_rr_class klass)
 {
 	ldns_rdf *name = ldns_dname_new_frm_str(owner);
 	size_t n = 0;
@@ -401,7 +343,7 @@ static size_t records_in(struct fixture *fx, size_t from, const char *owner, ldn
 	return n;
 }
 
-static void resync(struct fixture *fx, struct lease_db *db, bool force, int want_rc,
+static void resync(struct engine_fixture *fx, struct lease_db *db, bool force, int want_rc,
                    struct ddns_resync_report *r)
 {
 	assert_int_equal(ddns_engine_resync(fx->engine, AF_INET, force, read_db, db, r), want_rc);
@@ -412,13 +354,13 @@ static void resync(struct fixture *fx, struct lease_db *db, bool force, int want
  * withdrawal go out, and nothing for the lease already in step. */
 static void resync_publishes_the_missing_and_withdraws_the_gone(void **state)
 {
-	struct fixture *fx = *state;
-	submit(fx, lease(DDNS_LEASE_GRANTED, 21, "a.corp.example."));
-	submit(fx, lease(DDNS_LEASE_GRANTED, 23, "c.corp.example."));
+	struct engine_fixture *fx = *state;
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 21, "a.corp.example."));
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 23, "c.corp.example."));
 	size_t before = fake_dns_count(&fx->dns);
 	struct lease_db db = {.n = 2};
-	db.leases[0] = lease(DDNS_LEASE_GRANTED, 21, "A.corp.example");
-	db.leases[1] = lease(DDNS_LEASE_GRANTED, 22, "b.corp.example.");
+	db.leases[0] = lease4(DDNS_LEASE_GRANTED, 21, "A.corp.example");
+	db.leases[1] = lease4(DDNS_LEASE_GRANTED, 22, "b.corp.example.");
 	struct ddns_resync_report r;
 	resync(fx, &db, false, DDNS_OK, &r);
 	assert_int_equal(r.leases, 2);
@@ -460,41 +402,42 @@ static void resync_publishes_the_missing_and_withdraws_the_gone(void **state)
 	assert_int_equal(
 	    records_in(fx, before, "22.0.1.10.in-addr.arpa.", LDNS_RR_TYPE_PTR, LDNS_RR_CLASS_IN),
 	    1);
-	assert_true(logged(fx, "resync (force): 2 leases read"));
+	assert_true(log_capture_has(&fx->log, "resync (force): 2 leases read"));
 }
 
 /* A reader that fails part way leaves every recorded name alone, leased or not. */
 static void resync_withdraws_nothing_after_a_read_failure(void **state)
 {
-	struct fixture *fx = *state;
-	submit(fx, lease(DDNS_LEASE_GRANTED, 24, "d.corp.example."));
+	struct engine_fixture *fx = *state;
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 24, "d.corp.example."));
 	size_t before = fake_dns_count(&fx->dns);
 	struct lease_db db = {.n = 0, .fail_at_end = true};
 	struct ddns_resync_report r;
 	resync(fx, &db, false, DDNS_EIO, &r);
 	assert_int_equal(r.withdrawn, 0);
 	assert_int_equal(fake_dns_count(&fx->dns), before);
-	assert_true(logged(fx, "resync stopped after 0 leases"));
-	assert_true(logged(fx, "nothing was withdrawn"));
+	assert_true(log_capture_has(&fx->log, "resync stopped after 0 leases"));
+	assert_true(log_capture_has(&fx->log, "nothing was withdrawn"));
 }
 
 /* A withdrawal whose address was renamed after the resync's copy removes nothing. */
 static void resync_withdrawal_of_a_renamed_address_is_left_alone(void **state)
 {
-	struct fixture *fx = *state;
-	submit(fx, lease(DDNS_LEASE_GRANTED, 25, "new.corp.example."));
+	struct engine_fixture *fx = *state;
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 25, "new.corp.example."));
 	size_t before = fake_dns_count(&fx->dns);
-	submit(fx, lease(DDNS_LEASE_GONE, 25, "old.corp.example."));
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GONE, 25, "old.corp.example."));
 	assert_int_equal(fake_dns_count(&fx->dns), before);
-	assert_true(logged(fx, "old.corp.example. is no longer recorded as published"));
+	assert_true(
+	    log_capture_has(&fx->log, "old.corp.example. is no longer recorded as published"));
 }
 
 /* Holds the forward zone busy with a slow first change, then submits n more, which wait behind it
  * and so go out together. Returns the index of the first query after the slow one. */
-static size_t submit_behind_a_slow_one(struct fixture *fx, size_t n)
+static size_t submit_behind_a_slow_one(struct engine_fixture *fx, size_t n)
 {
 	fake_dns_push(&fx->dns, (struct fake_reply){.delay_ms = 300});
-	struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, 100, "slow.corp.example.");
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 100, "slow.corp.example.");
 	ev.reverse = false;
 	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
 	for (int i = 0; i < 1000 && fake_dns_count(&fx->dns) == 0; i++)
@@ -503,7 +446,7 @@ static size_t submit_behind_a_slow_one(struct fixture *fx, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char name[64];
 		snprintf(name, sizeof(name), "b%zu.corp.example.", i);
-		ev = lease(DDNS_LEASE_GRANTED, (uint8_t)(101 + i), name);
+		ev = lease4(DDNS_LEASE_GRANTED, (uint8_t)(101 + i), name);
 		ev.reverse = false;
 		assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
 	}
@@ -512,7 +455,7 @@ static size_t submit_behind_a_slow_one(struct fixture *fx, size_t n)
 
 static void changes_that_wait_together_go_in_one_message(void **state)
 {
-	struct fixture *fx = *state;
+	struct engine_fixture *fx = *state;
 	size_t first = submit_behind_a_slow_one(fx, 3);
 	assert_int_equal(ddns_engine_wait_idle(fx->engine, 5000), DDNS_OK);
 	assert_int_equal(fake_dns_count(&fx->dns), 2);
@@ -524,19 +467,20 @@ static void changes_that_wait_together_go_in_one_message(void **state)
 	ddns_engine_get_stats(fx->engine, &st);
 	assert_int_equal(st.succeeded, 4);
 	assert_int_equal(st.updates, 2);
-	assert_true(logged(fx, "add A b1.corp.example. 10.1.0.102: zone corp.example., server"));
+	assert_true(log_capture_has(
+	    &fx->log, "add A b1.corp.example. 10.1.0.102: zone corp.example., server"));
 }
 
 /* Two-message sequences stay batched: both removals' first messages go in one UPDATE, and both
  * DHCID removals in the next. */
 static void removal_sequences_go_together(void **state)
 {
-	struct fixture *fx = *state;
+	struct engine_fixture *fx = *state;
 	struct ddns_lease_event ev[2];
 	for (uint8_t i = 0; i < 2; i++) {
 		char name[64];
 		snprintf(name, sizeof(name), "r%u.corp.example.", i);
-		ev[i] = lease(DDNS_LEASE_GRANTED, (uint8_t)(110 + i), name);
+		ev[i] = lease4(DDNS_LEASE_GRANTED, (uint8_t)(110 + i), name);
 		ev[i].reverse = false;
 		ev[i].id_type = DDNS_ID_CLIENT_ID;
 		ev[i].id_len = 2;
@@ -570,14 +514,15 @@ static void removal_sequences_go_together(void **state)
  * only the refused one would wait for a retry. */
 static void a_refused_batch_is_sent_name_by_name(void **state)
 {
-	struct fixture *fx = *state;
+	struct engine_fixture *fx = *state;
 	submit_behind_a_slow_one(fx, 3);
 	for (int i = 0; i < 4; i++)
 		fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_REFUSED});
 	assert_int_equal(ddns_engine_wait_idle(fx->engine, 5000), DDNS_OK);
 	/* Batch of three refused by both servers, then b0 refused by both, then b1, b2 accepted. */
-	assert_true(logged(fx, "3 changes (the first for b0.corp.example.): zone corp.example.: no "
-	                       "server accepted the message"));
+	assert_true(log_capture_has(
+	    &fx->log, "3 changes (the first for b0.corp.example.): zone corp.example.: no "
+	              "server accepted the message"));
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(fx->engine, &st);
 	assert_true(st.succeeded >= 3);
@@ -588,7 +533,7 @@ static void a_refused_batch_is_sent_name_by_name(void **state)
  * refused for its size, so none is split. */
 static void long_names_fill_messages_that_fit(void **state)
 {
-	struct fixture *fx = *state;
+	struct engine_fixture *fx = *state;
 	submit_behind_a_slow_one(fx, 0);
 	char label[61];
 	memset(label, 'x', 60);
@@ -596,7 +541,7 @@ static void long_names_fill_messages_that_fit(void **state)
 	for (unsigned i = 0; i < 250; i++) {
 		char name[256];
 		snprintf(name, sizeof(name), "%s.%s.%s.n%u.corp.example.", label, label, label, i);
-		struct ddns_lease_event ev = lease(DDNS_LEASE_GRANTED, (uint8_t)i, name);
+		struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, (uint8_t)i, name);
 		ev.address[2] = 7;
 		ev.reverse = false;
 		assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
@@ -605,7 +550,7 @@ static void long_names_fill_messages_that_fit(void **state)
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(fx->engine, &st);
 	assert_int_equal(st.succeeded, 251);
-	assert_false(logged(fx, "the message is split in two"));
+	assert_false(log_capture_has(&fx->log, "the message is split in two"));
 	/* About 70 such changes fit in a message: four messages for 250, and the slow one. */
 	assert_count_in_range(fake_dns_count(&fx->dns), 1 + 4, 1 + 8);
 }
@@ -613,7 +558,7 @@ static void long_names_fill_messages_that_fit(void **state)
 /* Silence says nothing about any one name: the batch waits for its next attempt whole. */
 static void a_silent_server_retries_the_batch_whole(void **state)
 {
-	struct fixture *fx = *state;
+	struct engine_fixture *fx = *state;
 	size_t first = submit_behind_a_slow_one(fx, 2);
 	for (int i = 0; i < 4; i++)
 		fake_dns_push(&fx->dns, (struct fake_reply){.transport_error = DDNS_ETIMEOUT});
@@ -623,7 +568,7 @@ static void a_silent_server_retries_the_batch_whole(void **state)
 	assert_update(&fx->dns, first + 4, "corp.example.",
 	              "b0.corp.example. 0 ANY A \\# 0\nb0.corp.example. 1200 IN A 10.1.0.101\n"
 	              "b1.corp.example. 0 ANY A \\# 0\nb1.corp.example. 1200 IN A 10.1.0.102");
-	assert_false(logged(fx, "the message is split in two"));
+	assert_false(log_capture_has(&fx->log, "the message is split in two"));
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(fx->engine, &st);
 	assert_int_equal(st.retries, 2);
@@ -632,30 +577,31 @@ static void a_silent_server_retries_the_batch_whole(void **state)
 
 /* An expiry with no record of publishing: one try alone, retried until done with an HA partner
  * (which may have published it and may never see it end). */
-static void unrecorded_removal(struct fixture *fx, bool partnered, uint8_t last)
+static void unrecorded_removal(struct engine_fixture *fx, bool partnered, uint8_t last)
 {
 	ddns_engine_set_partnered(fx->engine, partnered);
 	/* The first attempts of both removals meet silence: UDP and TCP, A at two servers, PTR one.
 	 */
 	for (int i = 0; i < 6; i++)
 		fake_dns_push(&fx->dns, (struct fake_reply){.transport_error = DDNS_ETIMEOUT});
-	submit(fx, lease(DDNS_LEASE_EXPIRED, last, "gone.corp.example."));
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_EXPIRED, last, "gone.corp.example."));
 }
 
 static void unrecorded_removal_is_one_try_alone(void **state)
 {
-	struct fixture *fx = *state;
+	struct engine_fixture *fx = *state;
 	unrecorded_removal(fx, false, 40);
 	assert_int_equal(fake_dns_count(&fx->dns), 6);
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(fx->engine, &st);
 	assert_int_equal(st.failed, 2);
-	assert_true(logged(fx, "given up, the plugin had no record of publishing it"));
+	assert_true(
+	    log_capture_has(&fx->log, "given up, the plugin had no record of publishing it"));
 }
 
 static void unrecorded_removal_is_owed_with_a_partner(void **state)
 {
-	struct fixture *fx = *state;
+	struct engine_fixture *fx = *state;
 	unrecorded_removal(fx, true, 41);
 	assert_int_equal(fake_dns_count(&fx->dns), 8);
 	struct ddns_engine_stats st;
@@ -663,7 +609,7 @@ static void unrecorded_removal_is_owed_with_a_partner(void **state)
 	assert_int_equal(st.failed, 0);
 	assert_int_equal(st.succeeded, 2);
 	assert_int_equal(st.retries, 2);
-	assert_false(logged(fx, "given up"));
+	assert_false(log_capture_has(&fx->log, "given up"));
 }
 
 int main(void)
