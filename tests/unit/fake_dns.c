@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -28,11 +29,29 @@ static void add_records(ldns_rr_list *list, const char *text)
 	free(copy);
 }
 
+/* Whether message q, sent to server, is one reply r waits for. */
+static bool matches(const struct fake_reply *r, const ldns_pkt *q, const struct ddns_addr *server)
+{
+	const ldns_rr *question = ldns_rr_list_rr(ldns_pkt_question(q), 0);
+	if (r->server != NULL && strcmp(r->server, server->text) != 0)
+		return false;
+	if (r->qtype != 0 && (question == NULL || (int)ldns_rr_get_type(question) != r->qtype))
+		return false;
+	if (r->qname == NULL)
+		return true;
+	char *name = question != NULL ? ldns_rdf2str(ldns_rr_owner(question)) : NULL;
+	bool same = name != NULL && strcasecmp(name, r->qname) == 0;
+	free(name);
+	return same;
+}
+
 static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, const uint8_t *query,
                          size_t qlen, uint8_t *reply, size_t *reply_len, int timeout_ms)
 {
 	struct fake_dns *f = ctx;
 	ldns_pkt *q = NULL;
+	/* The real transport refuses larger messages. */
+	assert_true(qlen <= DDNS_MSG_MAX);
 	assert_int_equal(ldns_wire2pkt(&q, query, qlen), LDNS_STATUS_OK);
 
 	pthread_mutex_lock(&f->lock);
@@ -42,8 +61,13 @@ static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, co
 	f->tcp[f->n_queries] = tcp;
 	f->n_queries++;
 	struct fake_reply r = {0};
-	if (f->next < f->n_script)
-		r = f->script[f->next++];
+	for (size_t i = 0; i < f->n_script; i++) {
+		if (!f->used[i] && matches(&f->script[i], q, server)) {
+			f->used[i] = true;
+			r = f->script[i];
+			break;
+		}
+	}
 	pthread_mutex_unlock(&f->lock);
 
 	if (r.delay_ms > 0)
@@ -197,17 +221,19 @@ void fake_state_dir_remove(const char *dir)
 	rmdir(dir);
 }
 
+size_t fake_dns_find_query(struct fake_dns *f, const char *qname, int qtype, const char *server,
+                           size_t nth)
+{
+	struct fake_reply want = {.qname = qname, .qtype = qtype, .server = server};
+	size_t n = fake_dns_count(f), seen = 0;
+	for (size_t i = 0; i < n; i++)
+		if (matches(&want, f->queries[i], &f->servers[i]) && seen++ == nth)
+			return i;
+	fail_msg("no message number %zu for %s among %zu", nth, qname, n);
+	return 0;
+}
+
 size_t fake_dns_find(struct fake_dns *f, const char *zone, size_t nth)
 {
-	size_t n = fake_dns_count(f);
-	for (size_t i = 0; i < n; i++) {
-		const ldns_rr *z = ldns_rr_list_rr(ldns_pkt_question(f->queries[i]), 0);
-		char *name = z != NULL ? ldns_rdf2str(ldns_rr_owner(z)) : NULL;
-		bool match = name != NULL && strcmp(name, zone) == 0;
-		free(name);
-		if (match && nth-- == 0)
-			return i;
-	}
-	fail_msg("no query number %zu for zone %s among %zu", nth, zone, n);
-	return 0;
+	return fake_dns_find_query(f, zone, 0, NULL, nth);
 }

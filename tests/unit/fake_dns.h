@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
- * A scripted DNS server behind the transport seam. Each exchange consumes the next scripted reply
- * (or, when the script is empty, answers NOERROR, signed when a key is set) and records the query,
- * the server it was sent to and whether it went over TCP, so tests can assert on exact messages.
+ * A scripted DNS server behind the transport seam. Each exchange consumes the first scripted reply
+ * that matches it (or, when none does, answers NOERROR, signed when a key is set) and records the
+ * query, the server it was sent to and whether it went over TCP, so tests can assert on exact
+ * messages.
  */
 #ifndef FAKE_DNS_H
 #define FAKE_DNS_H
@@ -30,6 +31,13 @@ struct fake_reply {
 	 * separated by newlines. */
 	const char *answer;
 	const char *authority;
+	/* Which message it answers: the first, in arrival order, whose question is qname (and of
+	 * type qtype unless 0) and that went to server (address text); a NULL or 0 member matches
+	 * anything. Replies are tried in push order, so one without these answers whatever comes
+	 * next that no earlier reply was waiting for. */
+	const char *qname;
+	int qtype;
+	const char *server;
 };
 
 #define FAKE_MAX 1024
@@ -39,7 +47,8 @@ struct fake_dns {
 	const struct ddns_tsig_key *key; /* signs replies; NULL: unsigned server */
 	pthread_mutex_t lock;
 	struct fake_reply script[FAKE_MAX];
-	size_t n_script, next;
+	bool used[FAKE_MAX]; /* which replies were sent */
+	size_t n_script;
 	ldns_pkt *queries[FAKE_MAX];        /* every query received, parsed */
 	struct ddns_addr servers[FAKE_MAX]; /* where each query went */
 	bool tcp[FAKE_MAX];                 /* whether each went over TCP */
@@ -62,6 +71,11 @@ void assert_prereq(struct fake_dns *f, size_t i, const char *records);
 /* Index of the nth query (from 0) whose zone (question) is zone; fails the test if none. Changes
  * to different zones go out concurrently, so tests find them by zone rather than by position. */
 size_t fake_dns_find(struct fake_dns *f, const char *zone, size_t nth);
+
+/* Index of the nth message (from 0) asking qname (of type qtype unless 0) that went to server
+ * (any when NULL); fails the test if there is none. */
+size_t fake_dns_find_query(struct fake_dns *f, const char *qname, int qtype, const char *server,
+                           size_t nth);
 
 /* A fresh private state-dir for an engine under test (in out, 64 bytes), and its removal. */
 void fake_state_dir(char out[64]);

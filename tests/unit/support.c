@@ -14,12 +14,11 @@
 static void capture(void *ctx, enum ddns_log_level level, const char *id, const char *line)
 {
 	struct log_capture *c = ctx;
-	(void)id;
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&c->lock);
 	if (c->n < LOG_CAPTURE_LINES)
-		snprintf(c->lines[c->n++], sizeof(c->lines[0]), "%d %s", level, line);
+		snprintf(c->lines[c->n++], sizeof(c->lines[0]), "%d %s %s", level, id, line);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -30,6 +29,13 @@ void log_capture_start(struct log_capture *c)
 		c->n = 0;
 	}
 	ddns_log_set_sink(capture, c);
+}
+
+void log_capture_clear(struct log_capture *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->n = 0;
+	pthread_mutex_unlock(&c->lock);
 }
 
 void log_capture_stop(struct log_capture *c)
@@ -51,6 +57,28 @@ size_t log_capture_count(struct log_capture *c, const char *text)
 bool log_capture_has(struct log_capture *c, const char *text)
 {
 	return log_capture_count(c, text) > 0;
+}
+
+bool log_capture_has_line(struct log_capture *c, const char *id, const char *text)
+{
+	bool found = false;
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->n && !found; i++) {
+		const char *at = strchr(c->lines[i], ' ');
+		size_t len = strlen(id);
+		found = at != NULL && strncmp(at + 1, id, len) == 0 && at[1 + len] == ' ' &&
+		        strstr(at + 1 + len, text) != NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
+void log_capture_print(struct log_capture *c)
+{
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->n; i++)
+		print_message("%s\n", c->lines[i]);
+	pthread_mutex_unlock(&c->lock);
 }
 
 struct ddns_lease_event lease4(enum ddns_lease_kind kind, uint8_t last, const char *fqdn)

@@ -17,7 +17,7 @@
 
 #define LOG_CAPTURE_LINES 256
 
-/* The engine's log lines, each as "<level> <text>", the first LOG_CAPTURE_LINES of them. */
+/* The engine's log lines, each as "<level> <message ID> <text>", the first LOG_CAPTURE_LINES. */
 struct log_capture {
 	pthread_mutex_t lock;
 	char lines[LOG_CAPTURE_LINES][512];
@@ -27,11 +27,20 @@ struct log_capture {
 /* Starts capturing every log line into c (the sink is process-wide), or drops them (c NULL). */
 void log_capture_start(struct log_capture *c);
 
+/* Forgets the lines captured so far. */
+void log_capture_clear(struct log_capture *c);
+
 /* Stops capturing; lines stay readable. */
 void log_capture_stop(struct log_capture *c);
 
 /* Whether a captured line contains text. */
 bool log_capture_has(struct log_capture *c, const char *text);
+
+/* Whether one captured line carries message ID id and contains text. */
+bool log_capture_has_line(struct log_capture *c, const char *id, const char *text);
+
+/* Prints every captured line (for a failing test's message). */
+void log_capture_print(struct log_capture *c);
 
 /* How many captured lines contain text. */
 size_t log_capture_count(struct log_capture *c, const char *text);

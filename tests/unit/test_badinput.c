@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "ddns/engine.h"
-#include "fake_dns.h"
+#include "support.h"
 
 #define SECRET "c2VjcmV0LWtleS1mb3ItdW5pdC10ZXN0cy0wMTIzNDU2Nzg5"
 
@@ -127,32 +127,6 @@ static const struct row *rows(size_t *n)
 }
 
 static struct ddns_tsig_key key = {"k.", "hmac-sha256.", SECRET, NULL, 0, false};
-static char logbuf[16384];
-
-static void capture(void *ctx, enum ddns_log_level level, const char *id, const char *line)
-{
-	(void)ctx;
-	(void)level;
-	size_t used = strlen(logbuf);
-	snprintf(logbuf + used, sizeof(logbuf) - used, "%s %s\n", id, line);
-}
-
-/* True when one captured line carries this ID and holds this text. */
-static bool logged(const char *id, const char *text)
-{
-	size_t id_len = strlen(id);
-	for (const char *line = logbuf; *line != '\0';) {
-		const char *end = strchr(line, '\n');
-		size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
-		const char *hit = strstr(line, text);
-		if (strncmp(line, id, id_len) == 0 && line[id_len] == ' ' && hit != NULL &&
-		    hit < line + len)
-			return true;
-		line += len + (end != NULL);
-	}
-	return false;
-}
-
 static uint64_t counter(const struct ddns_engine_stats *st, enum counter c)
 {
 	return c == C_INVALID ? st->invalid : c == C_CONFLICTS ? st->conflicts : st->retries;
@@ -160,62 +134,43 @@ static uint64_t counter(const struct ddns_engine_stats *st, enum counter c)
 
 static void run_row(const struct row *r)
 {
-	struct fake_dns dns;
-	char dir[64], params[1024], err[256];
-	ddns_engine *e;
-	logbuf[0] = '\0';
-	fake_dns_init(&dns, &key);
-	fake_state_dir(dir);
-	snprintf(params, sizeof(params),
-	         "{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\", \"reverse\": false,"
-	         "  \"tsig-keys\": [ { \"name\": \"k\", \"algorithm\": \"hmac-sha256\","
-	         "                     \"secret\": \"" SECRET "\" } ], \"default-key\": \"k\","
-	         "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] } ] }",
-	         dir);
-	struct ddns_engine_opts opts = {
-	    .transport = &dns.transport, .timeout_ms = 50, .retry_min_ms = 60000};
-	assert_int_equal(ddns_engine_new(params, &opts, &e, err, sizeof(err)), DDNS_OK);
+	struct engine_fixture *fx = engine_fixture_new(&key);
+	fx->opts.timeout_ms = 50;
+	fx->opts.retry_min_ms = fx->opts.retry_max_ms = 60000;
+	engine_fixture_start(
+	    fx, "{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\", \"reverse\": false,"
+	        "  \"tsig-keys\": [ { \"name\": \"k\", \"algorithm\": \"hmac-sha256\","
+	        "                     \"secret\": \"" SECRET "\" } ], \"default-key\": \"k\","
+	        "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] } ] }");
 	for (size_t i = 0;
 	     i < 3 && (r->reply[i].rcode || r->reply[i].transport_error ||
 	               r->reply[i].unsigned_reply || r->reply[i].bad_mac || r->reply[i].truncated ||
 	               r->reply[i].garbage || r->reply[i].wrong_id);
 	     i++)
-		fake_dns_push(&dns, r->reply[i]);
-	struct ddns_lease_event bad = {.kind = DDNS_LEASE_GRANTED,
-	                               .family = AF_INET,
-	                               .address = {10, 1, 0, 66},
-	                               .forward = true,
-	                               .lifetime = 600,
-	                               .id_type = DDNS_ID_CLIENT_ID,
-	                               .id_len = 3,
-	                               .id = {1, 2, 3}};
-	snprintf(bad.fqdn, sizeof(bad.fqdn), "%s", r->fqdn);
-	struct ddns_lease_event good = bad;
-	good.address[3] = 77;
-	good.id[2] = 4;
-	snprintf(good.fqdn, sizeof(good.fqdn), "good.corp.example.");
+		fake_dns_push(&fx->dns, r->reply[i]);
+	uint8_t bad_id[] = {1, 2, 3}, good_id[] = {1, 2, 4};
+	struct ddns_lease_event bad = lease4_client(DDNS_LEASE_GRANTED, 66, r->fqdn, bad_id, 3);
+	struct ddns_lease_event good =
+	    lease4_client(DDNS_LEASE_GRANTED, 77, "good.corp.example.", good_id, 3);
 	/* The good client comes while the bad one's change is still owed (its retry is a minute
 	 * away), in a message of its own: a batch shares one reply, and batches are tested in
 	 * test_engine.c. */
-	assert_int_equal(ddns_engine_submit(e, &bad), DDNS_OK);
-	assert_int_equal(ddns_engine_wait_idle(e, 5000), DDNS_OK);
-	assert_int_equal(ddns_engine_submit(e, &good), DDNS_OK);
-	assert_int_equal(ddns_engine_wait_idle(e, 5000), DDNS_OK);
+	engine_fixture_submit(fx, bad);
+	engine_fixture_submit(fx, good);
 	struct ddns_engine_stats st;
-	ddns_engine_get_stats(e, &st);
-	ddns_engine_free(e);
-	ddns_log_set_sink(capture, NULL);
-	if (!logged(r->id, r->log))
-		fail_msg("%s: the log lacks a %s line with \"%s\":\n%s", r->what, r->id, r->log,
-		         logbuf);
+	ddns_engine_get_stats(fx->engine, &st);
+	engine_fixture_stop(fx);
+	if (!log_capture_has_line(&fx->log, r->id, r->log)) {
+		log_capture_print(&fx->log);
+		fail_msg("%s: the log lacks a %s line with \"%s\"", r->what, r->id, r->log);
+	}
 	if (counter(&st, r->counter) == 0)
 		fail_msg("%s: its counter did not move", r->what);
 	if (st.succeeded != 1 || st.dropped != 0)
 		fail_msg("%s: the good client's update was affected (%llu succeeded)", r->what,
 		         (unsigned long long)st.succeeded);
-	assert_null(strstr(logbuf, SECRET));
-	fake_dns_deinit(&dns);
-	fake_state_dir_remove(dir);
+	assert_false(log_capture_has(&fx->log, SECRET));
+	engine_fixture_free(fx);
 }
 
 static void every_row(void **state)
@@ -223,12 +178,10 @@ static void every_row(void **state)
 	(void)state;
 	size_t n;
 	const struct row *table = rows(&n);
-	ddns_log_set_sink(capture, NULL);
 	for (size_t i = 0; i < n; i++) {
 		run_row(&table[i]);
 		printf("[ ROW OK   ] %s\n", table[i].what);
 	}
-	ddns_log_set_sink(NULL, NULL);
 }
 
 int main(void)

@@ -17,7 +17,7 @@
 #include "config/config.h"
 #include "ddns/engine.h"
 #include "discovery/locate.h"
-#include "fake_dns.h"
+#include "support.h"
 
 struct fixture {
 	struct fake_dns dns;
@@ -30,13 +30,6 @@ struct fixture {
 static const char *const params =
     "{ \"resolvers\": [\"127.0.0.53\", \"127.0.0.54\"],"
     "  \"zones\": [ { \"name\": \"pinned.example.\", \"servers\": [\"127.0.0.99\"] } ] }";
-
-static void quiet(void *ctx, enum ddns_log_level level, const char *id, const char *line)
-{
-	(void)ctx;
-	(void)level;
-	(void)line;
-}
 
 /* Engine parameters: the lab resolver, the fixture's state-dir, and one more member. */
 static const char *engine_params(struct fixture *fx, const char *member)
@@ -62,7 +55,7 @@ static ddns_engine *start_engine(struct fixture *fx, const char *member, int ret
 
 static int setup(void **state)
 {
-	ddns_log_set_sink(quiet, NULL);
+	log_capture_start(NULL);
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	char err[256];
 	fake_dns_init(&fx->dns, NULL);
@@ -363,39 +356,65 @@ static void pinned_servers_skip_discovery(void **state)
 	assert_int_equal(fake_dns_count(&fx->dns), 0);
 }
 
-/* Engine level: NOTAUTH from a cached target invalidates and rediscovers once. */
+/* Answers the first message asking name (of type, unless 0) sent to server (any when NULL). */
+static void answer(struct fixture *fx, const char *name, int type, const char *server, int rcode,
+                   const char *answer, const char *authority)
+{
+	fake_dns_push(&fx->dns, (struct fake_reply){.qname = name,
+	                                            .qtype = type,
+	                                            .server = server,
+	                                            .rcode = rcode,
+	                                            .answer = answer,
+	                                            .authority = authority});
+}
+
+static struct ddns_lease_event grant_h(void)
+{
+	return (struct ddns_lease_event){.kind = DDNS_LEASE_GRANTED,
+	                                 .family = AF_INET,
+	                                 .address = {10, 0, 0, 1},
+	                                 .fqdn = "h.corp.test.",
+	                                 .forward = true,
+	                                 .reverse = true,
+	                                 .lifetime = 600};
+}
+
+/* Engine level: NOTAUTH from a cached target invalidates and rediscovers once. The fake server
+ * answers by the question: the first discovery finds old.corp.test., the second new.corp.test. */
 static void notauth_rediscovers_once(void **state)
 {
 	struct fixture *fx = *state;
 	ddns_engine *engine = start_engine(fx, "\"reverse\": false", 10000);
-	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "old.corp.test."));
-	noerror(fx, "corp.test. 300 IN NS old.corp.test.");
-	noerror(fx, "old.corp.test. 300 IN A 127.0.0.7");
-	noerror(fx, NULL);
-	reply(fx, LDNS_RCODE_NOTAUTH, NULL, NULL); /* UPDATE to 127.0.0.7 */
-	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "new.corp.test."));
-	noerror(fx, "corp.test. 300 IN NS new.corp.test.");
-	noerror(fx, "new.corp.test. 300 IN A 127.0.0.8");
-	noerror(fx, NULL);
-	noerror(fx, NULL); /* UPDATE to 127.0.0.8 */
-	struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED,
-	                              .family = AF_INET,
-	                              .address = {10, 0, 0, 1},
-	                              .fqdn = "h.corp.test.",
-	                              .forward = true,
-	                              .reverse = true,
-	                              .lifetime = 600};
+	answer(fx, "h.corp.test.", LDNS_RR_TYPE_SOA, NULL, LDNS_RCODE_NXDOMAIN, NULL,
+	       SOA("corp.test.", "old.corp.test."));
+	answer(fx, "corp.test.", LDNS_RR_TYPE_NS, NULL, 0, "corp.test. 300 IN NS old.corp.test.",
+	       NULL);
+	answer(fx, "old.corp.test.", LDNS_RR_TYPE_A, NULL, 0, "old.corp.test. 300 IN A 127.0.0.7",
+	       NULL);
+	answer(fx, NULL, 0, "127.0.0.7", LDNS_RCODE_NOTAUTH, NULL, NULL);
+	answer(fx, "h.corp.test.", LDNS_RR_TYPE_SOA, NULL, LDNS_RCODE_NXDOMAIN, NULL,
+	       SOA("corp.test.", "new.corp.test."));
+	answer(fx, "corp.test.", LDNS_RR_TYPE_NS, NULL, 0, "corp.test. 300 IN NS new.corp.test.",
+	       NULL);
+	answer(fx, "new.corp.test.", LDNS_RR_TYPE_A, NULL, 0, "new.corp.test. 300 IN A 127.0.0.8",
+	       NULL);
+	struct ddns_lease_event ev = grant_h();
 	assert_int_equal(ddns_engine_submit(engine, &ev), DDNS_OK);
 	assert_int_equal(ddns_engine_wait_idle(engine, 5000), DDNS_OK);
-	assert_int_equal(fake_dns_count(&fx->dns), 10);
-	assert_string_equal(fx->dns.servers[4].text, "127.0.0.7");
-	assert_query(fx, 5, "h.corp.test.", LDNS_RR_TYPE_SOA, "127.0.0.53");
-	assert_update(&fx->dns, 9, "corp.test.",
+	size_t first =
+	    fake_dns_find_query(&fx->dns, "corp.test.", LDNS_RR_TYPE_SOA, "127.0.0.7", 0);
+	size_t again =
+	    fake_dns_find_query(&fx->dns, "h.corp.test.", LDNS_RR_TYPE_SOA, "127.0.0.53", 1);
+	size_t update =
+	    fake_dns_find_query(&fx->dns, "corp.test.", LDNS_RR_TYPE_SOA, "127.0.0.8", 0);
+	assert_true(first < again && again < update);
+	assert_update(&fx->dns, update, "corp.test.",
 	              "h.corp.test. 0 ANY A \\# 0\nh.corp.test. 200 IN A 10.0.0.1");
-	assert_string_equal(fx->dns.servers[9].text, "127.0.0.8");
+	assert_int_equal(fake_dns_count(&fx->dns), 10);
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(engine, &st);
 	assert_int_equal(st.succeeded, 1);
+	assert_int_equal(st.discoveries, 2);
 	ddns_engine_free(engine);
 }
 
@@ -404,26 +423,28 @@ static void notauth_moves_to_the_next_target_first(void **state)
 {
 	struct fixture *fx = *state;
 	ddns_engine *engine = start_engine(fx, "\"reverse\": false", 10000);
-	reply(fx, LDNS_RCODE_NXDOMAIN, NULL, SOA("corp.test.", "knot.corp.test."));
-	noerror(fx, "corp.test. 300 IN NS prim.corp.test.");
-	noerror(fx, "knot.corp.test. 300 IN A 127.0.0.61");
-	noerror(fx, NULL);
-	noerror(fx, "prim.corp.test. 300 IN A 127.0.0.62");
-	noerror(fx, NULL);
-	reply(fx, LDNS_RCODE_NOTAUTH, NULL, NULL); /* UPDATE to 127.0.0.61 */
-	noerror(fx, NULL);                         /* UPDATE to 127.0.0.62 */
-	struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED,
-	                              .family = AF_INET,
-	                              .address = {10, 0, 0, 1},
-	                              .fqdn = "h.corp.test.",
-	                              .forward = true,
-	                              .reverse = true,
-	                              .lifetime = 600};
+	answer(fx, "h.corp.test.", LDNS_RR_TYPE_SOA, NULL, LDNS_RCODE_NXDOMAIN, NULL,
+	       SOA("corp.test.", "knot.corp.test."));
+	answer(fx, "corp.test.", LDNS_RR_TYPE_NS, NULL, 0, "corp.test. 300 IN NS prim.corp.test.",
+	       NULL);
+	answer(fx, "knot.corp.test.", LDNS_RR_TYPE_A, NULL, 0,
+	       "knot.corp.test. 300 IN A 127.0.0.61", NULL);
+	answer(fx, "prim.corp.test.", LDNS_RR_TYPE_A, NULL, 0,
+	       "prim.corp.test. 300 IN A 127.0.0.62", NULL);
+	answer(fx, NULL, 0, "127.0.0.61", LDNS_RCODE_NOTAUTH, NULL, NULL);
+	struct ddns_lease_event ev = grant_h();
 	assert_int_equal(ddns_engine_submit(engine, &ev), DDNS_OK);
 	assert_int_equal(ddns_engine_wait_idle(engine, 5000), DDNS_OK);
+	size_t refused =
+	    fake_dns_find_query(&fx->dns, "corp.test.", LDNS_RR_TYPE_SOA, "127.0.0.61", 0);
+	size_t applied =
+	    fake_dns_find_query(&fx->dns, "corp.test.", LDNS_RR_TYPE_SOA, "127.0.0.62", 0);
+	assert_true(refused < applied);
 	assert_int_equal(fake_dns_count(&fx->dns), 8);
-	assert_string_equal(fx->dns.servers[6].text, "127.0.0.61");
-	assert_string_equal(fx->dns.servers[7].text, "127.0.0.62");
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(engine, &st);
+	assert_int_equal(st.discoveries, 1);
+	assert_int_equal(st.notauth, 1);
 	ddns_engine_free(engine);
 }
 

@@ -18,7 +18,7 @@
 
 #include "ddns/engine.h"
 #include "engine/durable.h"
-#include "fake_dns.h"
+#include "support.h"
 #include "queue/journal.h"
 #include "util/clock.h"
 
@@ -179,31 +179,19 @@ static void staged_records(void **state)
 
 /* Engine level: a restart resumes what the last run left, and only that. */
 struct fixture {
-	struct fake_dns dns;
-	char dir[64];
-	char params[512];
-	char log[8192];
+	struct engine_fixture *e; /* the fake server, the state-dir and the log */
+	char params[512];         /* the engine's parameters (a test may change them) */
 };
-
-static void capture(void *ctx, enum ddns_log_level level, const char *id, const char *line)
-{
-	struct fixture *fx = ctx;
-	(void)level;
-	size_t used = strlen(fx->log);
-	snprintf(fx->log + used, sizeof(fx->log) - used, "%s\n", line);
-}
 
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	fake_dns_init(&fx->dns, NULL);
-	fake_state_dir(fx->dir);
+	fx->e = engine_fixture_new(NULL);
 	snprintf(fx->params, sizeof(fx->params),
 	         "{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\", \"reverse\": false,"
 	         "  \"conflict-resolution\": \"no-check-without-dhcid\","
 	         "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] } ] }",
-	         fx->dir);
-	ddns_log_set_sink(capture, fx);
+	         fx->e->state_dir);
 	*state = fx;
 	return 0;
 }
@@ -211,57 +199,46 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	ddns_log_set_sink(NULL, NULL);
-	fake_dns_deinit(&fx->dns);
-	fake_state_dir_remove(fx->dir);
+	engine_fixture_free(fx->e);
 	free(fx);
 	return 0;
 }
 
+/* A new engine over the fixture's server and state-dir, retrying after retry_min_ms; the caller
+ * frees it (a test stops and starts several). */
 static ddns_engine *start(struct fixture *fx, int retry_min_ms)
 {
-	ddns_engine *e;
-	char err[256];
-	struct ddns_engine_opts opts = {.transport = &fx->dns.transport,
-	                                .timeout_ms = 100,
-	                                .retry_min_ms = retry_min_ms,
-	                                .retry_max_ms = retry_min_ms};
-	assert_int_equal(ddns_engine_new(fx->params, &opts, &e, err, sizeof(err)), DDNS_OK);
+	fx->e->opts.retry_min_ms = fx->e->opts.retry_max_ms = retry_min_ms;
+	engine_fixture_start(fx->e, fx->params);
+	ddns_engine *e = fx->e->engine;
+	fx->e->engine = NULL;
 	return e;
 }
 
 static struct ddns_lease_event grant(uint8_t last, const char *fqdn)
 {
-	struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED,
-	                              .family = AF_INET,
-	                              .address = {10, 1, 0, last},
-	                              .forward = true,
-	                              .reverse = true,
-	                              .lifetime = 3600,
-	                              .id_type = DDNS_ID_NONE};
-	snprintf(ev.fqdn, sizeof(ev.fqdn), "%s", fqdn);
-	return ev;
+	return lease4(DDNS_LEASE_GRANTED, last, fqdn);
 }
 
 static void unfinished_change_is_resumed_after_restart(void **state)
 {
 	struct fixture *fx = *state;
 	/* The server refuses while the first engine runs; its retry is far away. */
-	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_SERVFAIL});
+	fake_dns_push(&fx->e->dns, (struct fake_reply){.rcode = LDNS_RCODE_SERVFAIL});
 	ddns_engine *e = start(fx, 60000);
 	struct ddns_lease_event ev = grant(5, "a.corp.example.");
 	assert_int_equal(ddns_engine_submit(e, &ev), DDNS_OK);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
 	ddns_engine_free(e);
-	assert_int_equal(fake_dns_count(&fx->dns), 1);
-	assert_non_null(strstr(fx->log, "kept in"));
+	assert_int_equal(fake_dns_count(&fx->e->dns), 1);
+	assert_true(log_capture_has(&fx->e->log, "kept in"));
 
 	e = start(fx, 10);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
-	assert_int_equal(fake_dns_count(&fx->dns), 2);
-	assert_update(&fx->dns, 1, "corp.example.",
+	assert_int_equal(fake_dns_count(&fx->e->dns), 2);
+	assert_update(&fx->e->dns, 1, "corp.example.",
 	              "a.corp.example. 0 ANY A \\# 0\na.corp.example. 1200 IN A 10.1.0.5");
-	assert_non_null(strstr(fx->log, "resuming 1 record changes and 0 lease events"));
+	assert_true(log_capture_has(&fx->e->log, "resuming 1 record changes and 0 lease events"));
 	ddns_engine_free(e);
 
 	/* Done work is not done again; what was published is remembered for the removal. */
@@ -270,8 +247,8 @@ static void unfinished_change_is_resumed_after_restart(void **state)
 	rel.kind = DDNS_LEASE_RELEASED;
 	assert_int_equal(ddns_engine_submit(e, &rel), DDNS_OK);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
-	assert_int_equal(fake_dns_count(&fx->dns), 3);
-	assert_update(&fx->dns, 2, "corp.example.", "a.corp.example. 0 NONE A 10.1.0.5");
+	assert_int_equal(fake_dns_count(&fx->e->dns), 3);
+	assert_update(&fx->e->dns, 2, "corp.example.", "a.corp.example. 0 NONE A 10.1.0.5");
 	ddns_engine_free(e);
 }
 
@@ -281,7 +258,7 @@ static void event_written_but_never_handled_is_replayed(void **state)
 	/* As if Kea was killed right after the callout: the event is on disk only. */
 	struct ddns_durable *d;
 	struct ddns_durable_loader none = {NULL, NULL, NULL, NULL};
-	assert_int_equal(ddns_durable_open(fx->dir, &none, &d), DDNS_OK);
+	assert_int_equal(ddns_durable_open(fx->e->state_dir, &none, &d), DDNS_OK);
 	struct ddns_lease_event ev = grant(7, "b.corp.example.");
 	uint64_t seq;
 	bool spilled;
@@ -291,13 +268,13 @@ static void event_written_but_never_handled_is_replayed(void **state)
 
 	ddns_engine *e = start(fx, 10);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
-	assert_int_equal(fake_dns_count(&fx->dns), 1);
-	assert_update(&fx->dns, 0, "corp.example.",
+	assert_int_equal(fake_dns_count(&fx->e->dns), 1);
+	assert_update(&fx->e->dns, 0, "corp.example.",
 	              "b.corp.example. 0 ANY A \\# 0\nb.corp.example. 1200 IN A 10.1.0.7");
 	ddns_engine_free(e);
 	e = start(fx, 10);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
-	assert_int_equal(fake_dns_count(&fx->dns), 1);
+	assert_int_equal(fake_dns_count(&fx->e->dns), 1);
 	ddns_engine_free(e);
 }
 
@@ -314,11 +291,11 @@ static ddns_engine *restart_past_the_lease_end(struct fixture *fx, size_t sent)
 	assert_int_equal(ddns_engine_submit(e, &ev), DDNS_OK);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
 	ddns_engine_free(e);
-	assert_int_equal(fake_dns_count(&fx->dns), sent);
+	assert_int_equal(fake_dns_count(&fx->e->dns), sent);
 	ddns_clock_advance(2000);
 	e = start(fx, 10);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
-	assert_int_equal(fake_dns_count(&fx->dns), sent);
+	assert_int_equal(fake_dns_count(&fx->e->dns), sent);
 	return e;
 }
 
@@ -328,7 +305,7 @@ static void event_of_the_previous_release_is_replayed(void **state)
 {
 	struct fixture *fx = *state;
 	char path[128];
-	snprintf(path, sizeof(path), "%s/events", fx->dir);
+	snprintf(path, sizeof(path), "%s/events", fx->e->state_dir);
 	struct ddns_journal j;
 	assert_int_equal(ddns_journal_open(&j, path), DDNS_OK);
 	struct ddns_lease_event ev = grant(9, "old.corp.example.");
@@ -344,8 +321,8 @@ static void event_of_the_previous_release_is_replayed(void **state)
 
 	ddns_engine *e = start(fx, 10);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
-	assert_int_equal(fake_dns_count(&fx->dns), 1);
-	assert_update(&fx->dns, 0, "corp.example.",
+	assert_int_equal(fake_dns_count(&fx->e->dns), 1);
+	assert_update(&fx->e->dns, 0, "corp.example.",
 	              "old.corp.example. 0 ANY A \\# 0\nold.corp.example. 1200 IN A 10.1.0.9");
 	ddns_engine_free(e);
 }
@@ -353,18 +330,19 @@ static void event_of_the_previous_release_is_replayed(void **state)
 static void owed_add_of_an_ended_lease_is_dropped_at_restart(void **state)
 {
 	struct fixture *fx = *state;
-	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_SERVFAIL});
+	fake_dns_push(&fx->e->dns, (struct fake_reply){.rcode = LDNS_RCODE_SERVFAIL});
 	ddns_engine *e = restart_past_the_lease_end(fx, 1);
-	assert_non_null(strstr(fx->log, "add A a.corp.example. 10.1.0.5: its lease ended while the "
-	                                "server was down; not sent"));
+	assert_true(log_capture_has(&fx->e->log,
+	                            "add A a.corp.example. 10.1.0.5: its lease ended while the "
+	                            "server was down; not sent"));
 	ddns_engine_free(e);
 	/* Recorded as no longer owed: the next start resumes nothing. */
-	fx->log[0] = '\0';
+	log_capture_clear(&fx->e->log);
 	e = start(fx, 10);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
-	assert_null(strstr(fx->log, "resuming"));
+	assert_false(log_capture_has(&fx->e->log, "resuming"));
 	ddns_engine_free(e);
-	assert_int_equal(fake_dns_count(&fx->dns), 1);
+	assert_int_equal(fake_dns_count(&fx->e->dns), 1);
 }
 
 /* The same for the reverse record that waits for its forward name: it is owed with the lease's
@@ -378,12 +356,13 @@ static void owed_reverse_of_an_ended_lease_is_dropped_at_restart(void **state)
 	    "  \"conflict-resolution\": \"no-check-without-dhcid\","
 	    "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] },"
 	    "             { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [\"127.0.0.2\"] } ] }",
-	    fx->dir);
-	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_NOERROR});
-	fake_dns_push(&fx->dns, (struct fake_reply){.rcode = LDNS_RCODE_SERVFAIL});
+	    fx->e->state_dir);
+	fake_dns_push(&fx->e->dns, (struct fake_reply){.rcode = LDNS_RCODE_NOERROR});
+	fake_dns_push(&fx->e->dns, (struct fake_reply){.rcode = LDNS_RCODE_SERVFAIL});
 	ddns_engine *e = restart_past_the_lease_end(fx, 2);
-	assert_non_null(strstr(fx->log, "add PTR 5.0.1.10.in-addr.arpa. a.corp.example.: its lease "
-	                                "ended while the server was down; not sent"));
+	assert_true(log_capture_has(&fx->e->log,
+	                            "add PTR 5.0.1.10.in-addr.arpa. a.corp.example.: its lease "
+	                            "ended while the server was down; not sent"));
 	ddns_engine_free(e);
 }
 
@@ -392,7 +371,7 @@ static void replayed_grant_of_an_ended_lease_is_not_published(void **state)
 	struct fixture *fx = *state;
 	struct ddns_durable *d;
 	struct ddns_durable_loader none = {NULL, NULL, NULL, NULL};
-	assert_int_equal(ddns_durable_open(fx->dir, &none, &d), DDNS_OK);
+	assert_int_equal(ddns_durable_open(fx->e->state_dir, &none, &d), DDNS_OK);
 	struct ddns_lease_event ev = grant(7, "b.corp.example.");
 	ev.expires = ddns_clock_wall_s() - 10;
 	uint64_t seq;
@@ -401,8 +380,8 @@ static void replayed_grant_of_an_ended_lease_is_not_published(void **state)
 	ddns_durable_free(d);
 	ddns_engine *e = start(fx, 10);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
-	assert_int_equal(fake_dns_count(&fx->dns), 0);
-	assert_non_null(strstr(fx->log, "the lease ended before the event was handled"));
+	assert_int_equal(fake_dns_count(&fx->e->dns), 0);
+	assert_true(log_capture_has(&fx->e->log, "the lease ended before the event was handled"));
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(e, &st);
 	assert_int_equal(st.skipped, 1);
@@ -416,7 +395,7 @@ static void forward_only(struct fixture *fx, unsigned max_queue)
 	         "{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\", \"reverse\": false,"
 	         "  \"conflict-resolution\": \"no-check-without-dhcid\", \"max-queue\": %u,"
 	         "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] } ] }",
-	         fx->dir, max_queue);
+	         fx->e->state_dir, max_queue);
 }
 
 /* Asserts that the records added by the queries so far are <prefix>1.corp.example. up to
@@ -424,8 +403,8 @@ static void forward_only(struct fixture *fx, unsigned max_queue)
 static void assert_added_in_order(struct fixture *fx, const char *prefix, unsigned n)
 {
 	unsigned next = 1;
-	for (size_t q = 0; q < fake_dns_count(&fx->dns); q++) {
-		const ldns_rr_list *update = ldns_pkt_authority(fx->dns.queries[q]);
+	for (size_t q = 0; q < fake_dns_count(&fx->e->dns); q++) {
+		const ldns_rr_list *update = ldns_pkt_authority(fx->e->dns.queries[q]);
 		for (size_t j = 0; j < ldns_rr_list_rr_count(update); j++) {
 			const ldns_rr *rr = ldns_rr_list_rr(update, j);
 			if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
@@ -473,7 +452,7 @@ static void owed_changes_at_max_queue_hold_new_events_back(void **state)
 	struct fixture *fx = *state;
 	forward_only(fx, 2);
 	for (int i = 0; i < 3; i++)
-		fake_dns_push(&fx->dns, (struct fake_reply){.delay_ms = 100});
+		fake_dns_push(&fx->e->dns, (struct fake_reply){.delay_ms = 100});
 	ddns_engine *e = start(fx, 10);
 	for (uint8_t n = 1; n <= 8; n++) {
 		char name[32];
@@ -487,7 +466,8 @@ static void owed_changes_at_max_queue_hold_new_events_back(void **state)
 	assert_int_equal(st.succeeded, 8);
 	assert_int_equal(st.dropped, 0);
 	assert_true(st.spilled > 0);
-	assert_non_null(strstr(fx->log, "record changes owed (max-queue): new lease events wait"));
+	assert_true(
+	    log_capture_has(&fx->e->log, "record changes owed (max-queue): new lease events wait"));
 	assert_added_in_order(fx, "q", 8);
 	ddns_engine_free(e);
 }
@@ -501,21 +481,21 @@ static void damaged_state_file_is_set_aside_and_the_rest_used(void **state)
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
 	ddns_engine_free(e);
 	char path[128];
-	snprintf(path, sizeof(path), "%s/state", fx->dir);
+	snprintf(path, sizeof(path), "%s/state", fx->e->state_dir);
 	FILE *f = fopen(path, "ab");
 	fputs("garbage that is not a record", f);
 	fclose(f);
 
 	e = start(fx, 10);
-	assert_non_null(strstr(fx->log, "bytes are damaged"));
+	assert_true(log_capture_has(&fx->e->log, "bytes are damaged"));
 	struct ddns_lease_event rel = ev;
 	rel.kind = DDNS_LEASE_EXPIRED;
 	assert_int_equal(ddns_engine_submit(e, &rel), DDNS_OK);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
 	/* The published entry before the damage survived: the removal is exact, not a guess. */
-	assert_update(&fx->dns, fake_dns_count(&fx->dns) - 1, "corp.example.",
+	assert_update(&fx->e->dns, fake_dns_count(&fx->e->dns) - 1, "corp.example.",
 	              "c.corp.example. 0 NONE A 10.1.0.8");
-	assert_null(strstr(fx->log, "given up"));
+	assert_false(log_capture_has(&fx->e->log, "given up"));
 	ddns_engine_free(e);
 }
 

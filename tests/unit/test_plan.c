@@ -109,8 +109,7 @@ static void renewal_resends_only_when_due_for_repair(void **state)
 	ddns_clock_advance(3600 * 1000);
 	p = plan(fx, lease4(DDNS_LEASE_GRANTED, 6, "h6.corp.example."));
 	assert_int_equal(p->n, 1);
-	assert_change(&p->recs[0], DDNS_CHANGE_ADD, LDNS_RR_TYPE_A, "h6.corp.example.",
-	              "10.1.0.6");
+	assert_change(&p->recs[0], DDNS_CHANGE_ADD, LDNS_RR_TYPE_A, "h6.corp.example.", "10.1.0.6");
 }
 
 /* A new name for the address: what was published goes first, then the new records. */
