@@ -101,14 +101,15 @@ unit: $(UNIT_BIN)
 	@pass=0; fail=0; failed=""; for t in $(UNIT_BIN); do echo "== $$t"; \
 		if $$t; then pass=$$((pass + 1)); else fail=$$((fail + 1)); failed="$$failed $$t"; fi; \
 	done; echo "== unit test binaries$${failed:+; failed:$$failed}"; \
-	echo "unit: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+	echo "unit: $$pass passed, $$fail failed" | tee $(BUILD)/unit.summary; [ $$fail -eq 0 ]
 
 # Every script runs, whatever the ones before it did; the summary names the Kea and what failed.
 integration: $(LIB) $(TOOL_BIN)
 	@pass=0; fail=0; failed=""; for t in tests/integration/test_*.sh; do echo "== $$t"; \
 		if bash $$t $(LIB); then pass=$$((pass + 1)); else fail=$$((fail + 1)); failed="$$failed $$t"; fi; \
 	done; echo "== integration suites against Kea $$(kea-dhcp4 -v)$${failed:+; failed:$$failed}"; \
-	echo "integration: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+	echo "integration: $$pass passed, $$fail failed" | tee $(BUILD)/integration.summary; \
+	[ $$fail -eq 0 ]
 
 # `make test` runs every suite against the Kea installed here; `make test KEA=2.6` (or 3.0) runs
 # them inside a cached Debian root that ships that version (built on first use:
@@ -122,7 +123,10 @@ ifeq ($(filter-out $(KEA_HERE),$(KEA)),)
 test: deps
 	@echo "==== Kea $$(kea-dhcp4 -v): unit and integration suites"
 	$(MAKE) all
-	@rc=0; $(MAKE) unit || rc=1; $(MAKE) integration || rc=1; exit $$rc
+	@rm -f $(BUILD)/unit.summary $(BUILD)/integration.summary; rc=0; \
+	$(MAKE) unit || rc=1; $(MAKE) integration || rc=1; \
+	echo "==== Kea $$(kea-dhcp4 -v): $$([ $$rc = 0 ] && echo PASS || echo FAIL)"; \
+	cat $(BUILD)/unit.summary $(BUILD)/integration.summary 2>/dev/null || true; exit $$rc
 else
 test:
 	bash tests/lib/kea_root.sh $(KEA) make test
@@ -138,8 +142,10 @@ kea-roots:
 
 # Every version runs, whatever the one before it did.
 test-matrix: kea-roots
-	@rc=0; $(MAKE) test || rc=1; \
-	for v in $(KEA_ROOT_VERSIONS); do $(MAKE) test KEA=$$v || rc=1; done; exit $$rc
+	@rc=0; summary=""; for v in $(KEA_HERE) $(KEA_ROOT_VERSIONS); do \
+		if $(MAKE) test KEA=$$v; then summary="$$summary Kea $$v PASS;"; \
+		else rc=1; summary="$$summary Kea $$v FAIL;"; fi; \
+	done; echo "==== test-matrix:$$summary"; exit $$rc
 
 demo: deps
 	$(MAKE) all

@@ -5,7 +5,6 @@
 # records; the short leases expire, Kea reclaims them, and the zones are printed again, empty.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 
 show_zones() {
 	echo

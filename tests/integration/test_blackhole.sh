@@ -7,7 +7,6 @@
 . "$(dirname "$0")/../lib/lab.sh"
 . "$(dirname "$0")/../lib/authority_lab.sh"
 lab_enter "$@"
-LEASE_TOOL=$(realpath "$(dirname "${1:-build/x}")/tests/ddns-lease")
 LAB_SECRET=$(lab_tsig_secret)
 lab_addr 127.0.0.2
 lab_addr 127.0.0.3

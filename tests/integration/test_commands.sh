@@ -4,7 +4,6 @@
 # statistics, and ddns-direct-status, -flush and -rediscover answer in Kea's usual shape.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 SOCK="$LAB_DIR/kea4.sock"
 
 lab_addr 127.0.0.2

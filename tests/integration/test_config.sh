@@ -4,7 +4,6 @@
 # the parameter and the problem, and never the secret. A good configuration must start.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 SECRET=$(lab_tsig_secret)
 printf 'key "k2" {\n\talgorithm hmac-sha512;\n\tsecret "%s";\n};\n' "$SECRET" >"$LAB_DIR/k2.key"
 chmod 600 "$LAB_DIR/k2.key"

@@ -6,7 +6,6 @@
 # no client. When the leases expire, only the winner's records go, and the static host stays.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 
 lab_addr 127.0.0.2
 SECRET=$(lab_tsig_secret)

@@ -6,7 +6,6 @@
 # (The work to replay is whatever reached state-dir: every event whose callout returned.)
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 CLIENTS=300
 
 lab_addr 127.0.0.2

@@ -7,7 +7,6 @@
 # lack the library say so and pass nothing.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 NS=127.0.0.2
 if [ ! -e "$LAB_DIR/hooks/libdhcp_ddns_tuning.so" ]; then
 	lab_log "SKIP: Kea $KEA_VERSION's packages have no libdhcp_ddns_tuning.so"

@@ -7,7 +7,6 @@
 . "$(dirname "$0")/../lib/lab.sh"
 . "$(dirname "$0")/../lib/authority_lab.sh"
 lab_enter "$@"
-LEASE_TOOL=$(realpath "$(dirname "${1:-build/x}")/tests/ddns-lease")
 authority_lab_start
 authority_params "$LAB_DIR/params.json"
 passed=0

@@ -6,8 +6,6 @@
 # validation (ddns-direct-probe reads them with --config).
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
-PROBE=$(realpath "$(dirname "$LIB")/ddns-direct-probe")
 ETC=$(realpath "$(dirname "$0")/../../etc")
 # The examples name /etc/kea/ddns-key.key; give them one (mode 0600) in a private mount.
 mkdir -p "$LAB_DIR/etc-kea"

@@ -9,7 +9,6 @@
 . "$(dirname "$0")/../lib/lab.sh"
 . "$(dirname "$0")/../lib/kdc.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 for a in 2 3 4; do lab_addr "127.0.0.$a"; done
 
 kdc_start 127.0.0.3

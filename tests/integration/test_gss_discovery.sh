@@ -10,7 +10,6 @@
 . "$(dirname "$0")/../lib/lab.sh"
 . "$(dirname "$0")/../lib/kdc.sh"
 lab_enter "$@"
-LEASE_TOOL=$(realpath "$(dirname "${1:-build/x}")/tests/ddns-lease")
 for a in 10 21 22 53 3; do lab_addr "127.0.0.$a"; done
 
 # Tickets live 10 s, so that the test can show a ticket renewed from the keytab.

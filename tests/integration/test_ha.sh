@@ -16,7 +16,6 @@
 . "$(dirname "$0")/../lib/lab.sh"
 . "$(dirname "$0")/../lib/pg.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 LIFETIME=60
 for a in 2 11 12; do lab_addr "127.0.0.$a"; done
 

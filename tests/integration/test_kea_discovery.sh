@@ -7,7 +7,6 @@
 . "$(dirname "$0")/../lib/lab.sh"
 . "$(dirname "$0")/../lib/authority_lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 authority_lab_start
 authority_params "$LAB_DIR/params.json"
 KEA_SUFFIX=kb.test. LEASE_LIFETIME=20 kea4_config "$LAB_DIR/kea.json" "$LIB" "$(cat "$LAB_DIR/params.json")"

@@ -15,7 +15,6 @@
 # which wins there.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 NS=127.0.0.2
 LIFETIME=4000
 

@@ -6,7 +6,6 @@
 # right place; once the short leases expire, Kea reclaims them and every record must be gone.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 CLIENTS=250
 
 lab_addr 127.0.0.2

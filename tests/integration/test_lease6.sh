@@ -6,7 +6,6 @@
 # record must be gone.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 REV=0.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa
 CLIENTS=100
 

@@ -6,7 +6,6 @@
 # ended leases must be gone.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 CLIENTS=2000
 
 lab_addr 127.0.0.2

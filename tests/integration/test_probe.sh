@@ -6,7 +6,6 @@
 . "$(dirname "$0")/../lib/lab.sh"
 . "$(dirname "$0")/../lib/authority_lab.sh"
 lab_enter "$@"
-PROBE=$(realpath "$(dirname "${1:-build/x}")/ddns-direct-probe")
 authority_lab_start
 authority_params "$LAB_DIR/params.json"
 kea4_config "$LAB_DIR/kea.json" /usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_ddns_direct.so "$(cat "$LAB_DIR/params.json")"

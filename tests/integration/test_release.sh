@@ -8,7 +8,6 @@
 # publish: a released lease the lease database still holds is not in use.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 SOCK="$LAB_DIR/kea4.sock"
 NS=127.0.0.2
 

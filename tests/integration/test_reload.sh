@@ -5,7 +5,6 @@
 # library). Nothing may be lost: once named is thawed, the zone must match the leases.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 SOCK="$LAB_DIR/kea4.sock"
 
 lab_addr 127.0.0.2

@@ -7,7 +7,6 @@
 # does not reuse these leases, whose stored DNS flags the plugin clears: README, "Lease caching".)
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 NS=127.0.0.2
 
 lab_addr $NS

@@ -9,7 +9,6 @@
 #     without it the plugin trusts what it recorded and sends nothing.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
 SOCK="$LAB_DIR/kea4.sock"
 NS=127.0.0.2
 

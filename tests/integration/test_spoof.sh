@@ -7,7 +7,6 @@
 . "$(dirname "$0")/../lib/lab.sh"
 . "$(dirname "$0")/../lib/authority_lab.sh"
 lab_enter "$@"
-LEASE_TOOL=$(realpath "$(dirname "${1:-build/x}")/tests/ddns-lease")
 lab_addr 127.0.0.2
 lab_addr 127.0.0.66
 mkdir -p "$LAB_DIR/ns" "$LAB_DIR/zones"

@@ -6,7 +6,6 @@
 # zone is unchanged.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
-LEASE_TOOL=$(realpath "$(dirname "${1:-build/x}")/tests/ddns-lease")
 ALGS="hmac-md5 hmac-sha1 hmac-sha224 hmac-sha256 hmac-sha384 hmac-sha512"
 lab_addr 127.0.0.2
 mkdir -p "$LAB_DIR/ns1"

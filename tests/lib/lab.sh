@@ -12,13 +12,19 @@ LAB_DIR=""
 lab_log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 lab_fail() { lab_log "FAIL: $*"; exit 1; }
 
-# Re-executes the caller inside fresh namespaces (once) and sets up lo and a scratch directory.
+# The preamble of every lab script: re-executes the caller inside fresh namespaces (once), sets
+# LIB, PROBE and LEASE_TOOL from its first argument, and sets up lo and a scratch directory.
 lab_enter() {
 	if [ "${LAB_INSIDE:-}" != 1 ]; then
 		[ "$(id -u)" = 0 ] || lab_fail "lab tests need root (network namespaces)"
 		LAB_INSIDE=1 exec unshare --net --mount --propagation private bash "$0" "$@"
 	fi
 	ip link set lo up
+	# What is under test, from the library make passes: the plugin, and beside it the probe and
+	# the lease tool.
+	LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
+	PROBE=$(dirname "$LIB")/ddns-direct-probe
+	LEASE_TOOL=$(dirname "$LIB")/tests/ddns-lease
 	LAB_DIR=$(mktemp -d /tmp/ddns-lab.XXXXXX)
 	lab_kea_dirs
 	# Tools that read /etc/resolv.conf must see only the lab's resolver.
