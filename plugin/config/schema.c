@@ -125,9 +125,10 @@ static int read_entry(struct parser *p, const char *path, const struct json *v,
 	case PARAM_FRACTION:
 		rc = schema_expect(p, path, v, JSON_NUMBER);
 		if (rc == DDNS_OK && !(v->number > 0 && v->number <= 1))
-			return schema_reject(p, path,
-			                     "must be a fraction of the lifetime above 0 and at most "
-			                     "1 (0.33 for a third)");
+			return schema_reject(
+			    p, path,
+			    "must be a fraction of the lifetime above 0 and at most "
+			    "1 (0.33 for a third)");
 		if (rc == DDNS_OK)
 			*(double *)value = v->number;
 		return rc;

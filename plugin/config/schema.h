@@ -30,26 +30,26 @@ enum param_type {
 	PARAM_NAME,     /* char *, a domain name, normalised */
 	PARAM_ADDRS,    /* struct ddns_addr *, at least one, count at count_offset */
 	PARAM_NAMES,    /* char **, domain names, count at count_offset */
-	PARAM_ARRAY,    /* an array of item_size objects each read by parse, count at count_offset */
-	PARAM_CUSTOM,   /* read by parse */
+	PARAM_ARRAY,  /* an array of item_size objects each read by parse, count at count_offset */
+	PARAM_CUSTOM, /* read by parse */
 };
 
 /* Reads one value (an item of a PARAM_ARRAY, or a PARAM_CUSTOM member) at path into out. */
 typedef int (*param_parse_fn)(struct parser *p, const char *path, const struct json *v, void *out);
 
 struct param {
-	const char *name;      /* the member's name */
-	enum param_type type;  /* how it is read */
-	size_t offset;         /* where its value goes in the object read into */
-	size_t count_offset;   /* PARAM_ADDRS, _NAMES, _ARRAY: where the number of values goes */
-	bool required;         /* absent is an error */
-	int64_t min, max;      /* PARAM_UINT: the range */
-	bool seconds;          /* PARAM_UINT: the value is a number of seconds (said in errors) */
-	int64_t def;           /* PARAM_BOOL, _UINT: the value when absent */
-	double def_fraction;   /* PARAM_FRACTION: the value when absent */
-	const char *def_text;  /* PARAM_STRING, _PATH: the value when absent (copied); or NULL */
-	size_t item_size;      /* PARAM_ARRAY: the size of one item */
-	param_parse_fn parse;  /* PARAM_ARRAY: reads one item; PARAM_CUSTOM: reads the value */
+	const char *name;     /* the member's name */
+	enum param_type type; /* how it is read */
+	size_t offset;        /* where its value goes in the object read into */
+	size_t count_offset;  /* PARAM_ADDRS, _NAMES, _ARRAY: where the number of values goes */
+	bool required;        /* absent is an error */
+	int64_t min, max;     /* PARAM_UINT: the range */
+	bool seconds;         /* PARAM_UINT: the value is a number of seconds (said in errors) */
+	int64_t def;          /* PARAM_BOOL, _UINT: the value when absent */
+	double def_fraction;  /* PARAM_FRACTION: the value when absent */
+	const char *def_text; /* PARAM_STRING, _PATH: the value when absent (copied); or NULL */
+	size_t item_size;     /* PARAM_ARRAY: the size of one item */
+	param_parse_fn parse; /* PARAM_ARRAY: reads one item; PARAM_CUSTOM: reads the value */
 };
 
 /*

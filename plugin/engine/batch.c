@@ -234,4 +234,3 @@ void ddns_batch_run(const struct ddns_batch_env *e, struct job *first)
 	if (n_group > 0)
 		send_group(e, group, n_group, &ts);
 }
-

@@ -22,7 +22,8 @@ struct ddns_counters {
 uint64_t ddns_counters_add(struct ddns_counters *c, size_t offset, uint64_t n);
 
 /* ddns_counters_add by member name. */
-#define DDNS_COUNT(c, member, n) ddns_counters_add((c), offsetof(struct ddns_engine_stats, member), (n))
+#define DDNS_COUNT(c, member, n)                                                                   \
+	ddns_counters_add((c), offsetof(struct ddns_engine_stats, member), (n))
 
 /* A copy of every counter. Thread: any. */
 struct ddns_engine_stats ddns_counters_get(struct ddns_counters *c);

@@ -28,7 +28,7 @@
 #define DDNS_LINGER_MS 100
 
 struct ddns_dispatcher {
-	struct ddns_locator *locator;      /* borrowed: keys of zones */
+	struct ddns_locator *locator;       /* borrowed: keys of zones */
 	uint64_t running_key[DDNS_SENDERS]; /* the key of each batch out */
 	bool slot_used[DDNS_SENDERS];       /* which running_key entries are in use */
 	uint64_t *seen;    /* the pass's set of name hashes owed earlier in the list */

@@ -28,26 +28,26 @@
 enum job_result { JOB_DONE, JOB_RETRY, JOB_NEXT };
 
 struct job {
-	struct job *prev, *next;     /* the owed list, in arrival order; running jobs stay in it */
-	struct ddns_pool_item item;  /* a batch's first job, as handed to and back from a sender */
-	struct job *bnext;           /* the rest of its batch: jobs sent in one message */
-	struct ddns_job_record rec;  /* what to apply and how far it got; as kept on disk */
-	uint64_t origin_hash;        /* of the owner before any RFC 2317 rewrite, which orders */
-	uint64_t then_hash;          /* changes, and of rec.then.owner (or 0): for the check */
-	                             /* that no earlier change to the name is owed */
-	uint64_t key;                /* hash of the zone (or parent domain) that serialises it */
-	uint64_t key_generation;     /* locator generation key was computed in; 0: none yet */
-	size_t bytes;                /* at most what its change adds to an UPDATE message */
-	int slot;                    /* index of its batch's key among the running ones */
-	bool running;                /* handed to a sender, result not yet collected */
-	bool due;                    /* its due time has passed (and it is not running) */
-	size_t heap_at;              /* its place in the schedule while it waits for due_ms */
-	enum job_result result;      /* the sender's verdict */
-	int step;                    /* the ddns_step to settle, or -1 (nothing to count) */
-	bool then_due;               /* rec.then is to be submitted now that rec.change is done */
-	int attempts;                /* attempts made so far */
-	int64_t due_ms;              /* when the next attempt may run */
-	int64_t since_ms;            /* when it became owed */
+	struct job *prev, *next;    /* the owed list, in arrival order; running jobs stay in it */
+	struct ddns_pool_item item; /* a batch's first job, as handed to and back from a sender */
+	struct job *bnext;          /* the rest of its batch: jobs sent in one message */
+	struct ddns_job_record rec; /* what to apply and how far it got; as kept on disk */
+	uint64_t origin_hash;       /* of the owner before any RFC 2317 rewrite, which orders */
+	uint64_t then_hash;         /* changes, and of rec.then.owner (or 0): for the check */
+	                            /* that no earlier change to the name is owed */
+	uint64_t key;               /* hash of the zone (or parent domain) that serialises it */
+	uint64_t key_generation;    /* locator generation key was computed in; 0: none yet */
+	size_t bytes;               /* at most what its change adds to an UPDATE message */
+	int slot;                   /* index of its batch's key among the running ones */
+	bool running;               /* handed to a sender, result not yet collected */
+	bool due;                   /* its due time has passed (and it is not running) */
+	size_t heap_at;             /* its place in the schedule while it waits for due_ms */
+	enum job_result result;     /* the sender's verdict */
+	int step;                   /* the ddns_step to settle, or -1 (nothing to count) */
+	bool then_due;              /* rec.then is to be submitted now that rec.change is done */
+	int attempts;               /* attempts made so far */
+	int64_t due_ms;             /* when the next attempt may run */
+	int64_t since_ms;           /* when it became owed */
 };
 
 /* The job whose item a sender handed back. */

@@ -62,7 +62,8 @@ static const char *kind_name(enum ddns_lease_kind kind)
 }
 
 /* Sets p's conflict mode and DHCID from Kea's or the plugin's setting and the client identity. */
-static void identify(const struct ddns_planner *pl, const struct ddns_lease_event *ev, struct ddns_published *p)
+static void identify(const struct ddns_planner *pl, const struct ddns_lease_event *ev,
+                     struct ddns_published *p)
 {
 	p->mode = ddns_config_client_mode(pl->cfg, &ev->dns);
 	if (p->mode == DDNS_NO_CHECK_WITHOUT_DHCID)

@@ -23,7 +23,7 @@ struct ddns_planner {
 	const struct ddns_config *cfg;        /* borrowed */
 	struct ddns_published_map *published; /* borrowed; the planner is its writer */
 	struct ddns_counters *counters;       /* borrowed: skipped, invalid */
-	bool partnered; /* an HA partner may have published what ends here */
+	bool partnered;                       /* an HA partner may have published what ends here */
 };
 
 /* The record changes of one event: removals of what was published, then additions. */

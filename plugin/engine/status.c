@@ -11,7 +11,10 @@
 #include "gss/session.h"
 #include "util/clock.h"
 
-#define COUNTER(name, member) {name, offsetof(struct ddns_engine_stats, member)}
+#define COUNTER(name, member)                                                                      \
+	{                                                                                          \
+		name, offsetof(struct ddns_engine_stats, member)                                   \
+	}
 
 const struct ddns_engine_counter ddns_engine_counters[] = {
     COUNTER("lease-events", events),
@@ -38,7 +41,8 @@ const struct ddns_engine_counter ddns_engine_counters[] = {
     COUNTER("callout-p99-ns", callout_p99_ns),
 };
 
-const size_t ddns_engine_n_counters = sizeof(ddns_engine_counters) / sizeof(ddns_engine_counters[0]);
+const size_t ddns_engine_n_counters =
+    sizeof(ddns_engine_counters) / sizeof(ddns_engine_counters[0]);
 
 /* Every member of the struct has its entry. */
 _Static_assert(sizeof(ddns_engine_counters) / sizeof(ddns_engine_counters[0]) ==
