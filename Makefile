@@ -182,12 +182,13 @@ test-asan: asan
 	@set -e; for t in $(ASAN_INTEGRATION); do echo "== $$t (ASan)"; \
 		ASAN_OPTIONS=exitcode=86 bash tests/integration/$$t.sh build-asan/libdhcp_ddns_direct.so; done
 
-# ThreadSanitizer over the tests where threads meet: the queue and the engine's entry points.
+# ThreadSanitizer over the tests where threads meet: the queue, the engine's entry points, and
+# the worker handing batches to the sender pool.
+TSAN_TESTS = test_queue test_journal test_engine
 tsan:
 	$(MAKE) BUILD=build-tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" \
-		build-tsan/tests/test_queue build-tsan/tests/test_journal
-	TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_queue
-	TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_journal
+		$(TSAN_TESTS:%=build-tsan/tests/%)
+	@set -e; for t in $(TSAN_TESTS); do TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/$$t; done
 
 # libFuzzer harnesses (clang): each runs FUZZ_SECONDS from its seed corpus; crashes are kept in
 # build-fuzz/ and belong in tests/fuzz/regressions/<harness>/ once fixed (replayed by fuzz-build).
