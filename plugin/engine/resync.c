@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "engine/core.h"
+#include "util/array.h"
 #include "util/log.h"
 #include "util/name.h"
 
@@ -32,15 +33,10 @@ static void copy_recorded(void *ctx, int family, const uint8_t *address,
 	struct recorded_set *set = ctx;
 	if (family != set->family || set->no_memory)
 		return;
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? 2 * set->cap : 1024;
-		struct recorded *grown = realloc(set->items, cap * sizeof(*grown));
-		if (grown == NULL) {
-			set->no_memory = true;
-			return;
-		}
-		set->items = grown;
-		set->cap = cap;
+	if (ddns_array_reserve((void **)&set->items, &set->cap, set->n, sizeof(*set->items),
+	                       1024) != DDNS_OK) {
+		set->no_memory = true;
+		return;
 	}
 	struct recorded *r = &set->items[set->n++];
 	memset(r, 0, sizeof(*r));

@@ -9,6 +9,7 @@
 
 #include "engine/core.h"
 #include "gss/session.h"
+#include "util/array.h"
 #include "util/clock.h"
 
 #define COUNTER(name, member)                                                                      \
@@ -73,15 +74,10 @@ static void add_zone(void *ctx, const char *zone, const struct ddns_target *targ
 	struct zone_list *list = ctx;
 	if (list->no_memory)
 		return;
-	if (list->n == list->cap) {
-		size_t cap = list->cap ? 2 * list->cap : 16;
-		struct ddns_zone_status *grown = realloc(list->items, cap * sizeof(*grown));
-		if (grown == NULL) {
-			list->no_memory = true;
-			return;
-		}
-		list->items = grown;
-		list->cap = cap;
+	if (ddns_array_reserve((void **)&list->items, &list->cap, list->n, sizeof(*list->items),
+	                       16) != DDNS_OK) {
+		list->no_memory = true;
+		return;
 	}
 	struct ddns_zone_status *z = &list->items[list->n++];
 	memset(z, 0, sizeof(*z));

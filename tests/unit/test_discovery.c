@@ -368,15 +368,33 @@ static void answer(struct fixture *fx, const char *name, int type, const char *s
 	                                            .authority = authority});
 }
 
-static struct ddns_lease_event grant_h(void)
+/* A grant of address a.b.c.d to h.corp.test. for 600 s. */
+static struct ddns_lease_event grant_h(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {
 	return (struct ddns_lease_event){.kind = DDNS_LEASE_GRANTED,
 	                                 .family = AF_INET,
-	                                 .address = {10, 0, 0, 1},
+	                                 .address = {a, b, c, d},
 	                                 .fqdn = "h.corp.test.",
 	                                 .forward = true,
 	                                 .reverse = true,
 	                                 .lifetime = 600};
+}
+
+/* Scripts one discovery for h.corp.test.: corp.test.'s primary (and only server) is primary at
+ * address. */
+static void discovers_corp(struct fixture *fx, const char *primary, const char *address)
+{
+	/* The script keeps pointers to the records' text: they live as long as the test binary. */
+	static char text[8][3][256];
+	static size_t used;
+	char *ns = text[used % 8][0], *a = text[used % 8][1], *soa = text[used % 8][2];
+	used++;
+	snprintf(ns, 256, "corp.test. 300 IN NS %s", primary);
+	snprintf(a, 256, "%s 300 IN A %s", primary, address);
+	snprintf(soa, 256, SOA("corp.test.", "%s"), primary);
+	answer(fx, "h.corp.test.", LDNS_RR_TYPE_SOA, NULL, LDNS_RCODE_NXDOMAIN, NULL, soa);
+	answer(fx, "corp.test.", LDNS_RR_TYPE_NS, NULL, 0, ns, NULL);
+	answer(fx, primary, LDNS_RR_TYPE_A, NULL, 0, a, NULL);
 }
 
 /* Engine level: NOTAUTH from a cached target invalidates and rediscovers once. The fake server
@@ -385,20 +403,10 @@ static void notauth_rediscovers_once(void **state)
 {
 	struct fixture *fx = *state;
 	ddns_engine *engine = start_engine(fx, "\"reverse\": false", 10000);
-	answer(fx, "h.corp.test.", LDNS_RR_TYPE_SOA, NULL, LDNS_RCODE_NXDOMAIN, NULL,
-	       SOA("corp.test.", "old.corp.test."));
-	answer(fx, "corp.test.", LDNS_RR_TYPE_NS, NULL, 0, "corp.test. 300 IN NS old.corp.test.",
-	       NULL);
-	answer(fx, "old.corp.test.", LDNS_RR_TYPE_A, NULL, 0, "old.corp.test. 300 IN A 127.0.0.7",
-	       NULL);
+	discovers_corp(fx, "old.corp.test.", "127.0.0.7");
 	answer(fx, NULL, 0, "127.0.0.7", LDNS_RCODE_NOTAUTH, NULL, NULL);
-	answer(fx, "h.corp.test.", LDNS_RR_TYPE_SOA, NULL, LDNS_RCODE_NXDOMAIN, NULL,
-	       SOA("corp.test.", "new.corp.test."));
-	answer(fx, "corp.test.", LDNS_RR_TYPE_NS, NULL, 0, "corp.test. 300 IN NS new.corp.test.",
-	       NULL);
-	answer(fx, "new.corp.test.", LDNS_RR_TYPE_A, NULL, 0, "new.corp.test. 300 IN A 127.0.0.8",
-	       NULL);
-	struct ddns_lease_event ev = grant_h();
+	discovers_corp(fx, "new.corp.test.", "127.0.0.8");
+	struct ddns_lease_event ev = grant_h(10, 0, 0, 1);
 	assert_int_equal(ddns_engine_submit(engine, &ev), DDNS_OK);
 	assert_int_equal(ddns_engine_wait_idle(engine, 5000), DDNS_OK);
 	size_t first =
@@ -432,7 +440,7 @@ static void notauth_moves_to_the_next_target_first(void **state)
 	answer(fx, "prim.corp.test.", LDNS_RR_TYPE_A, NULL, 0,
 	       "prim.corp.test. 300 IN A 127.0.0.62", NULL);
 	answer(fx, NULL, 0, "127.0.0.61", LDNS_RCODE_NOTAUTH, NULL, NULL);
-	struct ddns_lease_event ev = grant_h();
+	struct ddns_lease_event ev = grant_h(10, 0, 0, 1);
 	assert_int_equal(ddns_engine_submit(engine, &ev), DDNS_OK);
 	assert_int_equal(ddns_engine_wait_idle(engine, 5000), DDNS_OK);
 	size_t refused =
@@ -458,13 +466,7 @@ static void classless_reverse_follows_the_cname(void **state)
 	noerror(fx, "64/26.4.1.10.in-addr.arpa. 300 IN NS rev.test.");
 	noerror(fx, "rev.test. 300 IN A 127.0.0.24");
 	noerror(fx, NULL);
-	struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED,
-	                              .family = AF_INET,
-	                              .address = {10, 1, 4, 70},
-	                              .fqdn = "h.corp.test.",
-	                              .forward = true,
-	                              .reverse = true,
-	                              .lifetime = 600};
+	struct ddns_lease_event ev = grant_h(10, 1, 4, 70);
 	assert_int_equal(ddns_engine_submit(engine, &ev), DDNS_OK);
 	assert_int_equal(ddns_engine_wait_idle(engine, 5000), DDNS_OK);
 	assert_query(fx, 0, "70.4.1.10.in-addr.arpa.", LDNS_RR_TYPE_CNAME, "127.0.0.53");
@@ -487,12 +489,7 @@ static void status_rediscover_and_flush(void **state)
 	noerror(fx, "ns1.corp.test. 300 IN A 127.0.0.2");
 	noerror(fx, NULL);
 	reply(fx, LDNS_RCODE_SERVFAIL, NULL, NULL); /* the update: retried in ten minutes */
-	struct ddns_lease_event ev = {.kind = DDNS_LEASE_GRANTED,
-	                              .family = AF_INET,
-	                              .address = {10, 0, 0, 1},
-	                              .fqdn = "h.corp.test.",
-	                              .forward = true,
-	                              .lifetime = 600};
+	struct ddns_lease_event ev = grant_h(10, 0, 0, 1);
 	assert_int_equal(ddns_engine_submit(engine, &ev), DDNS_OK);
 	assert_int_equal(ddns_engine_wait_idle(engine, 2000), DDNS_OK);
 	assert_int_equal(ddns_engine_get_status(engine, &status), DDNS_OK);
