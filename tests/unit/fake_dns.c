@@ -237,3 +237,20 @@ size_t fake_dns_find(struct fake_dns *f, const char *zone, size_t nth)
 {
 	return fake_dns_find_query(f, zone, 0, NULL, nth);
 }
+
+size_t fake_dns_update_records(struct fake_dns *f, size_t from, const char *owner,
+                               ldns_rr_type type, ldns_rr_class klass)
+{
+	ldns_rdf *name = ldns_dname_new_frm_str(owner);
+	size_t n = 0;
+	for (size_t i = from; i < fake_dns_count(f); i++) {
+		const ldns_rr_list *update = ldns_pkt_authority(f->queries[i]);
+		for (size_t j = 0; j < ldns_rr_list_rr_count(update); j++) {
+			const ldns_rr *rr = ldns_rr_list_rr(update, j);
+			n += ldns_rr_get_class(rr) == klass && ldns_rr_get_type(rr) == type &&
+			     ldns_dname_compare(ldns_rr_owner(rr), name) == 0;
+		}
+	}
+	ldns_rdf_deep_free(name);
+	return n;
+}

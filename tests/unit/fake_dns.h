@@ -65,6 +65,10 @@ size_t fake_dns_count(struct fake_dns *f);
  * "a.b. 0 ANY A \\# 0"). */
 void assert_update(struct fake_dns *f, size_t i, const char *zone, const char *records);
 
+/* Update-section records of type and class at owner in the messages from index from on. */
+size_t fake_dns_update_records(struct fake_dns *f, size_t from, const char *owner,
+                               ldns_rr_type type, ldns_rr_class klass);
+
 /* Asserts query i's prerequisite section, in the same notation ("" for none). */
 void assert_prereq(struct fake_dns *f, size_t i, const char *records);
 

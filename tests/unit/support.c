@@ -11,6 +11,9 @@
 
 #include "support.h"
 
+struct ddns_tsig_key engine_test_key = {"ddns-key.", "hmac-sha256.", ENGINE_TEST_SECRET, NULL,
+                                        0,           false};
+
 static void capture(void *ctx, enum ddns_log_level level, const char *id, const char *line)
 {
 	struct log_capture *c = ctx;
@@ -148,4 +151,18 @@ void engine_fixture_submit(struct engine_fixture *fx, struct ddns_lease_event ev
 {
 	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
 	assert_int_equal(ddns_engine_wait_idle(fx->engine, 5000), DDNS_OK);
+}
+
+int engine_fixture_setup(void **state)
+{
+	struct engine_fixture *fx = engine_fixture_new(&engine_test_key);
+	engine_fixture_start(fx, ENGINE_TEST_PARAMS);
+	*state = fx;
+	return 0;
+}
+
+int engine_fixture_teardown(void **state)
+{
+	engine_fixture_free(*state);
+	return 0;
 }

@@ -52,6 +52,26 @@ struct ddns_lease_event lease4(enum ddns_lease_kind kind, uint8_t last, const ch
 struct ddns_lease_event lease4_client(enum ddns_lease_kind kind, uint8_t last, const char *fqdn,
                                       const uint8_t *id, size_t len);
 
+/* The engine tests' parameters (a printf format taking the state-dir): one HMAC key, pinned
+ * servers for corp.example. (two) and 1.10.in-addr.arpa., an excluded zone and one left to
+ * discovery. */
+#define ENGINE_TEST_SECRET "c2VjcmV0LWtleS1mb3ItdW5pdC10ZXN0cy0wMTIzNDU2Nzg5"
+
+#define ENGINE_TEST_PARAMS                                                                         \
+	"{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\","                                 \
+	"  \"tsig-keys\": [ { \"name\": \"ddns-key\", \"algorithm\": \"hmac-sha256\","             \
+	"                     \"secret\": \"" ENGINE_TEST_SECRET "\" } ],"                         \
+	"  \"default-key\": \"ddns-key\","                                                         \
+	"  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\", "              \
+	"\"127.0.0.3\"] },"                                                                        \
+	"             { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [\"127.0.0.2\"] },"         \
+	"             { \"name\": \"nodns.corp.example.\", \"update\": false },"                   \
+	"             { \"name\": \"disc.example.\" } ] }"
+
+/* The key of ENGINE_TEST_PARAMS, as the fake server signs with it (ldns needs only the base64
+ * secret). */
+extern struct ddns_tsig_key engine_test_key;
+
 /* An engine over the fake DNS server. */
 struct engine_fixture {
 	struct fake_dns dns;          /* where the engine's messages go */
@@ -76,5 +96,9 @@ void engine_fixture_free(struct engine_fixture *fx);
 
 /* Submits ev and waits (up to 5 s) until the engine is idle; asserts both. */
 void engine_fixture_submit(struct engine_fixture *fx, struct ddns_lease_event ev);
+
+/* cmocka setup and teardown of a fixture over ENGINE_TEST_PARAMS, signed with engine_test_key. */
+int engine_fixture_setup(void **state);
+int engine_fixture_teardown(void **state);
 
 #endif

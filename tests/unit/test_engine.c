@@ -16,36 +16,6 @@
 #include "ddns/engine.h"
 #include "support.h"
 
-#define SECRET "c2VjcmV0LWtleS1mb3ItdW5pdC10ZXN0cy0wMTIzNDU2Nzg5"
-
-#define PARAMS                                                                                     \
-	"{ \"resolvers\": [\"127.0.0.1\"], \"state-dir\": \"%s\","                                 \
-	"  \"tsig-keys\": [ { \"name\": \"ddns-key\", \"algorithm\": \"hmac-sha256\","             \
-	"                     \"secret\": \"" SECRET "\" } ],"                                     \
-	"  \"default-key\": \"ddns-key\","                                                         \
-	"  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\", "              \
-	"\"127.0.0.3\"] },"                                                                        \
-	"             { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [\"127.0.0.2\"] },"         \
-	"             { \"name\": \"nodns.corp.example.\", \"update\": false },"                   \
-	"             { \"name\": \"disc.example.\" } ] }"
-
-/* The fake server signs its replies with ldns, which needs only the base64 secret. */
-static struct ddns_tsig_key key = {"ddns-key.", "hmac-sha256.", SECRET, NULL, 0, false};
-
-static int setup(void **state)
-{
-	struct engine_fixture *fx = engine_fixture_new(&key);
-	engine_fixture_start(fx, PARAMS);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	engine_fixture_free(*state);
-	return 0;
-}
-
 static void grant_sends_signed_forward_and_reverse(void **state)
 {
 	struct engine_fixture *fx = *state;
@@ -241,7 +211,7 @@ static void badsig_reply_is_logged_with_key_name(void **state)
 	ev.reverse = false;
 	engine_fixture_submit(fx, ev);
 	assert_true(log_capture_has(&fx->log, "reply has TSIG error BADSIG for key ddns-key."));
-	assert_false(log_capture_has(&fx->log, SECRET));
+	assert_false(log_capture_has(&fx->log, ENGINE_TEST_SECRET));
 }
 
 static void pending_retry_keeps_order_per_name(void **state)
@@ -310,130 +280,6 @@ static void name_outside_the_zones_is_refused(void **state)
 
 /* A mock lease database for ddns_engine_resync: hands out its leases one per read, so that the
  * engine's paging is exercised, then fails or ends. */
-struct lease_db {
-	struct ddns_lease_event leases[8];
-	size_t n, next;
-	bool fail_at_end; /* the last read fails instead of ending */
-};
-
-static int read_db(void *ctx, struct ddns_lease_event *out, size_t max)
-{
-	struct lease_db *db = ctx;
-	if (db->next == db->n)
-		return db->fail_at_end ? DDNS_EIO : 0;
-	out[0] = db->leases[db->next++];
-	return 1;
-}
-
-/* Update-section records of type and class at owner in the queries from index from on. */
-static size_t records_in(struct engine_fixture *fx, size_t from, const char *owner,
-                         ldns_rr_type type, ldns_rr_class klass)
-{
-	ldns_rdf *name = ldns_dname_new_frm_str(owner);
-	size_t n = 0;
-	for (size_t i = from; i < fake_dns_count(&fx->dns); i++) {
-		const ldns_rr_list *update = ldns_pkt_authority(fx->dns.queries[i]);
-		for (size_t j = 0; j < ldns_rr_list_rr_count(update); j++) {
-			const ldns_rr *rr = ldns_rr_list_rr(update, j);
-			n += ldns_rr_get_class(rr) == klass && ldns_rr_get_type(rr) == type &&
-			     ldns_dname_compare(ldns_rr_owner(rr), name) == 0;
-		}
-	}
-	ldns_rdf_deep_free(name);
-	return n;
-}
-
-static void resync(struct engine_fixture *fx, struct lease_db *db, bool force, int want_rc,
-                   struct ddns_resync_report *r)
-{
-	assert_int_equal(ddns_engine_resync(fx->engine, AF_INET, force, read_db, db, r), want_rc);
-	assert_int_equal(ddns_engine_wait_idle(fx->engine, 5000), DDNS_OK);
-}
-
-/* Lease .21 is recorded and leased, .22 leased only, .23 recorded only: one publication and one
- * withdrawal go out, and nothing for the lease already in step. */
-static void resync_publishes_the_missing_and_withdraws_the_gone(void **state)
-{
-	struct engine_fixture *fx = *state;
-	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 21, "a.corp.example."));
-	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 23, "c.corp.example."));
-	size_t before = fake_dns_count(&fx->dns);
-	struct lease_db db = {.n = 2};
-	db.leases[0] = lease4(DDNS_LEASE_GRANTED, 21, "A.corp.example");
-	db.leases[1] = lease4(DDNS_LEASE_GRANTED, 22, "b.corp.example.");
-	struct ddns_resync_report r;
-	resync(fx, &db, false, DDNS_OK, &r);
-	assert_int_equal(r.leases, 2);
-	assert_int_equal(r.recorded, 2);
-	assert_int_equal(r.published, 1);
-	assert_int_equal(r.withdrawn, 1);
-	/* b's A and PTR added, c's deleted: in two to four messages, as the worker took them. */
-	assert_count_in_range(fake_dns_count(&fx->dns) - before, 2, 4);
-	assert_int_equal(
-	    records_in(fx, before, "b.corp.example.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN), 1);
-	assert_int_equal(
-	    records_in(fx, before, "22.0.1.10.in-addr.arpa.", LDNS_RR_TYPE_PTR, LDNS_RR_CLASS_IN),
-	    1);
-	assert_int_equal(
-	    records_in(fx, before, "c.corp.example.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_NONE), 1);
-	assert_int_equal(
-	    records_in(fx, before, "23.0.1.10.in-addr.arpa.", LDNS_RR_TYPE_PTR, LDNS_RR_CLASS_NONE),
-	    1);
-	assert_int_equal(
-	    records_in(fx, before, "a.corp.example.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN), 0);
-
-	/* In step now: a second resync sends nothing; force re-sends both leases. */
-	before = fake_dns_count(&fx->dns);
-	db.next = 0;
-	resync(fx, &db, false, DDNS_OK, &r);
-	assert_int_equal(r.published + r.withdrawn, 0);
-	assert_int_equal(fake_dns_count(&fx->dns), before);
-	db.next = 0;
-	resync(fx, &db, true, DDNS_OK, &r);
-	assert_int_equal(r.published, 2);
-	/* In one message or two, as the worker happened to take the events. */
-	assert_int_equal(
-	    records_in(fx, before, "a.corp.example.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN), 1);
-	assert_int_equal(
-	    records_in(fx, before, "b.corp.example.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN), 1);
-	assert_int_equal(
-	    records_in(fx, before, "21.0.1.10.in-addr.arpa.", LDNS_RR_TYPE_PTR, LDNS_RR_CLASS_IN),
-	    1);
-	assert_int_equal(
-	    records_in(fx, before, "22.0.1.10.in-addr.arpa.", LDNS_RR_TYPE_PTR, LDNS_RR_CLASS_IN),
-	    1);
-	assert_true(log_capture_has(&fx->log, "resync (force): 2 leases read"));
-}
-
-/* A reader that fails part way leaves every recorded name alone, leased or not. */
-static void resync_withdraws_nothing_after_a_read_failure(void **state)
-{
-	struct engine_fixture *fx = *state;
-	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 24, "d.corp.example."));
-	size_t before = fake_dns_count(&fx->dns);
-	struct lease_db db = {.n = 0, .fail_at_end = true};
-	struct ddns_resync_report r;
-	resync(fx, &db, false, DDNS_EIO, &r);
-	assert_int_equal(r.withdrawn, 0);
-	assert_int_equal(fake_dns_count(&fx->dns), before);
-	assert_true(log_capture_has(&fx->log, "resync stopped after 0 leases"));
-	assert_true(log_capture_has(&fx->log, "nothing was withdrawn"));
-}
-
-/* A withdrawal whose address was renamed after the resync's copy removes nothing. */
-static void resync_withdrawal_of_a_renamed_address_is_left_alone(void **state)
-{
-	struct engine_fixture *fx = *state;
-	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 25, "new.corp.example."));
-	size_t before = fake_dns_count(&fx->dns);
-	engine_fixture_submit(fx, lease4(DDNS_LEASE_GONE, 25, "old.corp.example."));
-	assert_int_equal(fake_dns_count(&fx->dns), before);
-	assert_true(
-	    log_capture_has(&fx->log, "old.corp.example. is no longer recorded as published"));
-}
-
-/* Holds the forward zone busy with a slow first change, then submits n more, which wait behind it
- * and so go out together. Returns the index of the first query after the slow one. */
 static size_t submit_behind_a_slow_one(struct engine_fixture *fx, size_t n)
 {
 	fake_dns_push(&fx->dns, (struct fake_reply){.delay_ms = 300});
@@ -496,14 +342,18 @@ static void removal_sequences_go_together(void **state)
 	}
 	/* One message for both additions, then two for both removals. */
 	assert_int_equal(fake_dns_count(&fx->dns), 3);
-	assert_int_equal(records_in(fx, 1, "r0.corp.example.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_NONE),
+	assert_int_equal(fake_dns_update_records(&fx->dns, 1, "r0.corp.example.", LDNS_RR_TYPE_A,
+	                                         LDNS_RR_CLASS_NONE),
 	                 1);
-	assert_int_equal(records_in(fx, 1, "r1.corp.example.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_NONE),
+	assert_int_equal(fake_dns_update_records(&fx->dns, 1, "r1.corp.example.", LDNS_RR_TYPE_A,
+	                                         LDNS_RR_CLASS_NONE),
 	                 1);
-	assert_int_equal(
-	    records_in(fx, 2, "r0.corp.example.", LDNS_RR_TYPE_DHCID, LDNS_RR_CLASS_ANY), 1);
-	assert_int_equal(
-	    records_in(fx, 2, "r1.corp.example.", LDNS_RR_TYPE_DHCID, LDNS_RR_CLASS_ANY), 1);
+	assert_int_equal(fake_dns_update_records(&fx->dns, 2, "r0.corp.example.",
+	                                         LDNS_RR_TYPE_DHCID, LDNS_RR_CLASS_ANY),
+	                 1);
+	assert_int_equal(fake_dns_update_records(&fx->dns, 2, "r1.corp.example.",
+	                                         LDNS_RR_TYPE_DHCID, LDNS_RR_CLASS_ANY),
+	                 1);
 	struct ddns_engine_stats st;
 	ddns_engine_get_stats(fx->engine, &st);
 	assert_int_equal(st.succeeded, 4);
@@ -615,43 +465,52 @@ static void unrecorded_removal_is_owed_with_a_partner(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(grant_sends_signed_forward_and_reverse, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(renewal_with_same_name_sends_nothing, setup, teardown),
-	    cmocka_unit_test_setup_teardown(renewal_repairs_after_a_lifetime, setup, teardown),
-	    cmocka_unit_test_setup_teardown(release_removes_exactly_what_was_published, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(removal_never_overtakes_a_waiting_reverse_add, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(name_change_removes_old_records_first, setup, teardown),
-	    cmocka_unit_test_setup_teardown(kea_decision_is_honoured, setup, teardown),
-	    cmocka_unit_test_setup_teardown(invalid_hostname_is_refused_and_counted, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(refused_moves_to_next_target, setup, teardown),
-	    cmocka_unit_test_setup_teardown(no_reply_tries_tcp_then_next_target_then_retries, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(prerequisite_failure_is_final, setup, teardown),
-	    cmocka_unit_test_setup_teardown(badsig_reply_is_logged_with_key_name, setup, teardown),
-	    cmocka_unit_test_setup_teardown(pending_retry_keeps_order_per_name, setup, teardown),
-	    cmocka_unit_test_setup_teardown(excluded_zone_is_skipped, setup, teardown),
-	    cmocka_unit_test_setup_teardown(unknown_zone_stays_pending, setup, teardown),
-	    cmocka_unit_test_setup_teardown(name_outside_the_zones_is_refused, setup, teardown),
-	    cmocka_unit_test_setup_teardown(changes_that_wait_together_go_in_one_message, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(a_refused_batch_is_sent_name_by_name, setup, teardown),
-	    cmocka_unit_test_setup_teardown(removal_sequences_go_together, setup, teardown),
-	    cmocka_unit_test_setup_teardown(long_names_fill_messages_that_fit, setup, teardown),
-	    cmocka_unit_test_setup_teardown(a_silent_server_retries_the_batch_whole, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(resync_publishes_the_missing_and_withdraws_the_gone,
-	                                    setup, teardown),
-	    cmocka_unit_test_setup_teardown(resync_withdraws_nothing_after_a_read_failure, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(resync_withdrawal_of_a_renamed_address_is_left_alone,
-	                                    setup, teardown),
-	    cmocka_unit_test_setup_teardown(unrecorded_removal_is_one_try_alone, setup, teardown),
-	    cmocka_unit_test_setup_teardown(unrecorded_removal_is_owed_with_a_partner, setup,
-	                                    teardown),
+	    cmocka_unit_test_setup_teardown(grant_sends_signed_forward_and_reverse,
+	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(renewal_with_same_name_sends_nothing,
+	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(renewal_repairs_after_a_lifetime, engine_fixture_setup,
+	                                    engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(release_removes_exactly_what_was_published,
+	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(removal_never_overtakes_a_waiting_reverse_add,
+	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(name_change_removes_old_records_first,
+	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(kea_decision_is_honoured, engine_fixture_setup,
+	                                    engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(invalid_hostname_is_refused_and_counted,
+	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(refused_moves_to_next_target, engine_fixture_setup,
+	                                    engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(no_reply_tries_tcp_then_next_target_then_retries,
+	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(prerequisite_failure_is_final, engine_fixture_setup,
+	                                    engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(badsig_reply_is_logged_with_key_name,
+	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(pending_retry_keeps_order_per_name,
+	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(excluded_zone_is_skipped, engine_fixture_setup,
+	                                    engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(unknown_zone_stays_pending, engine_fixture_setup,
+	                                    engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(name_outside_the_zones_is_refused, engine_fixture_setup,
+	                                    engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(changes_that_wait_together_go_in_one_message,
+	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(a_refused_batch_is_sent_name_by_name,
+	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(removal_sequences_go_together, engine_fixture_setup,
+	                                    engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(long_names_fill_messages_that_fit, engine_fixture_setup,
+	                                    engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(a_silent_server_retries_the_batch_whole,
+	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(unrecorded_removal_is_one_try_alone,
+	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(unrecorded_removal_is_owed_with_a_partner,
+	                                    engine_fixture_setup, engine_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
