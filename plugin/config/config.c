@@ -182,11 +182,11 @@ static int parse_key_ref(struct parser *p, const char *path, const struct json *
 	const struct ddns_tsig_key **key = out;
 	char name[DDNS_NAME_MAX];
 	const char *why;
-	int rc = schema_expect(p, path, v, JSON_STRING);
+	int rc = schema_name(p, path, v, false, name, &why);
+	if (rc == DDNS_EBADNAME)
+		return schema_reject(p, path, "no tsig-keys entry named '%s'", v->string);
 	if (rc != DDNS_OK)
 		return rc;
-	if (ddns_name_normalize(v->string, NAME_SERVICE, false, name, &why) != 0)
-		return schema_reject(p, path, "no tsig-keys entry named '%s'", v->string);
 	if (strcmp(name, DDNS_GSS_KEY_NAME) == 0) {
 		if (p->cfg->gss == NULL)
 			return schema_reject(p, path,

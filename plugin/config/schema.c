@@ -35,16 +35,25 @@ void schema_path(char *out, size_t len, const char *path, const char *member)
 		snprintf(out, len, "%s", member);
 }
 
+int schema_name(struct parser *p, const char *path, const struct json *v, bool allow_root,
+                char out[DDNS_NAME_MAX], const char **why)
+{
+	int rc = schema_expect(p, path, v, JSON_STRING);
+	if (rc == DDNS_OK)
+		rc = ddns_name_normalize(v->string, NAME_SERVICE, allow_root, out, why);
+	return rc;
+}
+
 static int read_name(struct parser *p, const char *path, const struct json *v, char **out)
 {
 	char name[DDNS_NAME_MAX];
 	const char *why;
-	int rc = schema_expect(p, path, v, JSON_STRING);
-	if (rc != DDNS_OK)
-		return rc;
-	if (ddns_name_normalize(v->string, NAME_SERVICE, true, name, &why) != 0)
+	int rc = schema_name(p, path, v, true, name, &why);
+	if (rc == DDNS_EBADNAME)
 		return schema_reject(p, path, "'%s' is not a valid domain name: %s", v->string,
 		                     why);
+	if (rc != DDNS_OK)
+		return rc;
 	*out = strdup(name);
 	return *out != NULL ? DDNS_OK : DDNS_ENOMEM;
 }

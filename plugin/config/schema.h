@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "util/json.h"
+#include "util/name.h"
 
 /* A parse in progress: where a rejection is written, and the config being built. */
 struct parser {
@@ -67,6 +68,12 @@ int schema_reject(struct parser *p, const char *path, const char *fmt, ...)
 
 /* DDNS_OK when v has type, else a rejection naming both types. */
 int schema_expect(struct parser *p, const char *path, const struct json *v, enum json_type type);
+
+/* A string that is a domain name (NAME_SERVICE; the root only with allow_root), normalised into
+ * out. DDNS_OK; DDNS_EBADNAME with why set and nothing written to p->err, for the caller's own
+ * words; or a rejection of a value that is not a string. */
+int schema_name(struct parser *p, const char *path, const struct json *v, bool allow_root,
+                char out[DDNS_NAME_MAX], const char **why);
 
 /* path.member (or member at the root) into out. */
 void schema_path(char *out, size_t len, const char *path, const char *member);

@@ -33,13 +33,12 @@ static void copy_recorded(void *ctx, int family, const uint8_t *address,
 	struct recorded_set *set = ctx;
 	if (family != set->family || set->no_memory)
 		return;
-	if (ddns_array_reserve((void **)&set->items, &set->cap, set->n, sizeof(*set->items),
-	                       1024) != DDNS_OK) {
+	struct recorded *r =
+	    ddns_array_push((void **)&set->items, &set->n, &set->cap, sizeof(*r), 1024);
+	if (r == NULL) {
 		set->no_memory = true;
 		return;
 	}
-	struct recorded *r = &set->items[set->n++];
-	memset(r, 0, sizeof(*r));
 	memcpy(r->address, address, family == AF_INET ? 4 : 16);
 	snprintf(r->fqdn, sizeof(r->fqdn), "%s", p->fqdn);
 }

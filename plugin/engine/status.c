@@ -74,13 +74,12 @@ static void add_zone(void *ctx, const char *zone, const struct ddns_target *targ
 	struct zone_list *list = ctx;
 	if (list->no_memory)
 		return;
-	if (ddns_array_reserve((void **)&list->items, &list->cap, list->n, sizeof(*list->items),
-	                       16) != DDNS_OK) {
+	struct ddns_zone_status *z =
+	    ddns_array_push((void **)&list->items, &list->n, &list->cap, sizeof(*z), 16);
+	if (z == NULL) {
 		list->no_memory = true;
 		return;
 	}
-	struct ddns_zone_status *z = &list->items[list->n++];
-	memset(z, 0, sizeof(*z));
 	snprintf(z->zone, sizeof(z->zone), "%s", zone);
 	z->cached_for_s = ttl_left_s;
 	for (size_t i = 0; i < n && i < DDNS_STATUS_TARGETS_MAX; i++) {
