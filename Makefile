@@ -52,7 +52,8 @@ DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev libss
                kea-dhcp4-server kea-dhcp6-server kea-admin kea-dhcp-ddns-server \
                bind9 bind9-utils bind9-dnsutils knot knot-dnsutils iproute2 util-linux \
                clang-format valgrind python3 clang $(CLANG_RT_PACKAGE) \
-               krb5-kdc krb5-user krb5-admin-server libkrb5-dev postgresql zlib1g-dev
+               krb5-kdc krb5-user krb5-admin-server libkrb5-dev postgresql zlib1g-dev \
+               pdns-server pdns-backend-sqlite3
 
 .PHONY: all deps test test-matrix kea-roots unit integration demo bench install format format-check clean valgrind asan tsan \
 	fuzz fuzz-build test-asan

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MPL-2.0
 # DHCPv6 end to end: kea-dhcp6 with the plugin, perfdhcp -6 leasing addresses whose names Kea
-# generates; named must then hold exactly one AAAA (with its DHCID) in corp.example and one PTR in
+# generates; the DNS server (named, or PowerDNS with LAB_DNS=pdns) must then hold exactly one AAAA (with its DHCID) in corp.example and one PTR in
 # ip6.arpa for every lease, Kea must send nothing to D2 and drop no packet, and after expiry every
 # record must be gone.
 . "$(dirname "$0")/../lib/lab.sh"
@@ -11,12 +11,7 @@ CLIENTS=100
 
 lab_addr 127.0.0.2
 SECRET=$(lab_tsig_secret)
-mkdir -p "$LAB_DIR/ns1"
-zone_file "$LAB_DIR/ns1/corp.db" corp.example. ns1.corp.example. 127.0.0.2
-zone_file "$LAB_DIR/ns1/rev6.db" "$REV." ns1.corp.example.
-named_start ns1 127.0.0.2 "key \"ddns-key\" { algorithm hmac-sha256; secret \"$SECRET\"; };
-zone \"corp.example\" { type primary; file \"corp.db\"; allow-update { key ddns-key; }; };
-zone \"$REV\" { type primary; file \"rev6.db\"; allow-update { key ddns-key; }; };"
+lab_zones ns1 127.0.0.2 "$SECRET" corp.example "$REV"
 d2_listener
 LEASE_LIFETIME=20 kea6_config "$LAB_DIR/kea6.json" "$LIB" "{ \"resolvers\": [ \"127.0.0.2\" ], \"state-dir\": \"$LAB_DIR/state\",
   \"tsig-keys\": [ { \"name\": \"ddns-key\", \"algorithm\": \"hmac-sha256\", \"secret\": \"$SECRET\" } ],

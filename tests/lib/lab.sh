@@ -5,6 +5,7 @@
 # the test opens are private to it. Every process started with lab_spawn is stopped by PID at exit.
 
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/pdns.sh"
 
 LAB_PIDS=()
 LAB_DIR=""
@@ -258,17 +259,30 @@ active_leases4() {
 			print f[1], (f[9] ~ /\.$/ ? f[9] : f[9] ".") } }' "$1"
 }
 
-# ddns_lab_zones NAME ADDR SECRET: named on ADDR, primary for corp.example and 1.10.in-addr.arpa,
-# both accepting updates signed with hmac-sha256 key "ddns-key" and nothing else.
-ddns_lab_zones() {
+# lab_zones NAME ADDR SECRET ZONE...: the lab's primary on ADDR for each ZONE (SOA and NS
+# ns1.corp.example., its address in corp.example), accepting updates signed with hmac-sha256 key
+# "ddns-key" and nothing else. LAB_DNS picks the server: named (the default) or pdns (PowerDNS,
+# tests/lib/pdns.sh).
+lab_zones() {
 	local name=$1 addr=$2 secret=$3
+	shift 3
+	if [ "${LAB_DNS:-named}" = pdns ]; then
+		pdns_zones "$name" "$addr" "$secret" "$@"
+		return
+	fi
 	mkdir -p "$LAB_DIR/$name"
-	zone_file "$LAB_DIR/$name/corp.db" corp.example. "ns1.corp.example." "$addr"
-	zone_file "$LAB_DIR/$name/rev.db" 1.10.in-addr.arpa. ns1.corp.example.
-	named_start "$name" "$addr" "key \"ddns-key\" { algorithm hmac-sha256; secret \"$secret\"; };
-zone \"corp.example\" { type primary; file \"corp.db\"; allow-update { key ddns-key; }; };
-zone \"1.10.in-addr.arpa\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; };"
+	local conf="key \"ddns-key\" { algorithm hmac-sha256; secret \"$secret\"; };" zone
+	for zone in "$@"; do
+		zone_file "$LAB_DIR/$name/$zone.db" "$zone." ns1.corp.example. \
+			"$([ "$zone" = corp.example ] && echo "$addr")"
+		conf+="
+zone \"$zone\" { type primary; file \"$zone.db\"; allow-update { key ddns-key; }; };"
+	done
+	named_start "$name" "$addr" "$conf"
 }
+
+# ddns_lab_zones NAME ADDR SECRET: lab_zones for corp.example and 1.10.in-addr.arpa.
+ddns_lab_zones() { lab_zones "$1" "$2" "$3" corp.example 1.10.in-addr.arpa; }
 
 # ddns_lab_params ADDR SECRET [REVERSE_ZONE]: the plugin parameters that pin both lab zones
 # (the reverse one 1.10.in-addr.arpa. unless given) to ADDR with key ddns-key.
