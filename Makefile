@@ -199,7 +199,7 @@ FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize
 fuzz-build:
 	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" build-fuzz/libddns_engine.a
 	@set -e; for f in $(FUZZ_NAMES); do \
-		clang $(CPPFLAGS) $(FUZZ_CFLAGS) -std=c11 -fsanitize=fuzzer -o build-fuzz/fuzz_$$f \
+		clang $(CPPFLAGS) $(FUZZ_CFLAGS) -std=c11 -Wall -Werror -fsanitize=fuzzer -o build-fuzz/fuzz_$$f \
 			tests/fuzz/fuzz_$$f.c build-fuzz/libddns_engine.a $(LDLIBS_ENGINE); \
 		if [ -d tests/fuzz/regressions/$$f ]; then build-fuzz/fuzz_$$f tests/fuzz/regressions/$$f/*; fi; \
 	done

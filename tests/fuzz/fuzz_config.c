@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	if (ddns_config_parse(text, "/nonexistent", &cfg, err, sizeof(err)) == DDNS_OK) {
-		ddns_config_ttl(cfg, 3600);
+		ddns_config_client_ttl(cfg, NULL, 3600);
 		ddns_config_zone_for(cfg, "a.b.example.");
 		ddns_config_free(cfg);
 	}

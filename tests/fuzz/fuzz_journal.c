@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* libFuzzer: state-dir files as a crash, a bad disk or a hostile user may leave them. */
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -17,9 +18,10 @@ static void on_pub(void *ctx, int family, const uint8_t *address, const struct d
 	(void)ctx, (void)family, (void)address, (void)p;
 }
 
-static void on_job(void *ctx, const struct ddns_job_record *r)
+static bool on_job(void *ctx, const struct ddns_job_record *r)
 {
 	(void)ctx, (void)r;
+	return true;
 }
 
 static void on_event(void *ctx, uint64_t seq, const struct ddns_lease_event *ev)
