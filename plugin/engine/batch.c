@@ -44,6 +44,10 @@ static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 	const struct ddns_batch_env *e = c->env;
 	const struct ddns_target *t = a->target;
 	DDNS_COUNT(e->counters, updates, 1);
+	if (a->info.tsig_form == DDNS_TSIG_FORM_BARE_MAC)
+		DDNS_COUNT(e->counters, tsig_nonstandard, 1);
+	if (a->unauthenticated)
+		DDNS_COUNT(e->counters, unauthenticated, 1);
 	if (a->error == DDNS_OK) {
 		/* One line per change, a batch's as a single change's. */
 		size_t lines = c->n_batch > 0 ? c->n_batch : 1;

@@ -38,6 +38,7 @@ struct ddns_engine {
 	struct ddns_gss *gss;                 /* owned; NULL without "gss-tsig" */
 	struct ddns_sender sender;            /* transport (borrowed, or own_transport), gss
 	                                         and the timeout per exchange */
+	struct ddns_quirks quirks;            /* servers reported for how they sign */
 	struct ddns_batch_env batch_env;      /* what the senders run batches with */
 	struct ddns_pool *senders;            /* owned; the sender threads */
 	int retry_min_ms;                     /* first retry delay */

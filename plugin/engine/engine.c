@@ -397,6 +397,7 @@ static void release(ddns_engine *e)
 	ddns_counters_deinit(&e->counters);
 	pthread_cond_destroy(&e->idle);
 	pthread_mutex_destroy(&e->lock);
+	pthread_mutex_destroy(&e->quirks.lock);
 	free(e);
 }
 
@@ -444,6 +445,7 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 	if (e == NULL)
 		return DDNS_ENOMEM;
 	pthread_mutex_init(&e->lock, NULL);
+	pthread_mutex_init(&e->quirks.lock, NULL);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -473,7 +475,7 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 	e->locator = ddns_locator_new(e->cfg, transport, timeout_ms);
 	ddns_dispatcher_init(&e->dispatcher, e->locator);
 	bool gss_ok = start_gss(e, opts->gss_mech);
-	e->sender = (struct ddns_sender){transport, e->gss, timeout_ms};
+	e->sender = (struct ddns_sender){transport, e->gss, timeout_ms, &e->quirks};
 	e->batch_env = (struct ddns_batch_env){e->locator, &e->sender, &e->counters};
 	if (e->queue == NULL || e->published == NULL || e->locator == NULL ||
 	    (opts->transport == NULL && e->sockets == NULL) || !gss_ok) {

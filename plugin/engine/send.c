@@ -15,7 +15,16 @@ static bool is_prerequisite_failure(int err)
 
 static void describe(struct ddns_send_attempt *a, const char *key)
 {
-	if (a->error == DDNS_ETSIG && a->info.tsig_error != 0)
+	if (a->unauthenticated)
+		snprintf(a->why, sizeof(a->why),
+		         "%s (an unsigned reply: the server sent the request back with that RCODE)",
+		         ddns_strerror(a->error));
+	else if (a->error == DDNS_ETSIG && a->info.tsig_form == DDNS_TSIG_FORM_ECHOED)
+		snprintf(a->why, sizeof(a->why),
+		         "%s: the reply (RCODE %s) is the request sent back unsigned; not taken as "
+		         "applied",
+		         ddns_strerror(a->error), ddns_rcode_name(a->info.rcode));
+	else if (a->error == DDNS_ETSIG && a->info.tsig_error != 0)
 		snprintf(a->why, sizeof(a->why), "%s: reply has TSIG error %s for key %s",
 		         ddns_strerror(a->error), ddns_tsig_error_name(a->info.tsig_error), key);
 	else if (a->error == DDNS_ETSIG && a->info.rcode > 0)
@@ -28,6 +37,46 @@ static void describe(struct ddns_send_attempt *a, const char *key)
 		         ddns_strerror(a->error), key);
 	else
 		snprintf(a->why, sizeof(a->why), "%s", ddns_strerror(a->error));
+}
+
+/*
+ * Samba answers an update it refuses with the request itself, QR and RCODE set, our own TSIG still
+ * on it: nobody signed that RCODE. It is taken as the failure it names, which can only make the
+ * plugin try another server, a later retry, the next step of a conflict sequence (whose own reply
+ * must be signed) or give a name up as a conflict; it is never taken as success.
+ */
+static void take_unsigned_error(struct ddns_send_attempt *a)
+{
+	if (a->error != DDNS_ETSIG || a->info.tsig_form != DDNS_TSIG_FORM_ECHOED ||
+	    a->info.rcode <= LDNS_RCODE_NOERROR)
+		return;
+	a->error = ddns_rcode_error(a->info.rcode);
+	a->unauthenticated = true;
+}
+
+/* Logs, once per server, that it signs replies over the request MAC without its length. */
+static void note_bare_mac(struct ddns_quirks *q, const struct ddns_send_attempt *a)
+{
+	if (a->info.tsig_form != DDNS_TSIG_FORM_BARE_MAC)
+		return;
+	bool first = true;
+	if (q != NULL) {
+		pthread_mutex_lock(&q->lock);
+		for (size_t i = 0; i < q->n && first; i++)
+			first = !ddns_addr_equal(&q->seen[i], &a->target->addr);
+		if (first && q->n < DDNS_QUIRK_SERVERS)
+			q->seen[q->n++] = a->target->addr;
+		else
+			first = false;
+		pthread_mutex_unlock(&q->lock);
+	}
+	if (first)
+		log_info(
+		    DDNS_DIRECT_TSIG_NONSTANDARD,
+		    "server %s (%s) signs its replies over the request's MAC without the MAC's "
+		    "length (as Samba does, not as RFC 8945 says); its replies are accepted in "
+		    "that form too",
+		    a->target->name, a->target->addr.text);
 }
 
 /* One signed (or unsigned) exchange of query with target, GSS-TSIG keys taken and given back. */
@@ -56,6 +105,8 @@ static void attempt(const struct ddns_sender *sender, const struct ddns_tsig_key
 		ldns_pkt_free(reply);
 		if (a->error == DDNS_OK)
 			a->error = ddns_rcode_error(a->info.rcode);
+		take_unsigned_error(a);
+		note_bare_mac(sender->quirks, a);
 		describe(a, key_name);
 		if (gss_key == NULL)
 			return;

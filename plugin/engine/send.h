@@ -8,16 +8,29 @@
 #ifndef DDNS_SEND_H
 #define DDNS_SEND_H
 
+#include <pthread.h>
+
 #include "discovery/locate.h"
 #include "gss/session.h"
 #include "transport/exchange.h"
 #include "update/update.h"
 
+#define DDNS_QUIRK_SERVERS 64
+
+/* The servers already reported as signing their replies the way Samba does (logged once each, the
+ * first DDNS_QUIRK_SERVERS of them). */
+struct ddns_quirks {
+	pthread_mutex_t lock;
+	struct ddns_addr seen[DDNS_QUIRK_SERVERS];
+	size_t n;
+};
+
 /* How changes are sent: the network, the GSS-TSIG key store, the time each exchange may take. */
 struct ddns_sender {
 	const struct ddns_transport *transport; /* borrowed */
-	struct ddns_gss *gss; /* borrowed; set whenever the config has a "gss-tsig" block */
-	int timeout_ms;       /* per exchange */
+	struct ddns_gss *gss;       /* borrowed; set whenever the config has a "gss-tsig" block */
+	int timeout_ms;             /* per exchange */
+	struct ddns_quirks *quirks; /* borrowed; NULL: every such reply is logged */
 };
 
 enum ddns_send_result {
@@ -31,7 +44,9 @@ struct ddns_send_attempt {
 	const struct ddns_target *target; /* the target tried */
 	int error;                        /* DDNS_OK, or why it did not accept */
 	bool final;                       /* error is a final answer (prerequisite failure) */
-	struct ddns_exchange_info info;   /* RCODE, TSIG error, TCP */
+	struct ddns_exchange_info info;   /* RCODE, TSIG error and form, TCP */
+	bool unauthenticated;             /* error is an RCODE the server did not sign: the request
+	                                     came back with it (Samba's error replies) */
 	long ms;                          /* duration of the exchange */
 	char why[256];                    /* error in words, with TSIG details; no secret */
 };

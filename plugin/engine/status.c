@@ -35,6 +35,8 @@ const struct ddns_engine_counter ddns_engine_counters[] = {
     COUNTER("failed-servfail", servfail),
     COUNTER("failed-timeout", timeouts),
     COUNTER("failed-tsig", tsig),
+    COUNTER("tsig-nonstandard", tsig_nonstandard),
+    COUNTER("unauthenticated-replies", unauthenticated),
     COUNTER("discoveries", discoveries),
     COUNTER("gss-negotiations", gss_negotiations),
     COUNTER("discovery-cache-hits", cache_hits),

@@ -303,7 +303,8 @@ static int run_negotiation(struct ddns_gss *g, struct negotiation *n, uint32_t *
 	/* The server signs its last TKEY reply with the new key: proof that it holds it too. */
 	struct ddns_tsig_signer signer = ddns_gss_signer(n->key);
 	int tsig_error = 0;
-	rc = ddns_tsig_verify(n->wire, n->wire_len, n->reply, &signer, NULL, 0, &tsig_error);
+	enum ddns_tsig_form form;
+	rc = ddns_tsig_verify(n->wire, n->wire_len, n->reply, &signer, NULL, 0, &tsig_error, &form);
 	if (rc != DDNS_OK)
 		snprintf(n->why, n->whylen,
 		         "GSS-TSIG for %s: the server's TKEY reply fails verification (%s)",

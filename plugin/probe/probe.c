@@ -236,7 +236,7 @@ static bool update_test(const struct ddns_sender *sender, const struct ddns_targ
 static bool probe_update(const struct ddns_config *cfg, const struct ddns_target_set *ts,
                          const char *name)
 {
-	struct ddns_sender sender = {&ddns_socket_transport, NULL, TIMEOUT_MS};
+	struct ddns_sender sender = {&ddns_socket_transport, NULL, TIMEOUT_MS, NULL};
 	struct ddns_gss_mech *mech = NULL;
 	if (cfg->gss != NULL) {
 		mech = ddns_gss_kerberos_new(cfg->gss);

@@ -201,6 +201,7 @@ static int exchange(const struct ddns_transport *transport, const struct ddns_ad
 	info->rcode = -1;
 	info->tsig_error = 0;
 	info->tcp = false;
+	info->tsig_form = DDNS_TSIG_FORM_NONE;
 
 	uint8_t mac[DDNS_TSIG_MAC_MAX];
 	size_t mac_len = 0;
@@ -248,8 +249,9 @@ static int exchange(const struct ddns_transport *transport, const struct ddns_ad
 			info->tcp = true;
 			continue;
 		}
-		if (signer != NULL && (rc = ddns_tsig_verify(buf, len, parsed, signer, mac, mac_len,
-		                                             &info->tsig_error)) != DDNS_OK) {
+		if (signer != NULL &&
+		    (rc = ddns_tsig_verify(buf, len, parsed, signer, mac, mac_len,
+		                           &info->tsig_error, &info->tsig_form)) != DDNS_OK) {
 			info->rcode = ldns_pkt_get_rcode(parsed);
 			ldns_pkt_free(parsed);
 			break;

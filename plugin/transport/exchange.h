@@ -20,6 +20,7 @@ struct ddns_exchange_info {
 	int rcode;      /* RCODE of the accepted reply, -1 when there was none */
 	int tsig_error; /* TSIG error field of the reply (16 BADSIG, 17 BADKEY, 18 BADTIME), or 0 */
 	bool tcp;       /* the accepted reply (or last attempt) went over TCP */
+	enum ddns_tsig_form tsig_form; /* how a signed request's reply was signed, or echoed */
 };
 
 /*

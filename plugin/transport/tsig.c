@@ -207,11 +207,19 @@ static bool last_record(const uint8_t *w, size_t len, size_t *out)
 	return pos < len;
 }
 
+/* Whether the reply's MAC is the request's own: the request echoed back, not signed. */
+static bool echoed(const ldns_rdf *mac, const uint8_t *req_mac, size_t req_mac_len)
+{
+	return req_mac != NULL && ldns_rdf_size(mac) == req_mac_len + 2 &&
+	       memcmp(ldns_rdf_data(mac) + 2, req_mac, req_mac_len) == 0;
+}
+
 int ddns_tsig_verify(const uint8_t *wire, size_t len, const ldns_pkt *reply,
                      const struct ddns_tsig_signer *signer, const uint8_t *req_mac,
-                     size_t req_mac_len, int *tsig_error)
+                     size_t req_mac_len, int *tsig_error, enum ddns_tsig_form *form)
 {
 	*tsig_error = 0;
+	*form = DDNS_TSIG_FORM_NONE;
 	const ldns_rr *t = ldns_pkt_tsig(reply);
 	if (t == NULL || ldns_rr_rd_count(t) < 7)
 		return DDNS_ETSIG;
@@ -233,6 +241,10 @@ int ddns_tsig_verify(const uint8_t *wire, size_t len, const ldns_pkt *reply,
 	if (!ours || !last_record(wire, len, &at) || ldns_rdf_size(when) != 6 ||
 	    ldns_rdf_size(mac) < 2 || ldns_rdf_size(other) < 2)
 		return DDNS_ETSIG;
+	if (echoed(mac, req_mac, req_mac_len)) {
+		*form = DDNS_TSIG_FORM_ECHOED;
+		return DDNS_ETSIG;
+	}
 
 	ldns_buffer *b = ldns_buffer_new(len + req_mac_len + 2 * LDNS_MAX_DOMAINLEN + 64);
 	if (b == NULL)
@@ -255,12 +267,24 @@ int ddns_tsig_verify(const uint8_t *wire, size_t len, const ldns_pkt *reply,
 	uint16_t fudge = ldns_rdf2native_int16(ldns_rr_rdf(t, 2));
 	int rc = DDNS_ENOMEM;
 	if (put_variables(b, signer, ldns_rdf_data(when), fudge, 0, o + 2,
-	                  (uint16_t)(ldns_rdf_size(other) - 2)))
+	                  (uint16_t)(ldns_rdf_size(other) - 2))) {
+		const uint8_t *mac_data = ldns_rdf_data(mac) + 2;
+		size_t mac_len = ldns_rdf_size(mac) - 2;
 		rc = signer->check(signer->ctx, ldns_buffer_begin(b), ldns_buffer_position(b),
-		                   ldns_rdf_data(mac) + 2, ldns_rdf_size(mac) - 2);
+		                   mac_data, mac_len);
+		*form = DDNS_TSIG_FORM_RFC8945;
+		/* Samba leaves the request MAC's length out of what it signs. */
+		if (rc == DDNS_ETSIG && req_mac != NULL) {
+			rc = signer->check(signer->ctx, ldns_buffer_at(b, 2),
+			                   ldns_buffer_position(b) - 2, mac_data, mac_len);
+			*form = DDNS_TSIG_FORM_BARE_MAC;
+		}
+	}
 	ldns_buffer_free(b);
-	if (rc != DDNS_OK)
+	if (rc != DDNS_OK) {
+		*form = DDNS_TSIG_FORM_NONE;
 		return rc;
+	}
 	const uint8_t *w = ldns_rdf_data(when);
 	int64_t signed_at =
 	    (int64_t)((uint64_t)w[0] << 40 | (uint64_t)w[1] << 32 | (uint64_t)w[2] << 24 |

@@ -59,15 +59,25 @@ struct ddns_tsig_signer ddns_tsig_hmac_signer(const struct ddns_tsig_key *key);
 int ddns_tsig_sign(ldns_buffer *wire, const struct ddns_tsig_signer *signer, uint8_t *mac,
                    size_t *mac_len);
 
+/* How a reply's TSIG turned out, beyond its verdict. */
+enum ddns_tsig_form {
+	DDNS_TSIG_FORM_RFC8945,  /* the MAC covers the request MAC with its length (RFC 8945) */
+	DDNS_TSIG_FORM_BARE_MAC, /* it covers the request MAC without its length, as Samba signs */
+	DDNS_TSIG_FORM_ECHOED,   /* no signature of the server's: the request came back with our
+	                            own MAC (Samba's error replies); the reply is unauthenticated */
+	DDNS_TSIG_FORM_NONE,     /* unsigned, or failed every form */
+};
+
 /*
  * Verifies a reply (its wire form, and reply, the same message parsed) against signer and the
- * request's MAC (req_mac NULL: the request was unsigned, as a TKEY query is). Returns DDNS_OK, or
- * DDNS_ETSIG with *tsig_error set: the reply's own TSIG error when it reports one,
- * DDNS_TSIG_BADTIME when its time is outside the fudge, 0 when it is unsigned, signed with another
- * key or algorithm, or its MAC does not match.
+ * request's MAC (req_mac NULL: the request was unsigned, as a TKEY query is): the RFC 8945 form
+ * first, then the form without the request MAC's length. Sets *form. Returns DDNS_OK (a signed
+ * reply, in either form), or DDNS_ETSIG with *tsig_error set: the reply's own TSIG error when it
+ * reports one, DDNS_TSIG_BADTIME when its time is outside the fudge, 0 when it is unsigned, echoed,
+ * signed with another key or algorithm, or its MAC does not match.
  */
 int ddns_tsig_verify(const uint8_t *wire, size_t len, const ldns_pkt *reply,
                      const struct ddns_tsig_signer *signer, const uint8_t *req_mac,
-                     size_t req_mac_len, int *tsig_error);
+                     size_t req_mac_len, int *tsig_error, enum ddns_tsig_form *form);
 
 #endif

@@ -74,6 +74,13 @@ static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, co
 		usleep((useconds_t)r.delay_ms * 1000);
 	if (r.transport_error != 0)
 		return r.transport_error;
+	if (r.echo) {
+		memcpy(reply, query, qlen);
+		reply[2] |= 0x80;
+		reply[3] = (uint8_t)((reply[3] & 0xf0) | (r.rcode & 0x0f));
+		*reply_len = qlen;
+		return DDNS_OK;
+	}
 	if (r.garbage) {
 		memcpy(reply, query, 2);
 		memset(reply + 2, 0xff, 10);
@@ -98,9 +105,15 @@ static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, co
 	ldns_pkt_set_nscount(a, (uint16_t)ldns_rr_list_rr_count(ldns_pkt_authority(a)));
 	const ldns_rr *qtsig = ldns_pkt_tsig(q);
 	if (f->key != NULL && qtsig != NULL && !r.unsigned_reply) {
+		/* ldns writes the request MAC rdf as it is: with its length, or without it. */
+		const ldns_rdf *qmac = ldns_rr_rdf(qtsig, 3);
+		ldns_rdf *bare = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_HEX, ldns_rdf_size(qmac) - 2,
+		                                       ldns_rdf_data(qmac) + 2);
 		assert_int_equal(ldns_pkt_tsig_sign(a, f->key->name, f->key->secret, 300,
-		                                    f->key->algorithm, ldns_rr_rdf(qtsig, 3)),
+		                                    f->key->algorithm,
+		                                    r.bare_mac ? bare : (ldns_rdf *)qmac),
 		                 LDNS_STATUS_OK);
+		ldns_rdf_deep_free(bare);
 		ldns_rr *tsig = ldns_pkt_tsig(a);
 		if (r.tsig_error != 0)
 			ldns_rdf_deep_free(ldns_rr_set_rdf(

@@ -27,6 +27,8 @@ struct fake_reply {
 	bool wrong_question; /* answer a different zone name */
 	bool wrong_id;       /* answer with another message ID */
 	bool garbage;        /* return bytes that are not a DNS message */
+	bool bare_mac;       /* sign over the request MAC without its length, as Samba does */
+	bool echo;           /* send the request back with QR and rcode set, as Samba refuses */
 	/* Answers for lookups: records added to the answer/authority sections, in zone-file text,
 	 * separated by newlines. */
 	const char *answer;

@@ -214,6 +214,69 @@ static void badsig_reply_is_logged_with_key_name(void **state)
 	assert_false(log_capture_has(&fx->log, ENGINE_TEST_SECRET));
 }
 
+/* Samba signs its replies over the request MAC without the MAC's length: accepted, counted, and
+ * logged once per server however many replies come so. */
+static void replies_signed_as_samba_does_are_accepted(void **state)
+{
+	struct engine_fixture *fx = *state;
+	fake_dns_push(&fx->dns, (struct fake_reply){.bare_mac = true});
+	fake_dns_push(&fx->dns, (struct fake_reply){.bare_mac = true});
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 30, "samba1.corp.example.");
+	ev.reverse = false;
+	engine_fixture_submit(fx, ev);
+	ev = lease4(DDNS_LEASE_GRANTED, 31, "samba2.corp.example.");
+	ev.reverse = false;
+	engine_fixture_submit(fx, ev);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->engine, &st);
+	assert_int_equal(st.succeeded, 2);
+	assert_int_equal(st.tsig_nonstandard, 2);
+	assert_int_equal(st.tsig, 0);
+	assert_int_equal(fake_dns_count(&fx->dns), 2);
+	assert_int_equal(log_capture_count(&fx->log, "DDNS_DIRECT_TSIG_NONSTANDARD"), 1);
+}
+
+/* Samba refuses by sending the request back, our own MAC on it: nobody signed that RCODE. It is
+ * the failure it names (here: try the next server), counted, never a success. */
+static void an_echoed_error_is_taken_unsigned(void **state)
+{
+	struct engine_fixture *fx = *state;
+	fake_dns_push(&fx->dns, (struct fake_reply){.echo = true, .rcode = LDNS_RCODE_SERVFAIL});
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 32, "echo.corp.example.");
+	ev.reverse = false;
+	engine_fixture_submit(fx, ev);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->engine, &st);
+	assert_int_equal(st.unauthenticated, 1);
+	assert_int_equal(st.servfail, 1);
+	assert_int_equal(st.succeeded, 1);
+	assert_string_equal(fx->dns.servers[1].text, "127.0.0.3");
+	assert_true(log_capture_has(&fx->log, "server 127.0.0.2 (127.0.0.2) failed after"));
+	assert_true(log_capture_has(&fx->log, "the server sent the request back with that RCODE"));
+}
+
+/* A NOERROR that is the request sent back proves nothing: not applied, retried. */
+static void an_echoed_success_is_not_applied(void **state)
+{
+	struct engine_fixture *fx = *state;
+	for (int i = 0; i < 2; i++)
+		fake_dns_push(&fx->dns, (struct fake_reply){.echo = true});
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 33, "echo-ok.corp.example.");
+	ev.reverse = false;
+	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
+	for (int i = 0; i < 500 && fake_dns_count(&fx->dns) < 3; i++)
+		usleep(10000);
+	assert_int_equal(ddns_engine_wait_idle(fx->engine, 5000), DDNS_OK);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->engine, &st);
+	assert_int_equal(st.tsig, 2);
+	assert_true(st.retries >= 1);
+	assert_int_equal(st.unauthenticated, 0);
+	assert_true(
+	    log_capture_has(&fx->log, "is the request sent back unsigned; not taken as applied"));
+	assert_int_equal(st.succeeded, 1); /* the retry, answered and signed */
+}
+
 static void pending_retry_keeps_order_per_name(void **state)
 {
 	struct engine_fixture *fx = *state;
@@ -489,6 +552,12 @@ int main(void)
 	                                    engine_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(badsig_reply_is_logged_with_key_name,
 	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(replies_signed_as_samba_does_are_accepted,
+	                                    engine_fixture_setup, engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(an_echoed_error_is_taken_unsigned, engine_fixture_setup,
+	                                    engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(an_echoed_success_is_not_applied, engine_fixture_setup,
+	                                    engine_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(pending_retry_keeps_order_per_name,
 	                                    engine_fixture_setup, engine_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(excluded_zone_is_skipped, engine_fixture_setup,

@@ -38,7 +38,7 @@ static int setup(void **state)
 	fake_mech_init(&fx->fake);
 	fake_gss_server_init(&fx->server);
 	fx->gss = ddns_gss_new(&fx->fake.mech, "EXAMPLE.TEST", 3600);
-	fx->sender = (struct ddns_sender){&fx->server.transport, fx->gss, 100};
+	fx->sender = (struct ddns_sender){&fx->server.transport, fx->gss, 100, NULL};
 	fx->key =
 	    (struct ddns_tsig_key){.name = "gss-tsig.", .algorithm = "gss-tsig.", .gss = true};
 	snprintf(fx->ts.zone, sizeof(fx->ts.zone), "example.");
