@@ -19,6 +19,7 @@
 	X(DDNS_DIRECT_UPDATE_PREREQUISITE,                                                         \
 	  "a server gave a final prerequisite answer to a change")                                 \
 	X(DDNS_DIRECT_UPDATE_CONFLICT, "a name belongs to another client or a static entry")       \
+	X(DDNS_DIRECT_UPDATE_DENIED, "a server refuses one name alone; given up as a conflict")    \
 	X(DDNS_DIRECT_UPDATE_NOT_OURS, "a removal found the record held by another client")        \
 	X(DDNS_DIRECT_UPDATE_BATCH_SPLIT, "one UPDATE of several changes failed; each sent alone") \
 	X(DDNS_DIRECT_UPDATE_EXCLUDED, "a change was skipped: its zone has \"update\": false")     \

@@ -63,6 +63,7 @@ static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 			         t->addr.text, a->info.tcp ? " over TCP" : "", a->ms,
 			         c->n_batch > 0 ? " (in one UPDATE with others)" : "");
 		}
+		ddns_tally_applied(e->tally, c->ts->zone);
 		if (c->ts->discovered)
 			ddns_locator_worked(e->locator, c->ts->zone, &t->addr);
 	} else if (a->final) {
@@ -96,6 +97,27 @@ static bool follow_ptr_alias(const struct ddns_batch_env *e, struct job *job)
 	snprintf(job->rec.change.owner, sizeof(job->rec.change.owner), "%s", owner);
 	job->rec.alias_checked = true;
 	return true;
+}
+
+/* Whether the server answered, and refused: an answer about the name or its rights, unlike
+ * silence. */
+static bool refusal(int answer)
+{
+	return answer == DDNS_ESERVFAIL || answer == DDNS_EREFUSED;
+}
+
+/*
+ * Notes a refusal of the job's change by every target of zone; true once the server has refused
+ * the name DDNS_DENIED_TRIES times while changes to other names of the zone were applied. A
+ * server that refuses everything, or that is down, never gives that evidence: its changes retry.
+ */
+static bool denied_alone(const struct ddns_batch_env *e, struct job *job, const char *zone)
+{
+	uint64_t mark = ddns_tally_get(e->tally, zone) + 1;
+	if (job->zone_applied != 0 && mark > job->zone_applied)
+		job->refusals++;
+	job->zone_applied = mark;
+	return job->refusals >= DDNS_DENIED_TRIES;
 }
 
 /*
@@ -140,6 +162,11 @@ static enum job_result run_job(const struct ddns_batch_env *e, struct job *job)
 			ddns_locator_invalidate(e->locator, ts.zone);
 			fresh = true;
 			continue;
+		}
+		if (r == DDNS_SEND_FAILED && refusal(answer) && denied_alone(e, job, ts.zone)) {
+			job->step = DDNS_STEP_CONFLICT;
+			job->denied = true;
+			return JOB_DONE;
 		}
 		if (r == DDNS_SEND_FAILED || r == DDNS_SEND_STALE)
 			return JOB_RETRY;

@@ -12,17 +12,26 @@
 #include "engine/counters.h"
 #include "engine/job.h"
 #include "engine/send.h"
+#include "engine/tally.h"
+
+/* Refusals (SERVFAIL or REFUSED from every target) of one name, each while other changes to its
+ * zone were applied, after which the name is given up: the server denies that name alone, as
+ * Active Directory does for a record another account owns. */
+#define DDNS_DENIED_TRIES 5
 
 /* What a sender needs to run a batch; all borrowed, shared by every sender. */
 struct ddns_batch_env {
 	struct ddns_locator *locator;     /* where each change goes; its cache is locked inside */
 	const struct ddns_sender *sender; /* how messages go out */
 	struct ddns_counters *counters;   /* attempts, answers, skipped changes */
+	struct ddns_zone_tally *tally;    /* changes applied per zone */
 };
 
 /*
  * Runs the batch starting at first (jobs of one zone key, distinct names, linked by bnext): sets
- * each job's result, step and attempts. Thread: a sender; touches only the batch's jobs, the
+ * each job's result, step and attempts. A job whose name the server keeps refusing while it
+ * applies others (DDNS_DENIED_TRIES times) comes back done with step DDNS_STEP_CONFLICT and
+ * denied set. Thread: a sender; touches only the batch's jobs, the
  * locator and the counters; blocks for the exchanges (each bounded by the sender's timeout).
  */
 void ddns_batch_run(const struct ddns_batch_env *env, struct job *first);

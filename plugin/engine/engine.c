@@ -52,10 +52,21 @@ static void settle(ddns_engine *e, struct job *job, enum ddns_step step, const c
 {
 	switch (step) {
 	case DDNS_STEP_CONFLICT:
-		log_error(DDNS_DIRECT_UPDATE_CONFLICT,
-		          "%s: conflict, the name belongs to another client or is a static entry; "
-		          "not published%s",
-		          what, job->rec.has_then ? ", and neither is its reverse record" : "");
+		if (job->denied)
+			log_error(
+			    DDNS_DIRECT_UPDATE_DENIED,
+			    "%s: given up as a conflict, the server refuses this name alone "
+			    "(SERVFAIL or REFUSED %d times while it applied other names of the "
+			    "zone: in Active Directory the record may belong to another "
+			    "account)%s",
+			    what, job->refusals,
+			    job->rec.has_then ? "; its reverse record is not published" : "");
+		else
+			log_error(DDNS_DIRECT_UPDATE_CONFLICT,
+			          "%s: conflict, the name belongs to another client or is a static "
+			          "entry; not published%s",
+			          what,
+			          job->rec.has_then ? ", and neither is its reverse record" : "");
 		DDNS_COUNT(&e->counters, failed, 1);
 		DDNS_COUNT(&e->counters, conflicts, 1);
 		const struct ddns_published *p =
@@ -476,7 +487,7 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 	ddns_dispatcher_init(&e->dispatcher, e->locator);
 	bool gss_ok = start_gss(e, opts->gss_mech);
 	e->sender = (struct ddns_sender){transport, e->gss, timeout_ms, &e->quirks};
-	e->batch_env = (struct ddns_batch_env){e->locator, &e->sender, &e->counters};
+	e->batch_env = (struct ddns_batch_env){e->locator, &e->sender, &e->counters, &e->tally};
 	if (e->queue == NULL || e->published == NULL || e->locator == NULL ||
 	    (opts->transport == NULL && e->sockets == NULL) || !gss_ok) {
 		snprintf(err, errlen, "out of memory while starting the engine");
@@ -539,36 +550,6 @@ int ddns_engine_wait_idle(ddns_engine *e, int timeout_ms)
 	}
 	pthread_mutex_unlock(&e->lock);
 	return rc;
-}
-
-void ddns_engine_note_callout(ddns_engine *e, uint64_t ns)
-{
-	ddns_latency_add(&e->callouts, ns);
-}
-
-void ddns_engine_flush(ddns_engine *e)
-{
-	atomic_store(&e->flush, true);
-	ddns_queue_wake(e->queue);
-}
-
-int ddns_engine_rediscover(ddns_engine *e, const char *zone)
-{
-	char name[DDNS_NAME_MAX];
-	const char *why;
-	if (zone == NULL) {
-		ddns_locator_forget_all(e->locator);
-		return DDNS_OK;
-	}
-	if (ddns_name_normalize(zone, NAME_SERVICE, false, name, &why) != 0)
-		return DDNS_EBADNAME;
-	ddns_locator_invalidate(e->locator, name);
-	return DDNS_OK;
-}
-
-void ddns_engine_set_partnered(ddns_engine *e, bool partnered)
-{
-	atomic_store(&e->partnered, partnered);
 }
 
 void ddns_engine_free(ddns_engine *e)

@@ -46,6 +46,9 @@ struct job {
 	int step;                   /* the ddns_step to settle, or -1 (nothing to count) */
 	bool then_due;              /* rec.then is to be submitted now that rec.change is done */
 	int attempts;               /* attempts made so far */
+	int refusals;               /* refusals of its name while others in its zone were applied */
+	uint64_t zone_applied;      /* 1 + its zone's tally at its last refusal; 0: none yet */
+	bool denied;                /* given up: the server refuses this name alone */
 	int64_t due_ms;             /* when the next attempt may run */
 	int64_t since_ms;           /* when it became owed */
 };

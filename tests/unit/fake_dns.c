@@ -45,6 +45,20 @@ static bool matches(const struct fake_reply *r, const ldns_pkt *q, const struct 
 	return same;
 }
 
+/* Whether the update section of q has a record at owner (NULL: no). */
+static bool touches(const ldns_pkt *q, const char *owner)
+{
+	if (owner == NULL)
+		return false;
+	ldns_rdf *name = ldns_dname_new_frm_str(owner);
+	const ldns_rr_list *update = ldns_pkt_authority(q);
+	bool found = false;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(update) && !found; i++)
+		found = ldns_dname_compare(ldns_rr_owner(ldns_rr_list_rr(update, i)), name) == 0;
+	ldns_rdf_deep_free(name);
+	return found;
+}
+
 static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, const uint8_t *query,
                          size_t qlen, uint8_t *reply, size_t *reply_len, int timeout_ms)
 {
@@ -61,12 +75,14 @@ static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, co
 	f->tcp[f->n_queries] = tcp;
 	f->n_queries++;
 	struct fake_reply r = {0};
-	for (size_t i = 0; i < f->n_script; i++) {
-		if (!f->used[i] && matches(&f->script[i], q, server)) {
-			f->used[i] = true;
-			r = f->script[i];
-			break;
-		}
+	size_t i = 0;
+	while (i < f->n_script && (f->used[i] || !matches(&f->script[i], q, server)))
+		i++;
+	if (i < f->n_script) {
+		f->used[i] = true;
+		r = f->script[i];
+	} else if (touches(q, f->deny_owner)) {
+		r = (struct fake_reply){.echo = true, .rcode = LDNS_RCODE_SERVFAIL};
 	}
 	pthread_mutex_unlock(&f->lock);
 

@@ -16,6 +16,9 @@
 #include "ddns/engine.h"
 #include "support.h"
 
+/* engine/batch.h's DDNS_DENIED_TRIES, which the tests do not include. */
+#define DDNS_TEST_DENIED_TRIES 5
+
 static void grant_sends_signed_forward_and_reverse(void **state)
 {
 	struct engine_fixture *fx = *state;
@@ -275,6 +278,71 @@ static void an_echoed_success_is_not_applied(void **state)
 	assert_true(
 	    log_capture_has(&fx->log, "is the request sent back unsigned; not taken as applied"));
 	assert_int_equal(st.succeeded, 1); /* the retry, answered and signed */
+}
+
+/* Waits (up to 5 s) until the engine has counted at least n of the counter at offset. */
+static uint64_t wait_count(struct engine_fixture *fx, size_t offset, uint64_t n)
+{
+	struct ddns_engine_stats st;
+	for (int i = 0; i < 500; i++) {
+		ddns_engine_get_stats(fx->engine, &st);
+		if (*(uint64_t *)(void *)((char *)&st + offset) >= n)
+			break;
+		usleep(10000);
+	}
+	return *(uint64_t *)(void *)((char *)&st + offset);
+}
+
+/* A name the server refuses alone (an AD record another account owns: SERVFAIL for that name)
+ * is given up as a conflict after DDNS_DENIED_TRIES refusals while other names of the zone are
+ * applied; the other names flow meanwhile. */
+static void a_name_refused_alone_is_given_up(void **state)
+{
+	struct engine_fixture *fx = *state;
+	fx->dns.deny_owner = "owned.corp.example.";
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 40, "owned.corp.example.");
+	ev.reverse = false;
+	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
+	/* Another name of the zone is applied between two tries of the refused one. */
+	uint64_t conflicts = 0;
+	for (uint8_t i = 0; i < 60 && conflicts == 0; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "flowing-%u.corp.example.", i);
+		ev = lease4(DDNS_LEASE_GRANTED, (uint8_t)(100 + i), name);
+		ev.reverse = false;
+		assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
+		assert_int_equal(
+		    wait_count(fx, offsetof(struct ddns_engine_stats, succeeded), i + 1u), i + 1u);
+		uint64_t retries =
+		    wait_count(fx, offsetof(struct ddns_engine_stats, retries), i + 1u);
+		conflicts = wait_count(fx, offsetof(struct ddns_engine_stats, conflicts), 0);
+		assert_true(retries >= i + 1u || conflicts == 1);
+	}
+	assert_int_equal(ddns_engine_wait_idle(fx->engine, 5000), DDNS_OK);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->engine, &st);
+	assert_int_equal(st.conflicts, 1);
+	assert_int_equal(st.pending, 0);
+	assert_int_equal(st.succeeded + st.failed, st.events);
+	assert_int_equal(log_capture_count(&fx->log, "given up as a conflict, the server refuses "
+	                                             "this name alone"),
+	                 1);
+}
+
+/* A server that refuses the only name it is sent gives no evidence against that name: retried. */
+static void a_refusal_without_evidence_is_retried(void **state)
+{
+	struct engine_fixture *fx = *state;
+	fx->dns.deny_owner = "owned.corp.example.";
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 41, "owned.corp.example.");
+	ev.reverse = false;
+	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
+	assert_true(wait_count(fx, offsetof(struct ddns_engine_stats, retries),
+	                       2 * DDNS_TEST_DENIED_TRIES) >= 2 * DDNS_TEST_DENIED_TRIES);
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->engine, &st);
+	assert_int_equal(st.conflicts, 0);
+	assert_int_equal(st.pending, 1);
 }
 
 static void pending_retry_keeps_order_per_name(void **state)
@@ -558,6 +626,10 @@ int main(void)
 	                                    engine_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(an_echoed_success_is_not_applied, engine_fixture_setup,
 	                                    engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(a_name_refused_alone_is_given_up, engine_fixture_setup,
+	                                    engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(a_refusal_without_evidence_is_retried,
+	                                    engine_fixture_setup, engine_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(pending_retry_keeps_order_per_name,
 	                                    engine_fixture_setup, engine_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(excluded_zone_is_skipped, engine_fixture_setup,
