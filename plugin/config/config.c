@@ -200,6 +200,25 @@ static int parse_key_ref(struct parser *p, const char *path, const struct json *
 	return DDNS_OK;
 }
 
+static int parse_ownership(struct parser *p, const char *path, const struct json *v, void *out)
+{
+	static const char *const names[] = {[DDNS_OWNER_AUTO] = "auto",
+	                                    [DDNS_OWNER_DHCID] = "dhcid",
+	                                    [DDNS_OWNER_TXT] = "txt",
+	                                    [DDNS_OWNER_NONE] = "none"};
+	int rc = schema_expect(p, path, v, JSON_STRING);
+	for (size_t i = 0; rc == DDNS_OK && i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(v->string, names[i]) == 0) {
+			*(enum ddns_ownership *)out = (enum ddns_ownership)i;
+			return DDNS_OK;
+		}
+	}
+	return rc != DDNS_OK
+	           ? rc
+	           : schema_reject(p, path, "unknown ownership '%s' (use auto, dhcid, txt or none)",
+	                           v->string);
+}
+
 static int parse_zone(struct parser *p, const char *path, const struct json *v, void *out)
 {
 #define ZONE(member) offsetof(struct ddns_zone_cfg, member)
@@ -211,6 +230,10 @@ static int parse_zone(struct parser *p, const char *path, const struct json *v, 
 	     .count_offset = ZONE(n_servers)},
 	    {.name = "key", .type = PARAM_CUSTOM, .offset = ZONE(key), .parse = parse_key_ref},
 	    {.name = "update", .type = PARAM_BOOL, .offset = ZONE(update), .def = true},
+	    {.name = "ownership",
+	     .type = PARAM_CUSTOM,
+	     .offset = ZONE(ownership),
+	     .parse = parse_ownership},
 	};
 #undef ZONE
 	struct ddns_zone_cfg *zone = out;

@@ -27,6 +27,7 @@ struct ddns_zone_cfg {
 	const struct ddns_tsig_key
 	    *key;    /* key for this zone, borrowed from the config; NULL: unsigned */
 	bool update; /* false: names in this zone are never updated */
+	enum ddns_ownership ownership; /* "ownership": the record that marks a name's owner */
 };
 
 struct ddns_config {

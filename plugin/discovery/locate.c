@@ -159,7 +159,9 @@ static void fill(const struct ddns_locator *loc, const struct zone_entry *z,
 	for (size_t i = 0; i < z->n_targets; i++)
 		if (i != z->good)
 			out->targets[out->n_targets++] = z->targets[i];
-	out->key = ddns_config_key_for(loc->cfg, ddns_config_zone_for(loc->cfg, z->zone));
+	const struct ddns_zone_cfg *entry = ddns_config_zone_for(loc->cfg, z->zone);
+	out->key = ddns_config_key_for(loc->cfg, entry);
+	out->ownership = entry != NULL ? entry->ownership : DDNS_OWNER_AUTO;
 }
 
 /* Remembers a failed discovery for the domain. */
@@ -230,6 +232,7 @@ static int locate_pinned(struct ddns_locator *loc, const struct ddns_zone_cfg *e
 		snprintf(t->name, sizeof(t->name), "%s", entry->servers[i].text);
 	}
 	out->key = ddns_config_key_for(loc->cfg, entry);
+	out->ownership = entry->ownership;
 	return DDNS_OK;
 }
 

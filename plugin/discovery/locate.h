@@ -22,6 +22,7 @@ struct ddns_target_set {
 	size_t n_targets;                             /* at least one on success */
 	const struct ddns_tsig_key *key;              /* borrowed from the config; NULL: unsigned */
 	bool discovered;                              /* from discovery (false: pinned servers) */
+	enum ddns_ownership ownership;                /* the zone's "ownership" (AUTO unless set) */
 };
 
 struct ddns_locator;

@@ -63,7 +63,7 @@ static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 			         t->addr.text, a->info.tcp ? " over TCP" : "", a->ms,
 			         c->n_batch > 0 ? " (in one UPDATE with others)" : "");
 		}
-		ddns_tally_applied(e->tally, c->ts->zone);
+		ddns_zone_notes_applied(e->zones, c->ts->zone);
 		if (c->ts->discovered)
 			ddns_locator_worked(e->locator, c->ts->zone, &t->addr);
 	} else if (a->final) {
@@ -113,11 +113,54 @@ static bool refusal(int answer)
  */
 static bool denied_alone(const struct ddns_batch_env *e, struct job *job, const char *zone)
 {
-	uint64_t mark = ddns_tally_get(e->tally, zone) + 1;
+	uint64_t mark = ddns_zone_notes_tally(e->zones, zone) + 1;
 	if (job->zone_applied != 0 && mark > job->zone_applied)
 		job->refusals++;
 	job->zone_applied = mark;
 	return job->refusals >= DDNS_DENIED_TRIES;
+}
+
+/* The mark the zone's names carry: its setting, or DHCID until a server of the zone answered
+ * NOTIMP to one, TXT after. */
+static enum ddns_ownership ownership(const struct ddns_batch_env *e,
+                                     const struct ddns_target_set *ts)
+{
+	if (ts->ownership != DDNS_OWNER_AUTO)
+		return ts->ownership;
+	return ddns_zone_notes_no_dhcid(e->zones, ts->zone) ? DDNS_OWNER_TXT : DDNS_OWNER_DHCID;
+}
+
+/* Readies the jobs for their zone's mark; without one, a change is a plain replace (and a
+ * removal has no DHCID step). */
+static void mark_as_zone(struct job *const *jobs, size_t n, enum ddns_ownership owner)
+{
+	for (size_t i = 0; owner == DDNS_OWNER_NONE && i < n; i++)
+		jobs[i]->rec.change.mode = DDNS_NO_CHECK_WITHOUT_DHCID;
+}
+
+/*
+ * A server of a zone left on "auto" answered NOTIMP to a message whose marks were DHCIDs: the
+ * zone's names carry TXT marks from now on (logged once per zone). An unsigned NOTIMP may do this
+ * too: TXT marks protect names as DHCIDs do. True when the message is to be sent again so.
+ */
+static bool learn_no_dhcid(const struct ddns_batch_env *e, const struct ddns_target_set *ts,
+                           struct job *const *jobs, size_t n, int answer)
+{
+	if (answer != DDNS_ENOTIMP || ts->ownership != DDNS_OWNER_AUTO ||
+	    ddns_zone_notes_no_dhcid(e->zones, ts->zone))
+		return false;
+	bool marked = false;
+	for (size_t i = 0; i < n && !marked; i++)
+		marked = ddns_update_marked(&jobs[i]->rec.change);
+	if (!marked)
+		return false;
+	if (ddns_zone_notes_learn_no_dhcid(e->zones, ts->zone))
+		log_warn(DDNS_DIRECT_ZONE_NO_DHCID,
+		         "zone %s: its server answers NOTIMP to DHCID records (as Samba does); its "
+		         "names carry their owner's mark in a TXT record from now on (the zone's "
+		         "\"ownership\" parameter pins a choice)",
+		         ts->zone);
+	return true;
 }
 
 /*
@@ -151,8 +194,13 @@ static enum job_result run_job(const struct ddns_batch_env *e, struct job *job)
 		}
 		struct send_ctx ctx = {e, what, &ts, NULL, 0};
 		int answer;
-		enum ddns_send_result r =
-		    ddns_send_change(e->sender, &ts, &job->rec.change, on_attempt, &ctx, &answer);
+		struct ddns_target_set marked = ts;
+		marked.ownership = ownership(e, &ts);
+		mark_as_zone(&job, 1, marked.ownership);
+		enum ddns_send_result r = ddns_send_change(e->sender, &marked, &job->rec.change,
+		                                           on_attempt, &ctx, &answer);
+		if (r == DDNS_SEND_FAILED && learn_no_dhcid(e, &ts, &job, 1, answer))
+			continue;
 		if (r == DDNS_SEND_STALE && !fresh) {
 			log_info(
 			    DDNS_DIRECT_ZONE_REDISCOVER,
@@ -209,8 +257,15 @@ static void send_group(const struct ddns_batch_env *e, struct job **group, size_
 	         group[0]->rec.change.owner);
 	struct send_ctx ctx = {e, what, ts, group, n};
 	int answer;
+	struct ddns_target_set marked = *ts;
+	marked.ownership = ownership(e, ts);
+	mark_as_zone(group, n, marked.ownership);
 	enum ddns_send_result r =
-	    ddns_send_changes(e->sender, ts, changes, n, on_attempt, &ctx, &answer);
+	    ddns_send_changes(e->sender, &marked, changes, n, on_attempt, &ctx, &answer);
+	if (r == DDNS_SEND_FAILED && learn_no_dhcid(e, ts, group, n, answer)) {
+		send_group(e, group, n, ts);
+		return;
+	}
 	if (r == DDNS_SEND_STALE) {
 		for (size_t i = 0; i < n; i++)
 			group[i]->result = run_job(e, group[i]);

@@ -12,7 +12,7 @@
 #include "engine/counters.h"
 #include "engine/job.h"
 #include "engine/send.h"
-#include "engine/tally.h"
+#include "engine/zone_notes.h"
 
 /* Refusals (SERVFAIL or REFUSED from every target) of one name, each while other changes to its
  * zone were applied, after which the name is given up: the server denies that name alone, as
@@ -24,7 +24,7 @@ struct ddns_batch_env {
 	struct ddns_locator *locator;     /* where each change goes; its cache is locked inside */
 	const struct ddns_sender *sender; /* how messages go out */
 	struct ddns_counters *counters;   /* attempts, answers, skipped changes */
-	struct ddns_zone_tally *tally;    /* changes applied per zone */
+	struct ddns_zone_notes *zones;    /* what is learned of zones */
 };
 
 /*

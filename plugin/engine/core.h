@@ -39,7 +39,7 @@ struct ddns_engine {
 	struct ddns_sender sender;            /* transport (borrowed, or own_transport), gss
 	                                         and the timeout per exchange */
 	struct ddns_quirks quirks;            /* servers reported for how they sign */
-	struct ddns_zone_tally tally;         /* changes applied per zone */
+	struct ddns_zone_notes zones;         /* what is learned of zones */
 	struct ddns_batch_env batch_env;      /* what the senders run batches with */
 	struct ddns_pool *senders;            /* owned; the sender threads */
 	int retry_min_ms;                     /* first retry delay */

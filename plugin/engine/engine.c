@@ -409,6 +409,7 @@ static void release(ddns_engine *e)
 	pthread_cond_destroy(&e->idle);
 	pthread_mutex_destroy(&e->lock);
 	pthread_mutex_destroy(&e->quirks.lock);
+	ddns_zone_notes_deinit(&e->zones);
 	free(e);
 }
 
@@ -457,6 +458,7 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 		return DDNS_ENOMEM;
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_mutex_init(&e->quirks.lock, NULL);
+	ddns_zone_notes_init(&e->zones);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -487,7 +489,7 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 	ddns_dispatcher_init(&e->dispatcher, e->locator);
 	bool gss_ok = start_gss(e, opts->gss_mech);
 	e->sender = (struct ddns_sender){transport, e->gss, timeout_ms, &e->quirks};
-	e->batch_env = (struct ddns_batch_env){e->locator, &e->sender, &e->counters, &e->tally};
+	e->batch_env = (struct ddns_batch_env){e->locator, &e->sender, &e->counters, &e->zones};
 	if (e->queue == NULL || e->published == NULL || e->locator == NULL ||
 	    (opts->transport == NULL && e->sockets == NULL) || !gss_ok) {
 		snprintf(err, errlen, "out of memory while starting the engine");

@@ -131,7 +131,7 @@ enum ddns_send_result ddns_send_changes(const struct ddns_sender *sender,
                                         const struct ddns_change *const *changes, size_t n,
                                         ddns_send_observer observer, void *ctx, int *answer)
 {
-	ldns_pkt *query = ddns_update_build_batch(ts->zone, changes, n);
+	ldns_pkt *query = ddns_update_build_owned(ts->zone, ts->ownership, changes, n);
 	if (query == NULL) {
 		log_error(DDNS_DIRECT_OUT_OF_MEMORY,
 		          "%s: cannot build the UPDATE message (out of memory)", changes[0]->owner);

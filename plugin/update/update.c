@@ -14,6 +14,7 @@
  * without DHCID:                add replaces the RRset; remove deletes exactly the record
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 
 #include "ddns/error.h"
@@ -41,6 +42,7 @@ void ddns_reverse_name(int family, const uint8_t *address, char *out)
 struct msg {
 	ldns_rr_list *prereq;
 	ldns_rr_list *update;
+	ldns_rr_type mark; /* the owner's mark: DHCID, or TXT for servers without DHCID */
 	bool failed;
 };
 
@@ -112,11 +114,18 @@ static ldns_rr *value_rr(const struct ddns_change *c, ldns_rr_class klass)
 	return rr;
 }
 
-/* The client's DHCID at the change's owner: IN with TTL to add, IN with TTL 0 as a prerequisite. */
-static ldns_rr *dhcid_rr(const struct ddns_change *c, uint32_t ttl)
+/* The client's mark at the change's owner, its DHCID in the record type of m (a TXT holds its
+ * base64 text): IN with TTL to add, IN with TTL 0 as a prerequisite. */
+static ldns_rr *dhcid_rr(const struct msg *m, const struct ddns_change *c, uint32_t ttl)
 {
-	ldns_rr *rr = empty_rr(c->owner, LDNS_RR_CLASS_IN, LDNS_RR_TYPE_DHCID);
+	ldns_rr *rr = empty_rr(c->owner, LDNS_RR_CLASS_IN, m->mark);
 	ldns_rdf *rd = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_B64, DDNS_DHCID_LEN, c->dhcid);
+	if (rd != NULL && m->mark == LDNS_RR_TYPE_TXT) {
+		char *text = ldns_rdf2str(rd);
+		ldns_rdf_deep_free(rd);
+		rd = text != NULL ? ldns_rdf_new_frm_str(LDNS_RDF_TYPE_STR, text) : NULL;
+		free(text);
+	}
 	if (rr == NULL || rd == NULL || !ldns_rr_push_rdf(rr, rd)) {
 		ldns_rr_free(rr);
 		ldns_rdf_deep_free(rd);
@@ -130,9 +139,9 @@ static ldns_rr *dhcid_rr(const struct ddns_change *c, uint32_t ttl)
 static void require_dhcid(struct msg *m, const struct ddns_change *c)
 {
 	if (c->mode == DDNS_CHECK_WITH_DHCID)
-		push(m, m->prereq, dhcid_rr(c, 0));
+		push(m, m->prereq, dhcid_rr(m, c, 0));
 	else if (c->mode == DDNS_CHECK_EXISTS_WITH_DHCID)
-		push(m, m->prereq, empty_rr(c->owner, LDNS_RR_CLASS_ANY, LDNS_RR_TYPE_DHCID));
+		push(m, m->prereq, empty_rr(c->owner, LDNS_RR_CLASS_ANY, m->mark));
 }
 
 static bool with_dhcid(const struct ddns_change *c)
@@ -151,17 +160,16 @@ static void forward_message(struct msg *m, const struct ddns_change *c)
 	if (add && checking(c) && c->step == 0) {
 		push(m, m->prereq, empty_rr(c->owner, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_ANY));
 		push(m, m->update, value_rr(c, LDNS_RR_CLASS_IN));
-		push(m, m->update, dhcid_rr(c, c->ttl));
+		push(m, m->update, dhcid_rr(m, c, c->ttl));
 	} else if (add) {
 		if (c->step > 0)
 			require_dhcid(m, c);
 		push(m, m->update, empty_rr(c->owner, LDNS_RR_CLASS_ANY, c->type));
 		if (c->mode == DDNS_NO_CHECK_WITH_DHCID)
-			push(m, m->update,
-			     empty_rr(c->owner, LDNS_RR_CLASS_ANY, LDNS_RR_TYPE_DHCID));
+			push(m, m->update, empty_rr(c->owner, LDNS_RR_CLASS_ANY, m->mark));
 		push(m, m->update, value_rr(c, LDNS_RR_CLASS_IN));
 		if (c->mode == DDNS_NO_CHECK_WITH_DHCID)
-			push(m, m->update, dhcid_rr(c, c->ttl));
+			push(m, m->update, dhcid_rr(m, c, c->ttl));
 	} else if (c->step == 0) {
 		require_dhcid(m, c);
 		push(m, m->update, value_rr(c, LDNS_RR_CLASS_NONE));
@@ -170,7 +178,7 @@ static void forward_message(struct msg *m, const struct ddns_change *c)
 		require_dhcid(m, c);
 		push(m, m->prereq, empty_rr(c->owner, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_A));
 		push(m, m->prereq, empty_rr(c->owner, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_AAAA));
-		push(m, m->update, empty_rr(c->owner, LDNS_RR_CLASS_ANY, LDNS_RR_TYPE_DHCID));
+		push(m, m->update, empty_rr(c->owner, LDNS_RR_CLASS_ANY, m->mark));
 	}
 }
 
@@ -188,10 +196,10 @@ static void reverse_message(struct msg *m, const struct ddns_change *c)
 	if (c->op == DDNS_CHANGE_REMOVE)
 		require_dhcid(m, c);
 	push(m, m->update, empty_rr(c->owner, LDNS_RR_CLASS_ANY, c->type));
-	push(m, m->update, empty_rr(c->owner, LDNS_RR_CLASS_ANY, LDNS_RR_TYPE_DHCID));
+	push(m, m->update, empty_rr(c->owner, LDNS_RR_CLASS_ANY, m->mark));
 	if (c->op == DDNS_CHANGE_ADD) {
 		push(m, m->update, value_rr(c, LDNS_RR_CLASS_IN));
-		push(m, m->update, dhcid_rr(c, c->ttl));
+		push(m, m->update, dhcid_rr(m, c, c->ttl));
 	}
 }
 
@@ -200,12 +208,18 @@ static bool is_forward(const struct ddns_change *c)
 	return c->type == LDNS_RR_TYPE_A || c->type == LDNS_RR_TYPE_AAAA;
 }
 
-/* Appends change's message to m; each change's records keep their order. */
-static void append_change(struct msg *m, const struct ddns_change *change)
+bool ddns_update_marked(const struct ddns_change *change)
 {
-	/* Only A, AAAA and PTR carry DHCIDs; anything else (the probe's TXT) is a plain replace. */
+	return with_dhcid(change) && (is_forward(change) || change->type == LDNS_RR_TYPE_PTR);
+}
+
+/* Appends change's message to m; each change's records keep their order. */
+static void append_change(struct msg *m, const struct ddns_change *change,
+                          enum ddns_ownership ownership)
+{
+	/* Only A, AAAA and PTR carry marks; anything else (the probe's TXT) is a plain replace. */
 	struct ddns_change c = *change;
-	if (!is_forward(&c) && c.type != LDNS_RR_TYPE_PTR)
+	if (!ddns_update_marked(&c) || ownership == DDNS_OWNER_NONE)
 		c.mode = DDNS_NO_CHECK_WITHOUT_DHCID;
 	if (is_forward(&c))
 		forward_message(m, &c);
@@ -213,15 +227,16 @@ static void append_change(struct msg *m, const struct ddns_change *change)
 		reverse_message(m, &c);
 }
 
-ldns_pkt *ddns_update_build_batch(const char *zone, const struct ddns_change *const *changes,
-                                  size_t n)
+ldns_pkt *ddns_update_build_owned(const char *zone, enum ddns_ownership ownership,
+                                  const struct ddns_change *const *changes, size_t n)
 {
-	struct msg m = {ldns_rr_list_new(), ldns_rr_list_new(), false};
+	struct msg m = {ldns_rr_list_new(), ldns_rr_list_new(),
+	                ownership == DDNS_OWNER_TXT ? LDNS_RR_TYPE_TXT : LDNS_RR_TYPE_DHCID, false};
 	ldns_rdf *zone_rdf = ldns_dname_new_frm_str(zone);
 	ldns_pkt *pkt = NULL;
 	m.failed = m.prereq == NULL || m.update == NULL || zone_rdf == NULL || n == 0;
 	for (size_t i = 0; i < n && !m.failed; i++)
-		append_change(&m, changes[i]);
+		append_change(&m, changes[i], ownership);
 	if (!m.failed) {
 		/* Takes zone_rdf, copies the lists. */
 		pkt = ldns_update_pkt_new(zone_rdf, LDNS_RR_CLASS_IN, m.prereq, m.update, NULL);
@@ -233,6 +248,12 @@ ldns_pkt *ddns_update_build_batch(const char *zone, const struct ddns_change *co
 	ldns_rr_list_deep_free(m.prereq);
 	ldns_rr_list_deep_free(m.update);
 	return pkt;
+}
+
+ldns_pkt *ddns_update_build_batch(const char *zone, const struct ddns_change *const *changes,
+                                  size_t n)
+{
+	return ddns_update_build_owned(zone, DDNS_OWNER_DHCID, changes, n);
 }
 
 ldns_pkt *ddns_update_build(const char *zone, const struct ddns_change *change)

@@ -58,6 +58,14 @@ ldns_pkt *ddns_update_build(const char *zone, const struct ddns_change *change);
 ldns_pkt *ddns_update_build_batch(const char *zone, const struct ddns_change *const *changes,
                                   size_t n);
 
+/* As ddns_update_build_batch, with the owner's mark in the records ownership says (AUTO: DHCID;
+ * NONE: every change is a plain replace, as without DHCID). */
+ldns_pkt *ddns_update_build_owned(const char *zone, enum ddns_ownership ownership,
+                                  const struct ddns_change *const *changes, size_t n);
+
+/* Whether the messages of change carry an owner's mark (its mode uses a DHCID). */
+bool ddns_update_marked(const struct ddns_change *change);
+
 /* Interprets answer (DDNS_OK or a prerequisite error) to message change->step. */
 enum ddns_step ddns_update_next(const struct ddns_change *change, int answer);
 

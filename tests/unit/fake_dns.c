@@ -45,6 +45,15 @@ static bool matches(const struct fake_reply *r, const ldns_pkt *q, const struct 
 	return same;
 }
 
+/* Whether list has a record of type. */
+static bool carries(const ldns_rr_list *list, ldns_rr_type type)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(list); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(list, i)) == type)
+			return true;
+	return false;
+}
+
 /* Whether the update section of q has a record at owner (NULL: no). */
 static bool touches(const ldns_pkt *q, const char *owner)
 {
@@ -83,6 +92,9 @@ static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, co
 		r = f->script[i];
 	} else if (touches(q, f->deny_owner)) {
 		r = (struct fake_reply){.echo = true, .rcode = LDNS_RCODE_SERVFAIL};
+	} else if (f->no_dhcid && (carries(ldns_pkt_answer(q), LDNS_RR_TYPE_DHCID) ||
+	                           carries(ldns_pkt_authority(q), LDNS_RR_TYPE_DHCID))) {
+		r = (struct fake_reply){.echo = true, .rcode = LDNS_RCODE_NOTIMPL};
 	}
 	pthread_mutex_unlock(&f->lock);
 

@@ -47,9 +47,11 @@ struct fake_reply {
 struct fake_dns {
 	struct ddns_transport transport; /* hand &fake.transport to the code under test */
 	const struct ddns_tsig_key *key; /* signs replies; NULL: unsigned server */
-	const char
-	    *deny_owner; /* an UPDATE touching this name that no scripted reply answers is
-	                    sent back with SERVFAIL, as Samba refuses another account's record */
+	/* An UPDATE touching this name that no scripted reply answers is sent back with SERVFAIL,
+	 * as Samba refuses another account's record; NULL: none. */
+	const char *deny_owner;
+	/* An UPDATE with a DHCID record is sent back with NOTIMP, as Samba answers. */
+	bool no_dhcid;
 	pthread_mutex_t lock;
 	struct fake_reply script[FAKE_MAX];
 	bool used[FAKE_MAX]; /* which replies were sent */

@@ -262,6 +262,18 @@ static void ttl_rule(void **state)
 	             "parameter 'max-queue': must be a whole number from 1 to 10000000");
 	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"conflict-resolution\": \"yes\" }",
 	             "parameter 'conflict-resolution': unknown mode 'yes'");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"zones\": [ { \"name\": \"a.example\","
+	             " \"ownership\": \"acl\" } ] }",
+	             "parameter 'zones[0].ownership': unknown ownership 'acl' (use auto, dhcid, "
+	             "txt or none)");
+	assert_int_equal(ddns_config_parse("{ \"resolvers\": [\"127.0.0.2\"], \"zones\": ["
+	                                   "  { \"name\": \"a.example\", \"ownership\": \"txt\" },"
+	                                   "  { \"name\": \"b.example\" } ] }",
+	                                   "/nonexistent", &cfg, err, sizeof(err)),
+	                 DDNS_OK);
+	assert_int_equal(cfg->zones[0].ownership, DDNS_OWNER_TXT);
+	assert_int_equal(cfg->zones[1].ownership, DDNS_OWNER_AUTO);
+	ddns_config_free(cfg);
 }
 
 /* Writes a keytab at path holding one (random) key for principal. */

@@ -25,7 +25,8 @@ struct fixture {
 
 static const uint8_t client1[] = {1, 0x00, 0x0c, 0x01, 0x02, 0x03, 0x04};
 
-static int start(void **state, const char *mode)
+/* An engine in conflict mode mode; corp_extra goes into the corp.example. zone entry. */
+static int start(void **state, const char *mode, const char *corp_extra)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	char params[512];
@@ -34,9 +35,9 @@ static int start(void **state, const char *mode)
 	    params, sizeof(params),
 	    "{ \"resolvers\": [\"127.0.0.1\"], \"conflict-resolution\": \"%s\","
 	    "  \"state-dir\": \"%%s\","
-	    "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"] },"
+	    "  \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [\"127.0.0.2\"]%s },"
 	    "             { \"name\": \"1.10.in-addr.arpa.\", \"servers\": [\"127.0.0.2\"] } ] }",
-	    mode);
+	    mode, corp_extra);
 	engine_fixture_start(fx->e, params);
 	uint8_t raw[DDNS_DHCID_LEN];
 	assert_int_equal(
@@ -53,17 +54,22 @@ static int start(void **state, const char *mode)
 
 static int setup_check(void **state)
 {
-	return start(state, "check-with-dhcid");
+	return start(state, "check-with-dhcid", "");
 }
 
 static int setup_no_check(void **state)
 {
-	return start(state, "no-check-with-dhcid");
+	return start(state, "no-check-with-dhcid", "");
 }
 
 static int setup_exists(void **state)
 {
-	return start(state, "check-exists-with-dhcid");
+	return start(state, "check-exists-with-dhcid", "");
+}
+
+static int setup_no_ownership(void **state)
+{
+	return start(state, "check-with-dhcid", ", \"ownership\": \"none\"");
 }
 
 static int teardown(void **state)
@@ -222,6 +228,55 @@ static void exists_mode_accepts_any_dhcid(void **state)
 	              "h.corp.example. 0 ANY A \\# 0\nh.corp.example. 1200 IN A 10.1.0.5");
 }
 
+/* Samba knows no DHCID: NOTIMP to the first message with one. The zone's names then carry their
+ * owner's mark in TXT, each zone learning it once, and the sequences run as with DHCID. */
+static void a_zone_without_dhcid_gets_txt_marks(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake_dns *dns = &fx->e->dns;
+	dns->no_dhcid = true;
+	lease(fx, DDNS_LEASE_GRANTED, client1, sizeof(client1));
+	assert_int_equal(fake_dns_count(dns), 4);
+	size_t fwd = fake_dns_find(dns, "corp.example.", 1);
+	assert_prereq(dns, fwd, "h.corp.example. 0 NONE ANY \\# 0");
+	assert_update(dns, fwd, "corp.example.",
+	              with_dhcid(fx, "h.corp.example. 1200 IN A 10.1.0.5\n"
+	                             "h.corp.example. 1200 IN TXT \"%s\""));
+	assert_update(dns, fake_dns_find(dns, "1.10.in-addr.arpa.", 1), "1.10.in-addr.arpa.",
+	              with_dhcid(fx, "5.0.1.10.in-addr.arpa. 0 ANY PTR \\# 0\n"
+	                             "5.0.1.10.in-addr.arpa. 0 ANY TXT \\# 0\n"
+	                             "5.0.1.10.in-addr.arpa. 1200 IN PTR h.corp.example.\n"
+	                             "5.0.1.10.in-addr.arpa. 1200 IN TXT \"%s\""));
+	/* The removal checks the TXT mark, then drops it with the last address: no NOTIMP again. */
+	lease(fx, DDNS_LEASE_RELEASED, client1, sizeof(client1));
+	size_t rm = fake_dns_find(dns, "corp.example.", 2);
+	assert_prereq(dns, rm, with_dhcid(fx, "h.corp.example. 0 IN TXT \"%s\""));
+	assert_update(dns, rm, "corp.example.", "h.corp.example. 0 NONE A 10.1.0.5");
+	size_t last = fake_dns_find(dns, "corp.example.", 3);
+	assert_update(dns, last, "corp.example.", "h.corp.example. 0 ANY TXT \\# 0");
+	struct ddns_engine_stats st;
+	ddns_engine_get_stats(fx->e->engine, &st);
+	assert_int_equal(st.failed, 0);
+	assert_int_equal(log_capture_count(&fx->e->log, "DDNS_DIRECT_ZONE_NO_DHCID"), 2);
+}
+
+/* "ownership": "none" (the server's own access rules decide): a plain replace, no mark at all. */
+static void a_zone_without_ownership_replaces(void **state)
+{
+	struct fixture *fx = *state;
+	struct fake_dns *dns = &fx->e->dns;
+	lease(fx, DDNS_LEASE_GRANTED, client1, sizeof(client1));
+	size_t fwd = fake_dns_find(dns, "corp.example.", 0);
+	assert_prereq(dns, fwd, "");
+	assert_update(dns, fwd, "corp.example.",
+	              "h.corp.example. 0 ANY A \\# 0\nh.corp.example. 1200 IN A 10.1.0.5");
+	lease(fx, DDNS_LEASE_RELEASED, client1, sizeof(client1));
+	size_t rm = fake_dns_find(dns, "corp.example.", 1);
+	assert_prereq(dns, rm, "");
+	assert_update(dns, rm, "corp.example.", "h.corp.example. 0 NONE A 10.1.0.5");
+	assert_int_equal(fake_dns_count(dns), 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +291,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(no_check_mode_overwrites_and_records_dhcid,
 	                                    setup_no_check, teardown),
 	    cmocka_unit_test_setup_teardown(exists_mode_accepts_any_dhcid, setup_exists, teardown),
+	    cmocka_unit_test_setup_teardown(a_zone_without_dhcid_gets_txt_marks, setup_check,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(a_zone_without_ownership_replaces, setup_no_ownership,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
