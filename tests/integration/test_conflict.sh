@@ -6,6 +6,8 @@
 # no client. When the leases expire, only the winner's records go, and the static host stays.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
+# The record that marks an owner: DHCID, or TXT with LAB_OWNERSHIP=txt (test_ownership.sh).
+MARK=$([ "${LAB_OWNERSHIP:-}" = txt ] && echo TXT || echo DHCID)
 
 lab_addr 127.0.0.2
 SECRET=$(lab_tsig_secret)
@@ -38,7 +40,7 @@ winner=$(dig @127.0.0.2 +short samehost.corp.example A)
 [ "$(printf '%s\n' "$winner" | grep -c .)" -eq 1 ] || lab_fail "samehost has A records: '$winner'"
 first=$(grep -m1 -oE 'add A samehost\.corp\.example\. [0-9.]+: zone .*: success' "$LAB_DIR/kea4.log" | awk '{print $4}' | tr -d :)
 [ "$winner" = "$first" ] || lab_fail "samehost points at $winner, but $first claimed it first"
-[ "$(dig @127.0.0.2 +short samehost.corp.example DHCID | grep -c .)" -eq 1 ] || lab_fail "samehost lacks its DHCID"
+[ "$(dig @127.0.0.2 +short samehost.corp.example "$MARK" | grep -c .)" -eq 1 ] || lab_fail "samehost lacks its $MARK"
 ptrs=$(axfr 127.0.0.2 1.10.in-addr.arpa | awk '$4 == "PTR"')
 [ "$(printf '%s\n' "$ptrs" | grep -c .)" -eq 1 ] || lab_fail "expected one PTR, got: $ptrs"
 [ "$(printf '%s\n' "$ptrs" | awk '{print $1}')" = "$(reverse_v4 "$winner")" ] ||
@@ -49,7 +51,7 @@ lab_log "samehost kept by $winner; $(conflicts) conflicts logged; static host un
 gone() {
 	[ -z "$(dig @127.0.0.2 +short samehost.corp.example A)" ] &&
 		[ "$(count_type 127.0.0.2 1.10.in-addr.arpa PTR)" -eq 0 ] &&
-		[ "$(count_type 127.0.0.2 corp.example DHCID)" -eq 0 ]
+		[ "$(count_type 127.0.0.2 corp.example "$MARK")" -eq 0 ]
 }
 lab_wait 60 gone || lab_fail "the winner's records were not removed on expiry"
 [ "$(dig @127.0.0.2 +short static.corp.example A)" = 192.0.2.1 ] || lab_fail "expiry removed the static host"

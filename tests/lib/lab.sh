@@ -285,15 +285,17 @@ zone \"$zone\" { type primary; file \"$zone.db\"; allow-update { key ddns-key; }
 ddns_lab_zones() { lab_zones "$1" "$2" "$3" corp.example 1.10.in-addr.arpa; }
 
 # ddns_lab_params ADDR SECRET [REVERSE_ZONE]: the plugin parameters that pin both lab zones
-# (the reverse one 1.10.in-addr.arpa. unless given) to ADDR with key ddns-key.
+# (the reverse one 1.10.in-addr.arpa. unless given) to ADDR with key ddns-key; LAB_OWNERSHIP,
+# when set, is both zones' "ownership".
 ddns_lab_params() {
 	local addr=$1 secret=$2 rev=${3:-1.10.in-addr.arpa.}
+	local owner=${LAB_OWNERSHIP:+, \"ownership\": \"$LAB_OWNERSHIP\"}
 	cat <<JSON
 { "resolvers": [ "$addr" ], "state-dir": "$LAB_DIR/state",
   "tsig-keys": [ { "name": "ddns-key", "algorithm": "hmac-sha256", "secret": "$secret" } ],
   "default-key": "ddns-key",
-  "zones": [ { "name": "corp.example.", "servers": [ "$addr" ] },
-             { "name": "$rev", "servers": [ "$addr" ] } ] }
+  "zones": [ { "name": "corp.example.", "servers": [ "$addr" ]$owner },
+             { "name": "$rev", "servers": [ "$addr" ]$owner } ] }
 JSON
 }
 
