@@ -57,6 +57,7 @@
 	X(DDNS_DIRECT_RESYNC, "a resync compared the lease database with what is published")       \
 	X(DDNS_DIRECT_GSS_NEGOTIATED, "a GSS-TSIG key was negotiated with an update target")       \
 	X(DDNS_DIRECT_GSS_BADKEY, "a server lost its GSS-TSIG key; a new one is negotiated")       \
+	X(DDNS_DIRECT_GSS_FRESH_TICKET, "GSS-TSIG failed: fresh tickets, one more negotiation")    \
 	X(DDNS_DIRECT_TSIG_NONSTANDARD, "a server signs replies as Samba does (accepted)")         \
 	X(DDNS_DIRECT_ZONE_NO_DHCID, "a zone has no DHCID: its names get TXT marks")               \
 	X(DDNS_DIRECT_HA_PARTNER, "Kea HA is loaded: removals of the partner's leases are owed")   \

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ddns/error.h"
 #include "gss/mech.h"
@@ -174,6 +175,15 @@ static void kerberos_free_context(void *mctx, void *context)
 	free(c);
 }
 
+/* The credential cache goes, with the service tickets in it: the next context gets a new ticket
+ * from the keytab, then new service tickets. A context being built elsewhere meanwhile may fail
+ * once, and then forgets too. */
+static void kerberos_forget(void *mctx)
+{
+	struct kerberos *k = mctx;
+	unlink(k->cfg->ccache);
+}
+
 struct ddns_gss_mech *ddns_gss_kerberos_new(const struct ddns_gss_cfg *cfg)
 {
 	struct kerberos *k = calloc(1, sizeof(*k));
@@ -182,8 +192,9 @@ struct ddns_gss_mech *ddns_gss_kerberos_new(const struct ddns_gss_cfg *cfg)
 	k->cfg = cfg;
 	snprintf(k->keytab, sizeof(k->keytab), "FILE:%s", cfg->keytab);
 	snprintf(k->ccache, sizeof(k->ccache), "FILE:%s", cfg->ccache);
-	k->mech = (struct ddns_gss_mech){kerberos_init, kerberos_get_mic, kerberos_verify_mic,
-	                                 kerberos_free_context, k};
+	k->mech =
+	    (struct ddns_gss_mech){kerberos_init,         kerberos_get_mic, kerberos_verify_mic,
+	                           kerberos_free_context, kerberos_forget,  k};
 	return &k->mech;
 }
 

@@ -31,6 +31,10 @@ struct ddns_gss_mech {
 	                  const uint8_t *mic, size_t mic_len);
 	/* Frees a context; NULL is ignored. */
 	void (*free_context)(void *mctx, void *context);
+	/* Drops the tickets the mechanism keeps, so that the next context asks the KDC afresh: a
+	 * server whose key changed (an AD DC's password rotation) rejects tickets for the old one.
+	 * NULL: the mechanism keeps none. Thread: any. */
+	void (*forget)(void *mctx);
 	void *mctx; /* passed to each */
 };
 

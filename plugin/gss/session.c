@@ -387,6 +387,15 @@ int ddns_gss_acquire(struct ddns_gss *g, const struct ddns_transport *transport,
 	int rc = DDNS_OK;
 	if ((*out = current_key(g, t)) == NULL)
 		rc = negotiate(g, transport, target, t, timeout_ms, out, why, whylen);
+	/* The server may have rejected a ticket for a key it no longer has: once, a fresh one. */
+	if (rc == DDNS_EGSS && g->mech->forget != NULL) {
+		log_info(DDNS_DIRECT_GSS_FRESH_TICKET,
+		         "%s; getting fresh Kerberos tickets (the server's key may have changed) "
+		         "and negotiating once more",
+		         why);
+		g->mech->forget(g->mech->mctx);
+		rc = negotiate(g, transport, target, t, timeout_ms, out, why, whylen);
+	}
 	pthread_mutex_unlock(&t->negotiating);
 	return rc;
 }

@@ -5,7 +5,8 @@
 # Kerberos principal, kea-dhcp4 with the plugin and perfdhcp leasing 250 addresses. Every A and
 # PTR must be there; named's statistics must show one TKEY negotiation per server for hundreds of
 # updates; after ns1 is restarted mid-run (its keys are lost: BADKEY) the plugin negotiates again
-# and every lease granted meanwhile is published too.
+# and every lease granted meanwhile is published too; after ns1's Kerberos key changes, the plugin
+# gets fresh tickets at once.
 . "$(dirname "$0")/../lib/lab.sh"
 . "$(dirname "$0")/../lib/kdc.sh"
 lab_enter "$@"
@@ -104,5 +105,25 @@ grep -q 'BADKEY' "$LAB_DIR/kea4.log" || lab_fail "the plugin never saw ns1's BAD
 negotiations=$(status gss-negotiations)
 [ "$negotiations" -eq 3 ] || lab_fail "expected 3 negotiations in all, the plugin counts $negotiations"
 lab_log "after ns1's restart: one more negotiation, and all $leases leases published"
+# The server's Kerberos key changes (an AD DC rotates its machine password every 30 days): ns1's
+# principal gets a new key, its keytab holds only that one, and ns1 restarts (its GSS-TSIG keys
+# are lost). The plugin's cached service ticket is for the old key: it must get a fresh one at
+# once, not when the old one expires hours later.
+lab_log "re-keying ns1's principal and restarting ns1"
+printf 'ktadd -k %s %s\n' "$LAB_DIR/ns1/dns.keytab.new" "DNS/ns1.corp.example@$KDC_REALM" |
+	kadmin.local -r "$KDC_REALM" >"$LAB_DIR/krb/rekey.log" 2>&1 ||
+	lab_fail "cannot re-key ns1: $(cat "$LAB_DIR/krb/rekey.log")"
+mv "$LAB_DIR/ns1/dns.keytab.new" "$LAB_DIR/ns1/dns.keytab"
+chmod 600 "$LAB_DIR/ns1/dns.keytab"
+kill -KILL "$PID_ns1"
+wait "$PID_ns1" 2>/dev/null || true
+rm -f "$LAB_DIR"/ns1/*.tsigkeys
+gss_named ns1 127.0.0.2 corp.example corp.db
+perfdhcp_run 40 20 -b mac=00:0c:02:aa:bb:00
+lab_wait 60 match || lab_fail "zones do not match the leases after the re-key: $(head -n 20 "$LAB_DIR/zone-diff.txt")"
+grep -q 'getting fresh Kerberos tickets' "$LAB_DIR/kea4.log" ||
+	lab_fail "the plugin never got a fresh ticket after the re-key"
+leases=$(wc -l <"$LAB_DIR/leases.txt")
+lab_log "after ns1's key changed: fresh tickets, and all $leases leases published"
 if grep -qiE 'YII|token:' "$LAB_DIR/kea4.log"; then lab_fail "a log line carries token material"; fi
-lab_log "PASS: $leases leases published with GSS-TSIG, one TKEY per server per key, restart survived"
+lab_log "PASS: $leases leases published with GSS-TSIG, one TKEY per server per key, restart and re-key survived"

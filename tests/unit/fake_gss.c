@@ -278,8 +278,10 @@ static int answer_tkey(struct fake_server *s, const ldns_pkt *q, uint8_t *reply,
 	ldns_rdf_deep_free(ldns_rr_set_rdf(rr, ldns_native2rdf_int32(LDNS_RDF_TYPE_TIME, now), 1));
 	ldns_rdf_deep_free(
 	    ldns_rr_set_rdf(rr, ldns_native2rdf_int32(LDNS_RDF_TYPE_TIME, now + 3600), 2));
-	ldns_rdf_deep_free(ldns_rr_set_rdf(
-	    rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, (uint16_t)s->tkey_error), 4));
+	bool stale = s->stale_until_forgotten != NULL && s->stale_until_forgotten->forgets == 0;
+	int error = stale ? DDNS_TSIG_BADKEY : s->tkey_error;
+	ldns_rdf_deep_free(
+	    ldns_rr_set_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, (uint16_t)error), 4));
 	ldns_rdf_deep_free(ldns_rr_set_rdf(
 	    rr, ldns_native2rdf_int16_data(strlen(server_token), (uint8_t *)server_token), 5));
 	ldns_buffer *b = ldns_buffer_new(1024);
@@ -323,11 +325,17 @@ static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, co
 	return rc;
 }
 
+static void fake_forget(void *mctx)
+{
+	struct fake_mech *m = mctx;
+	m->forgets++;
+}
+
 void fake_mech_init(struct fake_mech *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->mech =
-	    (struct ddns_gss_mech){fake_init, fake_get_mic, fake_verify_mic, fake_free_context, m};
+	m->mech = (struct ddns_gss_mech){fake_init,         fake_get_mic, fake_verify_mic,
+	                                 fake_free_context, fake_forget,  m};
 	m->rounds = 1;
 	m->lifetime = 36000;
 }

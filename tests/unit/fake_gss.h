@@ -23,6 +23,7 @@ struct fake_mech {
 	bool never_done;    /* keeps asking for more rounds */
 	bool no_token;      /* gives no token on the first call */
 	int mics, verifies; /* calls */
+	int forgets;        /* calls of forget: tickets dropped */
 };
 
 /* A mechanism that establishes a context after one server token, for 36000 s. */
@@ -45,6 +46,9 @@ struct fake_server {
 	char tkey_alg[64];     /* its algorithm */
 	bool tkey_question_ok; /* the question was <key name> TKEY ANY */
 	bool request_mic_ok;   /* every signed UPDATE carried the right MIC */
+	/* The server's key changed: it refuses TKEY (BADKEY) until this mechanism has dropped its
+	 * tickets (NULL: it never does). */
+	const struct fake_mech *stale_until_forgotten;
 };
 
 /* A server that answers every TKEY and UPDATE, signing its replies. */

@@ -173,6 +173,31 @@ static void key_near_its_end_is_negotiated_again(void **state)
 	assert_int_equal(fx->server.tkeys, 2);
 }
 
+/* The server's key changed (an AD DC's password rotated): it refuses the cached ticket. The
+ * plugin drops its tickets and negotiates once more, at once. */
+static void a_rekeyed_server_gets_a_fresh_ticket(void **state)
+{
+	struct fixture *fx = *state;
+	fx->server.stale_until_forgotten = &fx->fake;
+	struct attempts at;
+	assert_int_equal(send_a(fx, "a.example.", &at), DDNS_SEND_APPLIED);
+	assert_int_equal(fx->fake.forgets, 1);
+	assert_int_equal(fx->server.tkeys, 2);
+	assert_int_equal(fx->server.updates, 1);
+}
+
+/* A server that refuses every negotiation gets one more try with fresh tickets, not more. */
+static void fresh_tickets_are_tried_once(void **state)
+{
+	struct fixture *fx = *state;
+	fx->server.tkey_error = DDNS_TSIG_BADKEY;
+	struct attempts at;
+	assert_int_equal(send_a(fx, "a.example.", &at), DDNS_SEND_FAILED);
+	assert_int_equal(fx->fake.forgets, 1);
+	assert_int_equal(fx->server.tkeys, 2);
+	assert_int_equal(fx->server.updates, 0);
+}
+
 static void two_rounds_of_tokens(void **state)
 {
 	struct fixture *fx = *state;
@@ -296,6 +321,8 @@ int main(void)
 	    T(badkey_negotiates_again_and_signs_afresh),
 	    T(badkey_twice_moves_on),
 	    T(key_near_its_end_is_negotiated_again),
+	    T(a_rekeyed_server_gets_a_fresh_ticket),
+	    T(fresh_tickets_are_tried_once),
 	    T(two_rounds_of_tokens),
 	    T(mechanism_failure),
 	    T(tkey_refused),
