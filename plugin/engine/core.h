@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
  * The engine object, shared by the files that implement the public API (engine.c: lifecycle,
- * intake and the worker loop; resync.c; status.c). The parts it is made of (planning, the owed
- * list, dispatch, the sender pool, batches) know nothing of it.
+ * intake and the worker loop; resync.c; status.c; control.c). The parts it is made of (planning,
+ * the owed list, dispatch, the sender pool, batches, what is learned of zones) know nothing of it.
  */
 #ifndef DDNS_ENGINE_CORE_H
 #define DDNS_ENGINE_CORE_H
