@@ -88,7 +88,7 @@ run_in_root() {
 	trap cleanup EXIT
 	# A stopped run (CI cut, ^C) unmounts too; one killed outright leaves mounts the next undoes.
 	trap 'exit 130' INT TERM HUP
-	findmnt -rn -o TARGET | grep -E "^$root(/|$)" | sort -r | xargs -r umount -l
+	{ findmnt -rn -o TARGET | grep -E "^$root(/|$)" || true; } | sort -r | xargs -r umount -l
 	# unshare -m inside the root needs the root to be a mount point of its own.
 	bind --bind "$root" "$root"
 	mount --make-private "$root"
