@@ -53,7 +53,8 @@ DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev libss
                bind9 bind9-utils bind9-dnsutils knot knot-dnsutils iproute2 util-linux \
                clang-format valgrind python3 clang $(CLANG_RT_PACKAGE) \
                krb5-kdc krb5-user krb5-admin-server libkrb5-dev postgresql zlib1g-dev \
-               pdns-server pdns-backend-sqlite3
+               pdns-server pdns-backend-sqlite3 \
+               samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind
 
 .PHONY: all deps test test-matrix kea-roots unit integration demo bench install format format-check clean valgrind asan tsan \
 	fuzz fuzz-build test-asan
