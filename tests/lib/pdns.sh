@@ -26,6 +26,10 @@ disable-axfr=no
 loglevel=5
 CONF
 	local util=(pdnsutil --config-dir="$dir")
+	# pdnsutil 4 takes a record's name relative to its zone, pdnsutil 5 absolute.
+	local ns1=ns1 major
+	major=$(pdns_server --version 2>&1 | grep -oE 'Authoritative Server [0-9]+' | grep -oE '[0-9]+$' || true)
+	[ "${major:-0}" -lt 5 ] || ns1=ns1.corp.example.
 	"${util[@]}" import-tsig-key ddns-key hmac-sha256 "$secret" >/dev/null ||
 		lab_fail "pdnsutil cannot import the key"
 	local zone
@@ -36,8 +40,8 @@ CONF
 				"${util[@]}" set-meta "$zone" SOA-EDIT-DNSUPDATE INCREASE
 		} >>"$dir/pdnsutil.log" 2>&1 || lab_fail "pdnsutil cannot create $zone: $(tail -n 3 "$dir/pdnsutil.log")"
 		if [ "$zone" = corp.example ]; then
-			"${util[@]}" add-record corp.example ns1 A "$addr" >>"$dir/pdnsutil.log" 2>&1 ||
-				lab_fail "pdnsutil cannot add ns1.corp.example"
+			"${util[@]}" add-record corp.example "$ns1" A "$addr" >>"$dir/pdnsutil.log" 2>&1 ||
+				lab_fail "pdnsutil cannot add ns1.corp.example: $(tail -n 3 "$dir/pdnsutil.log")"
 		fi
 	done
 	lab_spawn "$name" pdns_server --config-dir="$dir" --socket-dir="$dir" --daemon=no --guardian=no
