@@ -90,7 +90,7 @@ size_t ddns_dispatch(struct ddns_dispatcher *d, struct ddns_owed *o, size_t free
 		bool waits = seen_add(d, job->origin_hash);
 		if (job->then_hash != 0)
 			seen_add(d, job->then_hash);
-		bool lingering = !job->due;
+		bool lingering = job->heap_at != JOB_UNSCHEDULED;
 		if (waits || job->running ||
 		    (lingering && (n_open == 0 || job->due_ms > now_ms + DDNS_LINGER_MS)))
 			continue;

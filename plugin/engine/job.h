@@ -40,8 +40,8 @@ struct job {
 	size_t bytes;               /* at most what its change adds to an UPDATE message */
 	int slot;                   /* index of its batch's key among the running ones */
 	bool running;               /* handed to a sender, result not yet collected */
-	bool due;                   /* its due time has passed (and it is not running) */
-	size_t heap_at;             /* its place in the schedule while it waits for due_ms */
+	size_t heap_at;             /* its place in the schedule while it waits for due_ms, or
+	                               JOB_UNSCHEDULED: an owed job neither there nor running is due */
 	enum job_result result;     /* the sender's verdict */
 	int step;                   /* the ddns_step to settle, or -1 (nothing to count) */
 	bool then_due;              /* rec.then is to be submitted now that rec.change is done */
@@ -52,6 +52,9 @@ struct job {
 	int64_t due_ms;             /* when the next attempt may run */
 	int64_t since_ms;           /* when it became owed */
 };
+
+/* heap_at of a job not waiting in the schedule. */
+#define JOB_UNSCHEDULED SIZE_MAX
 
 /* The job whose item a sender handed back. */
 static inline struct job *job_of_item(struct ddns_pool_item *item)

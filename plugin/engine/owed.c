@@ -12,9 +12,6 @@
  * At most this many (about 5 MB). */
 #define SPARE_JOBS 4096
 
-/* Not in the schedule. */
-#define NOWHERE SIZE_MAX
-
 void ddns_owed_init(struct ddns_owed *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -48,7 +45,7 @@ struct job *ddns_owed_job_new(struct ddns_owed *o)
 		memset(job, 0, sizeof(*job));
 	}
 	if (job != NULL)
-		job->heap_at = NOWHERE;
+		job->heap_at = JOB_UNSCHEDULED;
 	return job;
 }
 
@@ -119,7 +116,7 @@ static void heap_remove(struct ddns_owed *o, struct job *job)
 {
 	size_t at = job->heap_at;
 	struct job *last = o->heap[--o->heap_n];
-	job->heap_at = NOWHERE;
+	job->heap_at = JOB_UNSCHEDULED;
 	if (last == job)
 		return;
 	heap_place(o, at, last);
@@ -163,11 +160,10 @@ int ddns_owed_add(struct ddns_owed *o, struct job *job, int64_t since_ms, int64_
 
 void ddns_owed_take(struct ddns_owed *o, struct job *job)
 {
-	if (job->heap_at != NOWHERE)
+	if (job->heap_at != JOB_UNSCHEDULED)
 		heap_remove(o, job);
-	if (job->due)
+	else
 		o->n_due--;
-	job->due = false;
 	job->running = true;
 }
 
@@ -193,7 +189,6 @@ size_t ddns_owed_fall_due(struct ddns_owed *o, int64_t now_ms)
 	while (o->heap_n > 0 && o->heap[0]->due_ms <= now_ms) {
 		struct job *job = o->heap[0];
 		heap_remove(o, job);
-		job->due = true;
 		o->n_due++;
 	}
 	return o->n_due;
@@ -205,10 +200,9 @@ void ddns_owed_all_due(struct ddns_owed *o)
 		if (job->running)
 			continue;
 		job->due_ms = 0;
-		job->heap_at = NOWHERE;
-		if (!job->due)
+		if (job->heap_at != JOB_UNSCHEDULED)
 			o->n_due++;
-		job->due = true;
+		job->heap_at = JOB_UNSCHEDULED;
 	}
 	o->heap_n = 0;
 }
