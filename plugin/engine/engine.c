@@ -47,6 +47,31 @@ static void journal_published(ddns_engine *e, int family, const uint8_t *address
 		ddns_engine_journal_failed(e, "a published record");
 }
 
+/*
+ * A change given up as a conflict leaves its record unpublished: a forward name takes the
+ * address's entry with it, a reverse record only itself (the forward name stays published). What
+ * is not recorded as published is never removed later: a name another account holds is left alone.
+ */
+static void unpublish(ddns_engine *e, const struct ddns_job_record *rec)
+{
+	const struct ddns_published *p =
+	    ddns_published_get(e->published, rec->family, rec->address);
+	if (p == NULL)
+		return;
+	if (strcmp(p->fqdn, rec->change.owner) == 0) {
+		ddns_published_remove(e->published, rec->family, rec->address);
+	} else if (rec->change.type == LDNS_RR_TYPE_PTR && p->reverse &&
+	           strcmp(p->fqdn, rec->change.rdata) == 0) {
+		struct ddns_published kept = *p;
+		kept.reverse = false;
+		if (ddns_published_set(e->published, rec->family, rec->address, &kept) != DDNS_OK)
+			return;
+	} else {
+		return;
+	}
+	journal_published(e, rec->family, rec->address);
+}
+
 /* The job's change is settled: count it, and say whether what waited for it may start. */
 static void settle(ddns_engine *e, struct job *job, enum ddns_step step, const char *what)
 {
@@ -69,12 +94,7 @@ static void settle(ddns_engine *e, struct job *job, enum ddns_step step, const c
 			          job->rec.has_then ? ", and neither is its reverse record" : "");
 		DDNS_COUNT(&e->counters, failed, 1);
 		DDNS_COUNT(&e->counters, conflicts, 1);
-		const struct ddns_published *p =
-		    ddns_published_get(e->published, job->rec.family, job->rec.address);
-		if (p != NULL && strcmp(p->fqdn, job->rec.change.owner) == 0) {
-			ddns_published_remove(e->published, job->rec.family, job->rec.address);
-			journal_published(e, job->rec.family, job->rec.address);
-		}
+		unpublish(e, &job->rec);
 		return;
 	case DDNS_STEP_NOT_OURS:
 		log_info(DDNS_DIRECT_UPDATE_NOT_OURS,
