@@ -35,22 +35,40 @@ samba_dc_start() {
 	}
 CONF
 	export KRB5_CONFIG="$dir/krb5.conf"
-	lab_spawn samba samba -F --configfile="$dir/etc/smb.conf"
-	lab_wait 60 dig @"$addr" +time=1 +tries=1 +short SOA "$SAMBA_DOMAIN" ||
-		lab_fail "samba on $addr did not answer: $(tail -n 5 "$LAB_DIR/samba.log")"
-	tool() { samba-tool "$@" --configfile="$dir/etc/smb.conf"; }
+	SAMBA_ADDR=$addr
+	samba_dc_run
 	{
-		tool user create dhcpduser --random-password &&
-			tool user setexpiry dhcpduser --noexpiry &&
-			tool domain exportkeytab "$dir/dhcp.keytab" --principal="dhcpduser@$SAMBA_REALM" &&
-			tool dns zonecreate "$addr" 10.in-addr.arpa -U Administrator \
-				--password="$SAMBA_ADMIN_PASSWORD"
+		samba_tool user create dhcpduser --random-password &&
+			samba_tool user setexpiry dhcpduser --noexpiry &&
+			samba_tool domain exportkeytab "$dir/dhcp.keytab" --principal="dhcpduser@$SAMBA_REALM" &&
+			samba_admin dns zonecreate "$addr" 10.in-addr.arpa
 	} >"$dir/setup.log" 2>&1 || lab_fail "samba setup failed: $(tail -n 5 "$dir/setup.log")"
 	chmod 600 "$dir/dhcp.keytab"
+}
+
+# samba_tool ARGS...: samba-tool on the lab's domain; samba_admin ARGS...: the same as the
+# domain's Administrator (for the DNS commands, which go through the DC's RPC server).
+samba_tool() { samba-tool "$@" --configfile="$LAB_DIR/samba/etc/smb.conf"; }
+samba_admin() { samba_tool "$@" -U Administrator --password="$SAMBA_ADMIN_PASSWORD"; }
+
+# samba_dc_run: starts the provisioned DC and returns once its DNS answers.
+samba_dc_run() {
+	rm -f /run/samba/*.pid
+	lab_spawn samba samba -F --configfile="$LAB_DIR/samba/etc/smb.conf"
+	lab_wait 60 dig @"$SAMBA_ADDR" +time=1 +tries=1 +short SOA "$SAMBA_DOMAIN" ||
+		lab_fail "samba on $SAMBA_ADDR did not answer: $(tail -n 5 "$LAB_DIR/samba.log")"
 	# winbindd starts a session of its own: every process with a PID file is stopped by PID too.
+	SAMBA_PIDS=()
 	local pid
 	for pid in $(cat /run/samba/*.pid 2>/dev/null); do
-		[ "$pid" = "$PID_samba" ] || LAB_PIDS+=("$pid")
+		[ "$pid" = "$PID_samba" ] || { SAMBA_PIDS+=("$pid"); LAB_PIDS+=("$pid"); }
 	done
 }
 
+# samba_dc_restart: stops every process of the DC by PID and starts it again on the same domain
+# (what a DC's reboot does to the keys it negotiated: they are gone).
+samba_dc_restart() {
+	local pid
+	for pid in "$PID_samba" "${SAMBA_PIDS[@]}"; do lab_stop "$pid"; done
+	samba_dc_run
+}
