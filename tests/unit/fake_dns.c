@@ -91,7 +91,9 @@ static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, co
 		f->used[i] = true;
 		r = f->script[i];
 	} else if (touches(q, f->deny_owner)) {
-		r = (struct fake_reply){.echo = true, .rcode = LDNS_RCODE_SERVFAIL};
+		r = (struct fake_reply){.echo = true,
+		                        .rcode = f->deny_rcode != 0 ? f->deny_rcode
+		                                                    : LDNS_RCODE_SERVFAIL};
 	} else if (f->no_dhcid && (carries(ldns_pkt_answer(q), LDNS_RR_TYPE_DHCID) ||
 	                           carries(ldns_pkt_authority(q), LDNS_RR_TYPE_DHCID))) {
 		r = (struct fake_reply){.echo = true, .rcode = LDNS_RCODE_NOTIMPL};

@@ -47,9 +47,11 @@ struct fake_reply {
 struct fake_dns {
 	struct ddns_transport transport; /* hand &fake.transport to the code under test */
 	const struct ddns_tsig_key *key; /* signs replies; NULL: unsigned server */
-	/* An UPDATE touching this name that no scripted reply answers is sent back with SERVFAIL,
-	 * as Samba refuses another account's record; NULL: none. */
+	/* An UPDATE touching this name that no scripted reply answers is sent back with deny_rcode,
+	 * as Samba (SERVFAIL, the default) and Windows (REFUSED) refuse another account's record;
+	 * NULL: none. */
 	const char *deny_owner;
+	int deny_rcode;
 	/* An UPDATE with a DHCID record is sent back with NOTIMP, as Samba answers. */
 	bool no_dhcid;
 	pthread_mutex_t lock;

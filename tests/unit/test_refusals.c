@@ -205,6 +205,18 @@ static void a_name_refused_alone_is_given_up(void **state)
 	assert_int_equal(st.succeeded + st.failed, st.events);
 }
 
+/* Windows answers REFUSED where Samba answers SERVFAIL: the same evidence. */
+static void a_name_windows_refuses_alone_is_given_up(void **state)
+{
+	struct engine_fixture *fx = *state;
+	fx->dns.deny_owner = "owned.corp.example.";
+	fx->dns.deny_rcode = LDNS_RCODE_REFUSED;
+	struct ddns_lease_event ev = lease4(DDNS_LEASE_GRANTED, 40, "owned.corp.example.");
+	ev.reverse = false;
+	assert_int_equal(ddns_engine_submit(fx->engine, &ev), DDNS_OK);
+	flow_until_given_up(fx, false);
+}
+
 /* A reverse name refused alone (a PTR another AD account registered) is given up and not
  * recorded as published: when the lease ends its forward name is removed, its PTR left alone. */
 static void a_refused_reverse_name_is_left_alone(void **state)
@@ -266,6 +278,8 @@ int main(void)
 	                                    engine_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(a_name_refused_alone_is_given_up, engine_fixture_setup,
 	                                    engine_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(a_name_windows_refuses_alone_is_given_up,
+	                                    engine_fixture_setup, engine_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(a_refused_reverse_name_is_left_alone,
 	                                    engine_fixture_setup, engine_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(a_refusal_without_evidence_is_retried,
