@@ -79,6 +79,33 @@ static void note_bare_mac(struct ddns_quirks *q, const struct ddns_send_attempt 
 		    a->target->name, a->target->addr.text);
 }
 
+/*
+ * Whether target has forgotten the GSS-TSIG key that signer holds, after it answered an update
+ * signed with it by sending the request back with REFUSED. Samba 4.20 and later answer so both for
+ * a key they no longer know (a restart; 4.17 said BADKEY) and for a name another account owns. A
+ * query signed with the key tells the two apart: a server that knows the key signs its answer.
+ * No answer at all proves nothing: the refusal stands.
+ */
+static bool key_forgotten(const struct ddns_sender *sender, const struct ddns_target *target,
+                          const ldns_pkt *update, const struct ddns_tsig_signer *signer)
+{
+	const ldns_rr *zone = ldns_rr_list_rr(ldns_pkt_question(update), 0);
+	ldns_rdf *qname = zone != NULL ? ldns_rdf_clone(ldns_rr_owner(zone)) : NULL;
+	ldns_pkt *query =
+	    qname != NULL ? ldns_pkt_query_new(qname, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0) : NULL;
+	if (query == NULL) {
+		ldns_rdf_deep_free(qname);
+		return false;
+	}
+	ldns_pkt *reply = NULL;
+	struct ddns_exchange_info info;
+	int err = ddns_exchange(sender->transport, &target->addr, query, signer, sender->timeout_ms,
+	                        &reply, &info);
+	ldns_pkt_free(reply);
+	ldns_pkt_free(query);
+	return err == DDNS_ETSIG;
+}
+
 /* One signed (or unsigned) exchange of query with target, GSS-TSIG keys taken and given back. */
 static void attempt(const struct ddns_sender *sender, const struct ddns_tsig_key *key,
                     ldns_pkt *query, struct ddns_send_attempt *a)
@@ -112,12 +139,22 @@ static void attempt(const struct ddns_sender *sender, const struct ddns_tsig_key
 			return;
 		/* The server lost the key (restart, expiry): negotiate again, sign afresh, once. */
 		bool badkey = a->error == DDNS_ETSIG && a->info.tsig_error == DDNS_TSIG_BADKEY;
+		bool forgotten = !badkey && tries == 0 && a->error == DDNS_EREFUSED &&
+		                 a->unauthenticated &&
+		                 key_forgotten(sender, a->target, query, &signer);
 		if (badkey && tries == 0)
 			log_info(
 			    DDNS_DIRECT_GSS_BADKEY,
 			    "server %s (%s) no longer knows GSS-TSIG key %s (BADKEY: restarted, "
 			    "or the key expired there); negotiating a new one",
 			    a->target->name, a->target->addr.text, key_name);
+		else if (forgotten)
+			log_info(DDNS_DIRECT_GSS_BADKEY,
+			         "server %s (%s) no longer knows GSS-TSIG key %s (it refused an "
+			         "update signed with it and left a query signed with it unsigned, "
+			         "as Samba does after a restart); negotiating a new one",
+			         a->target->name, a->target->addr.text, key_name);
+		badkey |= forgotten;
 		ddns_gss_release(sender->gss, gss_key, badkey);
 		gss_key = NULL;
 		key_name = ""; /* it lived in the key */

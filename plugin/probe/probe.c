@@ -161,8 +161,9 @@ static const char *update_cause(const struct ddns_send_attempt *a)
 	switch (a->error) {
 	case DDNS_EREFUSED:
 		return "the server refused the update: the key is not allowed to update this zone "
-		       "(allow-update / update-policy), the server is a secondary, or (Windows "
-		       "DNS, secure-only zones) the name's records belong to another account.";
+		       "(allow-update / update-policy), the server is a secondary, or (Active "
+		       "Directory, secure-only zones) the name's records belong to another "
+		       "account.";
 	case DDNS_ETSIG:
 		return a->info.tsig_error == 18
 		           ? "the server rejected the signature's time: the clocks differ by "
@@ -170,9 +171,9 @@ static const char *update_cause(const struct ddns_send_attempt *a)
 		           : "the server did not accept the key: check its name, algorithm and "
 		             "secret on both sides.";
 	case DDNS_ESERVFAIL:
-		return "the server failed the update: Active Directory (Samba) answers so when the "
-		       "name's records belong to another account (secure-only zones); otherwise "
-		       "see the server's log.";
+		return "the server failed the update: Active Directory (Samba 4.17) answers so "
+		       "when the name's records belong to another account (secure-only zones); "
+		       "otherwise see the server's log.";
 	case DDNS_ENOTAUTH:
 	case DDNS_ENOTZONE:
 		return "the target is not authoritative for the zone: its MNAME or NS records are "

@@ -7,10 +7,11 @@
 #   after one NOTIMP; Samba 4.17 signs its replies without the request MAC's length: accepted),
 #   one negotiation with the DC, no error line.
 # - The reverse zone relies on the DC's own record rights (ownership "none"): the first pool
-#   address's PTR, created beforehand by the Administrator, is refused to dhcpduser (SERVFAIL)
+#   address's PTR, created beforehand by the Administrator, is refused to dhcpduser (SERVFAIL; REFUSED from 4.22)
 #   while the other PTRs are applied: given up as a conflict, the Administrator's record intact.
 # - The DC restarts (every negotiated key gone): the removals after the leases expire renegotiate
-#   and every record is gone, nothing owed.
+#   (Samba 4.17 answers the old key with BADKEY, 4.22 with REFUSED: a signed query shows the key
+#   is gone) and every record is gone, nothing owed.
 # - The probe's --update-test passes against the DC, and names the cause where the record is not
 #   dhcpduser's.
 . "$(dirname "$0")/../lib/lab.sh"

@@ -296,6 +296,30 @@ static int answer_tkey(struct fake_server *s, const ldns_pkt *q, uint8_t *reply,
 	return DDNS_OK;
 }
 
+/* The request sent back with QR and rcode set, its TSIG untouched: how Samba refuses. */
+static void echo(const uint8_t *query, size_t qlen, int rcode, uint8_t *reply, size_t *len)
+{
+	memcpy(reply, query, qlen);
+	reply[2] |= 0x80;
+	reply[3] = (uint8_t)((reply[3] & 0xf0) | rcode);
+	*len = qlen;
+}
+
+/* A signed SOA query: answered signed while the key is known, sent back otherwise. */
+static void answer_soa(struct fake_server *s, const ldns_pkt *q, const uint8_t *query, size_t qlen,
+                       uint8_t *reply, size_t *len)
+{
+	s->soa_queries++;
+	uint8_t mac[64];
+	size_t mac_len = 0;
+	if (s->forgot_key || !check_request(query, qlen, s->key_name, mac, &mac_len)) {
+		echo(query, qlen, LDNS_RCODE_REFUSED, reply, len);
+		return;
+	}
+	*len = reply_start(q, LDNS_RCODE_NOERROR, reply);
+	sign_reply(reply, len, s->key_name, mac, mac_len, 0, false);
+}
+
 static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, const uint8_t *query,
                          size_t qlen, uint8_t *reply, size_t *reply_len, int timeout_ms)
 {
@@ -306,14 +330,25 @@ static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, co
 	ldns_pkt *q = NULL;
 	assert_int_equal(ldns_wire2pkt(&q, query, qlen), LDNS_STATUS_OK);
 	int rc = DDNS_OK;
-	if (ldns_pkt_get_opcode(q) == LDNS_PACKET_QUERY) {
+	const ldns_rr *question = ldns_rr_list_rr(ldns_pkt_question(q), 0);
+	if (ldns_pkt_get_opcode(q) == LDNS_PACKET_QUERY &&
+	    ldns_rr_get_type(question) == LDNS_RR_TYPE_TKEY) {
+		s->forgot_key = false;
 		rc = answer_tkey(s, q, reply, reply_len);
+	} else if (ldns_pkt_get_opcode(q) == LDNS_PACKET_QUERY) {
+		answer_soa(s, q, query, qlen, reply, reply_len);
 	} else {
 		s->updates++;
 		uint8_t mac[64];
 		size_t mac_len = 0;
 		bool ok = check_request(query, qlen, s->key_name, mac, &mac_len);
 		s->request_mic_ok &= ok;
+		if (s->forgot_key || s->refuse > 0) {
+			s->refuse -= !s->forgot_key;
+			echo(query, qlen, LDNS_RCODE_REFUSED, reply, reply_len);
+			ldns_pkt_free(q);
+			return rc;
+		}
 		bool badkey = s->badkey > 0;
 		s->badkey -= badkey;
 		*reply_len =

@@ -49,6 +49,12 @@ struct fake_server {
 	/* The server's key changed: it refuses TKEY (BADKEY) until this mechanism has dropped its
 	 * tickets (NULL: it never does). */
 	const struct fake_mech *stale_until_forgotten;
+	/* As Samba 4.20 and later after a restart: the key is forgotten, every update signed with
+	 * it is sent back with REFUSED, a query signed with it sent back too; a new TKEY clears it.
+	 */
+	bool forgot_key;
+	int refuse;      /* send this many updates back with REFUSED, the key known (AD rights) */
+	int soa_queries; /* signed SOA queries received */
 };
 
 /* A server that answers every TKEY and UPDATE, signing its replies. */

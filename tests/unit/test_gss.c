@@ -160,6 +160,38 @@ static void badkey_twice_moves_on(void **state)
 	assert_int_equal(fx->server.tkeys, 2);
 }
 
+/* Samba 4.20 and later answer an update signed with a key they lost in a restart with REFUSED,
+ * sent back unsigned: a signed query shows the key is gone; a new one is negotiated, the update
+ * sent again, once. */
+static void a_key_refused_after_a_restart_is_negotiated_again(void **state)
+{
+	struct fixture *fx = *state;
+	struct attempts at;
+	assert_int_equal(send_a(fx, "a.example.", &at), DDNS_SEND_APPLIED);
+	fx->server.forgot_key = true;
+	assert_int_equal(send_a(fx, "b.example.", &at), DDNS_SEND_APPLIED);
+	assert_int_equal(at.n, 1);
+	assert_int_equal(fx->server.soa_queries, 1);
+	assert_int_equal(fx->server.tkeys, 2);
+	assert_int_equal(fx->server.updates, 3);
+	assert_true(fx->server.request_mic_ok);
+}
+
+/* A refusal from a server that still knows the key (a name another AD account owns) is a
+ * refusal: the signed query is answered signed, nothing is negotiated, no resend. */
+static void a_refusal_with_a_known_key_stands(void **state)
+{
+	struct fixture *fx = *state;
+	struct attempts at;
+	assert_int_equal(send_a(fx, "a.example.", &at), DDNS_SEND_APPLIED);
+	fx->server.refuse = 1;
+	assert_int_equal(send_a(fx, "b.example.", &at), DDNS_SEND_FAILED);
+	assert_int_equal(at.error[0], DDNS_EREFUSED);
+	assert_int_equal(fx->server.soa_queries, 1);
+	assert_int_equal(fx->server.tkeys, 1);
+	assert_int_equal(fx->server.updates, 2);
+}
+
 static void key_near_its_end_is_negotiated_again(void **state)
 {
 	struct fixture *fx = *state;
@@ -320,6 +352,8 @@ int main(void)
 	    T(reply_with_a_wrong_mic_is_rejected),
 	    T(badkey_negotiates_again_and_signs_afresh),
 	    T(badkey_twice_moves_on),
+	    T(a_key_refused_after_a_restart_is_negotiated_again),
+	    T(a_refusal_with_a_known_key_stands),
 	    T(key_near_its_end_is_negotiated_again),
 	    T(a_rekeyed_server_gets_a_fresh_ticket),
 	    T(fresh_tickets_are_tried_once),
