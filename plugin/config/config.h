@@ -48,9 +48,10 @@ struct ddns_config {
 	uint32_t ttl_max;                        /* cap of a derived TTL */
 	enum ddns_conflict_mode conflict_mode;   /* how a name already in use is treated */
 	char *state_dir;                         /* directory for the plugin's own state */
-	uint32_t max_queue; /* lease events held in memory; the rest wait on disk */
-	char **allowed;     /* "allowed-suffixes"; names outside are never sent */
-	size_t n_allowed;   /* 0: the zones list decides (all names when empty) */
+	uint32_t max_queue;            /* lease events held in memory; the rest wait on disk */
+	uint32_t log_summary_interval; /* seconds between summary lines; 0: none */
+	char **allowed;                /* "allowed-suffixes"; names outside are never sent */
+	size_t n_allowed;              /* 0: the zones list decides (all names when empty) */
 };
 
 /*

@@ -51,24 +51,24 @@ static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 	if (a->error == DDNS_OK) {
 		/* One line per change, a batch's as a single change's. */
 		size_t lines = c->n_batch > 0 ? c->n_batch : 1;
-		if (!ddns_log_enabled(DDNS_LOG_INFO))
+		if (!ddns_log_enabled(DDNS_LOG_DEBUG))
 			lines = 0;
 		char what[2 * DDNS_NAME_MAX + 64];
 		for (size_t i = 0; i < lines; i++) {
 			if (c->n_batch > 0)
 				ddns_change_describe(&c->batch[i]->rec.change, what, sizeof(what));
-			log_info(DDNS_DIRECT_UPDATE_SUCCESS,
-			         "%s: zone %s, server %s (%s)%s: success in %ld ms%s",
-			         c->n_batch > 0 ? what : c->what, c->ts->zone, t->name,
-			         t->addr.text, a->info.tcp ? " over TCP" : "", a->ms,
-			         c->n_batch > 0 ? " (in one UPDATE with others)" : "");
+			log_debug(DDNS_DIRECT_UPDATE_SUCCESS,
+			          "%s: zone %s, server %s (%s)%s: success in %ld ms%s",
+			          c->n_batch > 0 ? what : c->what, c->ts->zone, t->name,
+			          t->addr.text, a->info.tcp ? " over TCP" : "", a->ms,
+			          c->n_batch > 0 ? " (in one UPDATE with others)" : "");
 		}
 		ddns_zone_notes_applied(e->zones, c->ts->zone);
 		if (c->ts->discovered)
 			ddns_locator_worked(e->locator, c->ts->zone, &t->addr);
 	} else if (a->final) {
-		log_info(DDNS_DIRECT_UPDATE_PREREQUISITE, "%s: zone %s, server %s (%s): %s",
-		         c->what, c->ts->zone, t->name, t->addr.text, a->why);
+		log_debug(DDNS_DIRECT_UPDATE_PREREQUISITE, "%s: zone %s, server %s (%s): %s",
+		          c->what, c->ts->zone, t->name, t->addr.text, a->why);
 	} else {
 		size_t counter = failure_counter(a->error);
 		if (counter != SIZE_MAX)

@@ -22,12 +22,14 @@
 #include "engine/pool.h"
 #include "engine/published.h"
 #include "engine/send.h"
+#include "engine/summary.h"
 #include "queue/queue.h"
 #include "util/latency.h"
 
 struct ddns_engine {
 	struct ddns_latency callouts;         /* what each Kea callout cost, from the shim */
 	struct ddns_counters counters;        /* every count the statistics report */
+	struct ddns_summary summary;          /* the periodic INFO line; worker only */
 	struct ddns_config *cfg;              /* owned */
 	struct ddns_queue *queue;             /* owned; producers: the host's threads */
 	struct ddns_locator *locator;         /* owned */

@@ -249,8 +249,9 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev, uint
 
 /*
  * Publishes the worker's view (idle, owed count, oldest, next due) for wait_idle and the status,
- * and returns when the worker must wake next for a change falling due (-1: only an event or a
- * sender wakes it). A due change that did not go out waits for a sender or its zone: they wake it.
+ * and returns when the worker must wake next for a change falling due or the summary line (-1:
+ * only an event or a sender wakes it). A due change that did not go out waits for a sender or its
+ * zone: they wake it.
  */
 static int64_t publish_state(ddns_engine *e)
 {
@@ -263,7 +264,8 @@ static int64_t publish_state(ddns_engine *e)
 	e->oldest_ms = ddns_owed_oldest(&e->owed, now);
 	pthread_cond_broadcast(&e->idle);
 	pthread_mutex_unlock(&e->lock);
-	return wake;
+	int64_t report = ddns_summary_tick(&e->summary, &e->counters, e->owed.n, now);
+	return report >= 0 && (wake < 0 || report < wake) ? report : wake;
 }
 
 static void unspill_one(void *ctx, uint64_t seq, const struct ddns_lease_event *ev)
@@ -493,6 +495,7 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 		release(e);
 		return rc;
 	}
+	ddns_summary_init(&e->summary, e->cfg->log_summary_interval);
 	const struct ddns_transport *transport = opts->transport;
 	if (transport == NULL) {
 		e->sockets = ddns_socket_pool_new();

@@ -238,7 +238,9 @@ kea4_config() {
                    "relay": { "ip-addresses": [ "127.0.0.1" ] } } ],
     "hooks-libraries": [ ${KEA_HOOKS_BEFORE:-} { "library": "$(lab_hook "$lib")", "parameters": $params } ],
     "loggers": [ { "name": "kea-dhcp4", "severity": "${KEA_SEVERITY:-INFO}", "debuglevel": 99,
-                   "output_options": [ { "output": "stdout", "flush": true } ] } ]
+                   "output_options": [ { "output": "stdout", "flush": true } ] },
+                 { "name": "kea-dhcp4.ddns-direct", "severity": "${KEA_PLUGIN_SEVERITY:-DEBUG}",
+                   "debuglevel": 40, "output_options": [ { "output": "stdout", "flush": true } ] } ]
 } }
 CONF
 }
@@ -286,14 +288,15 @@ ddns_lab_zones() { lab_zones "$1" "$2" "$3" corp.example 1.10.in-addr.arpa; }
 
 # ddns_lab_params ADDR SECRET [REVERSE_ZONE]: the plugin parameters that pin both lab zones
 # (the reverse one 1.10.in-addr.arpa. unless given) to ADDR with key ddns-key; LAB_OWNERSHIP,
-# when set, is both zones' "ownership".
+# when set, is both zones' "ownership"; LAB_SUMMARY the "log-summary-interval".
 ddns_lab_params() {
 	local addr=$1 secret=$2 rev=${3:-1.10.in-addr.arpa.}
 	local owner=${LAB_OWNERSHIP:+, \"ownership\": \"$LAB_OWNERSHIP\"}
+	local summary=${LAB_SUMMARY:+, \"log-summary-interval\": $LAB_SUMMARY}
 	cat <<JSON
 { "resolvers": [ "$addr" ], "state-dir": "$LAB_DIR/state",
   "tsig-keys": [ { "name": "ddns-key", "algorithm": "hmac-sha256", "secret": "$secret" } ],
-  "default-key": "ddns-key",
+  "default-key": "ddns-key"$summary,
   "zones": [ { "name": "corp.example.", "servers": [ "$addr" ]$owner },
              { "name": "$rev", "servers": [ "$addr" ]$owner } ] }
 JSON
@@ -352,7 +355,9 @@ kea6_config() {
                    "relay": { "ip-addresses": [ "2001:db8::2" ] } } ],
     "hooks-libraries": [ { "library": "$(lab_hook "$lib")", "parameters": $params } ],
     "loggers": [ { "name": "kea-dhcp6", "severity": "${KEA_SEVERITY:-INFO}", "debuglevel": 99,
-                   "output_options": [ { "output": "stdout", "flush": true } ] } ]
+                   "output_options": [ { "output": "stdout", "flush": true } ] },
+                 { "name": "kea-dhcp6.ddns-direct", "severity": "${KEA_PLUGIN_SEVERITY:-DEBUG}",
+                   "debuglevel": 40, "output_options": [ { "output": "stdout", "flush": true } ] } ]
 } }
 CONF
 }

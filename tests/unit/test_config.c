@@ -260,6 +260,9 @@ static void ttl_rule(void **state)
 	             "parameter 'ttl-min': is larger than ttl-max");
 	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"max-queue\": 0 }",
 	             "parameter 'max-queue': must be a whole number from 1 to 10000000");
+	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"log-summary-interval\": 90000 }",
+	             "parameter 'log-summary-interval': must be a whole number of seconds from 0 "
+	             "to 86400");
 	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"conflict-resolution\": \"yes\" }",
 	             "parameter 'conflict-resolution': unknown mode 'yes'");
 	expect_error("{ \"resolvers\": [\"127.0.0.2\"], \"zones\": [ { \"name\": \"a.example\","
