@@ -6,8 +6,9 @@
 #
 #   bash tests/bench/bench.sh build/libdhcp_ddns_direct.so
 #
-# BENCH_RATES (default "500 1000 2000 ceiling"; "ceiling" is the highest rate Kea without DDNS
-# sustains here, found first: see find_ceiling), BENCH_SECONDS (load duration, default 10),
+# BENCH_LOG (quiet or info: Kea's logging, see LOGGERS), BENCH_RATES (default "500 1000 2000
+# ceiling"; "ceiling" is the highest rate Kea without DDNS sustains here, found first: see
+# find_ceiling), BENCH_SECONDS (load duration, default 10),
 # BENCH_MODES (default "none ncr d2 plugin sink"; "none" first, since every row says its rate as
 # a share of the none row of the same rate and round), BENCH_RUNS (rounds over all rates and
 # modes, default 1; with more, a table of the medians follows), BENCH_SETTLE (seconds without
@@ -126,15 +127,26 @@ kea_config() {
                               { "pool": "10.2.0.10 - 10.3.255.250" } ],
                    "relay": { "ip-addresses": [ "127.0.0.1" ] } } ],
     $hooks
-    "loggers": [ { "name": "kea-dhcp4", "severity": "INFO",
-                   "output_options": [ { "output": "stdout" } ] },
-                 { "name": "kea-dhcp4.leases", "severity": "WARN",
-                   "output_options": [ { "output": "stdout" } ] },
-                 { "name": "kea-dhcp4.ddns-direct", "severity": "WARN",
-                   "output_options": [ { "output": "stdout" } ] } ]
+    "loggers": $LOGGERS
 } }
 CONF
 }
+
+# BENCH_LOG "quiet" (default): Kea at INFO on stdout, its lease messages and the plugin's at WARN.
+# "info": Kea's defaults as a package installs them, everything at INFO into a log file (log4cplus
+# then locks the file for each line).
+case ${BENCH_LOG:-quiet} in
+quiet)
+	LOGGERS='[ { "name": "kea-dhcp4", "severity": "INFO", "output_options": [ { "output": "stdout" } ] },
+                 { "name": "kea-dhcp4.leases", "severity": "WARN", "output_options": [ { "output": "stdout" } ] },
+                 { "name": "kea-dhcp4.ddns-direct", "severity": "WARN", "output_options": [ { "output": "stdout" } ] } ]'
+	;;
+info)
+	LOGGERS="[ { \"name\": \"kea-dhcp4\", \"severity\": \"INFO\",
+                   \"output_options\": [ { \"output\": \"$LAB_DIR/kea-dhcp4-info.log\" } ] } ]"
+	;;
+*) lab_fail "BENCH_LOG is quiet or info, not '$BENCH_LOG'" ;;
+esac
 
 HEADER="| mode   | rate  | granted | kea/s  | % none | A      | PTR    | lost         | converge | upd/s  | names/s | callout ns  |"
 RULE="|--------|-------|---------|--------|--------|--------|--------|--------------|----------|--------|---------|-------------|"
