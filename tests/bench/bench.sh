@@ -135,6 +135,7 @@ CONF
 # BENCH_LOG "quiet" (default): Kea at INFO on stdout, its lease messages and the plugin's at WARN.
 # "info": Kea's defaults as a package installs them, everything at INFO into a log file (log4cplus
 # then locks the file for each line).
+KEA_LOG=$LAB_DIR/kea.log
 case ${BENCH_LOG:-quiet} in
 quiet)
 	LOGGERS='[ { "name": "kea-dhcp4", "severity": "INFO", "output_options": [ { "output": "stdout" } ] },
@@ -142,8 +143,9 @@ quiet)
                  { "name": "kea-dhcp4.ddns-direct", "severity": "WARN", "output_options": [ { "output": "stdout" } ] } ]'
 	;;
 info)
+	KEA_LOG=$LAB_DIR/kea-dhcp4-info.log
 	LOGGERS="[ { \"name\": \"kea-dhcp4\", \"severity\": \"INFO\",
-                   \"output_options\": [ { \"output\": \"$LAB_DIR/kea-dhcp4-info.log\" } ] } ]"
+                   \"output_options\": [ { \"output\": \"$KEA_LOG\" } ] } ]"
 	;;
 *) lab_fail "BENCH_LOG is quiet or info, not '$BENCH_LOG'" ;;
 esac
@@ -200,7 +202,8 @@ zone \"$REV\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; }
 		lab_wait 20 d2_listening || lab_fail "D2 did not start: $(tail -n 5 "$LAB_DIR/d2.log")"
 	fi
 	kea_config "$mode"
-	kea4_start kea "$LAB_DIR/kea-$mode.json"
+	rm -f "$LAB_DIR/kea-dhcp4-info.log" # a fresh one per run: the start is read from it
+	kea4_start kea "$LAB_DIR/kea-$mode.json" "$KEA_LOG"
 
 	local start end
 	start=$(date +%s.%N)
@@ -285,7 +288,8 @@ memory_run() {
 	local mode=$1 events=$2 peak owed=0
 	rm -rf "$LAB_DIR/state" "$LAB_DIR/leases4.csv"*
 	kea_config "$mode"
-	kea4_start kea "$LAB_DIR/kea-$mode.json"
+	rm -f "$LAB_DIR/kea-dhcp4-info.log" # a fresh one per run: the start is read from it
+	kea4_start kea "$LAB_DIR/kea-$mode.json" "$KEA_LOG"
 	perfdhcp -4 -l 127.0.0.1 -L 1068 -R "$events" -n "$events" -r 2000 -p $((events / 1000 + 30)) \
 		127.0.0.1 >"$LAB_DIR/perfdhcp-memory-$mode.log" 2>&1 || true
 	if [ "$mode" = plugin ]; then
