@@ -310,7 +310,7 @@ static void write_round(ddns_engine *e)
 static void *worker_main(void *arg)
 {
 	ddns_engine *e = arg;
-	ddns_pool_yield_to_host();
+	ddns_pool_enter_thread("ddns-worker");
 	bool took_events = false; /* the last round took events, and not a full round's worth */
 	while (!atomic_load(&e->stopping)) {
 		collect_finished(e);

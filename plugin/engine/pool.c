@@ -29,8 +29,9 @@ struct ddns_pool {
 	pthread_t threads[];
 };
 
-void ddns_pool_yield_to_host(void)
+void ddns_pool_enter_thread(const char *name)
 {
+	pthread_setname_np(pthread_self(), name);
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), THREAD_NICE) != 0)
 		log_warn(DDNS_DIRECT_THREAD_PRIORITY,
 		         "cannot lower the priority of a DNS thread: %s", strerror(errno));
@@ -39,7 +40,7 @@ void ddns_pool_yield_to_host(void)
 static void *thread_main(void *arg)
 {
 	struct ddns_pool *pool = arg;
-	ddns_pool_yield_to_host();
+	ddns_pool_enter_thread("ddns-sender");
 	pthread_mutex_lock(&pool->lock);
 	for (;;) {
 		while (pool->ready == NULL && !pool->stop)

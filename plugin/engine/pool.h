@@ -47,7 +47,9 @@ size_t ddns_pool_busy(struct ddns_pool *pool);
  * caller's again. NULL is ignored. Thread: the owner. */
 void ddns_pool_free(struct ddns_pool *pool);
 
-/* Lowers the calling thread's priority below the host's (logged when it cannot). Thread: any. */
-void ddns_pool_yield_to_host(void);
+/* Names the calling thread (at most 15 characters: what ps, top and /proc show; the benchmark
+ * finds the plugin's threads by it) and lowers its priority below the host's (logged when it
+ * cannot). Thread: any, on itself. */
+void ddns_pool_enter_thread(const char *name);
 
 #endif

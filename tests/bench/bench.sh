@@ -31,7 +31,8 @@
 # from the end of the load until the zones held every lease ("never" when they never did);
 # upd/s = UPDATE messages named applied per second, names/s = records applied per second, both
 # from the start of the load to the last change; callout ns = the plugin's callout cost, median /
-# p99 in nanoseconds, measured inside Kea (ddns-direct-status).
+# p99 in nanoseconds, measured inside Kea (ddns-direct-status). A second table gives the CPU time
+# per lease granted of Kea's threads, the plugin's, named's and D2's (cpu_row).
 source "$(dirname "$0")/../lib/lab.sh"
 LIB=$(realpath "${1:?usage: bench.sh LIBRARY}")
 lab_enter "$@"
@@ -166,6 +167,33 @@ row() {
 # round VALUE: a number without decimals; anything else as it is.
 round() { case $1 in *[0-9]*) printf '%.0f' "$1" ;; *) printf '%s' "$1" ;; esac; }
 
+# thread_cpu PID: "name nanoseconds" for each of the process's threads: the CPU time it has used
+# since it started (the kernel's schedstat), under the name it gave itself.
+thread_cpu() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		printf '%s %s\n' "$(cat "$t/comm" 2>/dev/null)" "$(awk '{ print $1 }' "$t/schedstat" 2>/dev/null)"
+	done
+}
+
+# cpu_row MODE RATE GRANTED: appends to $CPU_ROWS the microseconds of CPU per lease granted that
+# Kea's own threads, the plugin's worker and its senders (the threads it names), named and D2
+# used, each since it started (its start-up is a few milliseconds of a run's seconds).
+cpu_row() {
+	local mode=$1 rate=$2 granted=$3 named=- d2=-
+	[ "$granted" -gt 0 ] || return 0
+	per_lease() { thread_cpu "$1" | awk -v g="$granted" '{ s += $2 } END { printf "%.1f", s / g / 1000 }'; }
+	if kill -0 "${PID_ns:-0}" 2>/dev/null; then named=$(per_lease "$PID_ns"); fi
+	if [ "$mode" = d2 ] && kill -0 "${PID_d2:-0}" 2>/dev/null; then d2=$(per_lease "$PID_d2"); fi
+	thread_cpu "$PID_kea" | awk -v m="$mode" -v r="$rate" -v g="$granted" -v n="$named" -v d="$d2" '
+		$1 == "ddns-worker" { w += $2; next }
+		$1 == "ddns-sender" { s += $2; next }
+		{ k += $2 }
+		END { printf "| %-6s | %5s | %7.1f | %6.1f | %7.1f | %6s | %6s |\n", m, r, k / g / 1000,
+		      w / g / 1000, s / g / 1000, n, d }' >>"$CPU_ROWS"
+}
+CPU_ROWS="$LAB_DIR/cpu-rows"
+
 # run MODE RATE: one measurement; prints its table row.
 run() {
 	local mode=$1 rate=$2
@@ -224,6 +252,7 @@ zone \"$REV\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; }
 		done
 		local cost messages
 		cost=$(plugin_status '"%d/%d" % (a["callout-ns"]["median"], a["callout-ns"]["p99"])')
+		cpu_row "$mode" "$rate" "$granted"
 		lab_stop "$PID_kea"
 		lab_stop "$PID_sink"
 		lab_stop "$PID_ns"
@@ -232,6 +261,7 @@ zone \"$REV\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; }
 		return
 	fi
 	if [ "$mode" = ncr ]; then
+		cpu_row "$mode" "$rate" "$granted"
 		lab_stop "$PID_kea"
 		lab_stop "$PID_ncr"
 		lab_stop "$PID_ns"
@@ -262,6 +292,7 @@ zone \"$REV\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; }
 	if [ "$mode" = plugin ]; then
 		cost=$(plugin_status '"%d/%d" % (a["callout-ns"]["median"], a["callout-ns"]["p99"])')
 	fi
+	cpu_row "$mode" "$rate" "$granted"
 	lab_stop "$PID_kea"
 	[ "$mode" = d2 ] && lab_stop "$PID_d2"
 	lab_stop "$PID_ns"
@@ -329,6 +360,7 @@ fi
 
 lab_log "benchmark: modes '$MODES', rates '$RATES', $SECS s of load each, $RUNS round(s)"
 ROWS="$LAB_DIR/rows"
+: >"$CPU_ROWS" # not the ceiling search's runs
 echo "$HEADER"
 echo "$RULE"
 for round in $(seq "$RUNS"); do
@@ -372,6 +404,14 @@ for rate in sys.argv[3].split():
         print("| %-6s | %5s | %7s | %6s | %6s | %6s | %6s | %-12s | %8s | %6s | %7s | %11s |" % (mode, rate, *cells))
 PY
 fi
+
+echo
+echo "CPU per lease granted, in microseconds: Kea's own threads, the plugin's worker and its senders"
+echo "(inside Kea), named, D2 (each row in the order of the table above):"
+echo
+echo "| mode   | rate  | kea     | worker | senders | named  | d2     |"
+echo "|--------|-------|---------|--------|---------|--------|--------|"
+cat "$CPU_ROWS"
 
 if [ "$MEMORY_EVENTS" -gt 0 ]; then
 	lab_log "memory: $MEMORY_EVENTS leases with no DNS server answering"
