@@ -142,18 +142,15 @@ static void attempt(const struct ddns_sender *sender, const struct ddns_tsig_key
 		bool forgotten = !badkey && tries == 0 && a->error == DDNS_EREFUSED &&
 		                 a->unauthenticated &&
 		                 key_forgotten(sender, a->target, query, &signer);
-		if (badkey && tries == 0)
+		if ((badkey && tries == 0) || forgotten)
 			log_info(
 			    DDNS_DIRECT_GSS_BADKEY,
-			    "server %s (%s) no longer knows GSS-TSIG key %s (BADKEY: restarted, "
-			    "or the key expired there); negotiating a new one",
-			    a->target->name, a->target->addr.text, key_name);
-		else if (forgotten)
-			log_info(DDNS_DIRECT_GSS_BADKEY,
-			         "server %s (%s) no longer knows GSS-TSIG key %s (it refused an "
-			         "update signed with it and left a query signed with it unsigned, "
-			         "as Samba does after a restart); negotiating a new one",
-			         a->target->name, a->target->addr.text, key_name);
+			    "server %s (%s) no longer knows GSS-TSIG key %s (%s); negotiating a "
+			    "new one",
+			    a->target->name, a->target->addr.text, key_name,
+			    badkey ? "BADKEY: restarted, or the key expired there"
+			           : "it refused an update signed with it and left a query signed "
+			             "with it unsigned, as Samba does after a restart");
 		badkey |= forgotten;
 		ddns_gss_release(sender->gss, gss_key, badkey);
 		gss_key = NULL;

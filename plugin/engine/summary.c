@@ -18,16 +18,19 @@ static bool active(const struct ddns_engine_stats *then, const struct ddns_engin
 int64_t ddns_summary_tick(struct ddns_summary *s, struct ddns_counters *counters, size_t owed,
                           int64_t now_ms)
 {
+	/* Called every worker round: the counters are read only when an interval may start or
+	 * has ended. */
 	if (s->interval_ms == 0)
 		return -1;
+	if (s->due_ms >= 0 && now_ms < s->due_ms)
+		return s->due_ms;
 	struct ddns_engine_stats now_stats = ddns_counters_get(counters);
 	if (s->due_ms < 0) {
 		if (!active(&s->at_last, &now_stats))
 			return -1;
 		s->due_ms = now_ms + s->interval_ms;
-	}
-	if (now_ms < s->due_ms)
 		return s->due_ms;
+	}
 	const struct ddns_engine_stats *a = &s->at_last, *b = &now_stats;
 	log_info(DDNS_DIRECT_SUMMARY,
 	         "last %lld s: %llu lease events, %llu record changes applied, %llu given up "

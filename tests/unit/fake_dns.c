@@ -105,10 +105,7 @@ static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, co
 	if (r.transport_error != 0)
 		return r.transport_error;
 	if (r.echo) {
-		memcpy(reply, query, qlen);
-		reply[2] |= 0x80;
-		reply[3] = (uint8_t)((reply[3] & 0xf0) | (r.rcode & 0x0f));
-		*reply_len = qlen;
+		fake_echo(query, qlen, r.rcode, reply, reply_len);
 		return DDNS_OK;
 	}
 	if (r.garbage) {
@@ -163,6 +160,14 @@ static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, co
 	free(wire);
 	ldns_pkt_free(a);
 	return DDNS_OK;
+}
+
+void fake_echo(const uint8_t *query, size_t qlen, int rcode, uint8_t *reply, size_t *reply_len)
+{
+	memcpy(reply, query, qlen);
+	reply[2] |= 0x80;
+	reply[3] = (uint8_t)((reply[3] & 0xf0) | (rcode & 0x0f));
+	*reply_len = qlen;
 }
 
 void fake_dns_init(struct fake_dns *f, const struct ddns_tsig_key *key)

@@ -64,6 +64,9 @@ struct fake_dns {
 	size_t n_queries;
 };
 
+/* The request sent back as its reply, QR and rcode set, its TSIG untouched: how Samba refuses. */
+void fake_echo(const uint8_t *query, size_t qlen, int rcode, uint8_t *reply, size_t *reply_len);
+
 void fake_dns_init(struct fake_dns *f, const struct ddns_tsig_key *key);
 void fake_dns_deinit(struct fake_dns *f);
 void fake_dns_push(struct fake_dns *f, struct fake_reply reply);

@@ -12,6 +12,7 @@
 #include <ldns/ldns.h>
 
 #include "ddns/error.h"
+#include "fake_dns.h"
 #include "fake_gss.h"
 #include "transport/tsig.h"
 
@@ -296,15 +297,6 @@ static int answer_tkey(struct fake_server *s, const ldns_pkt *q, uint8_t *reply,
 	return DDNS_OK;
 }
 
-/* The request sent back with QR and rcode set, its TSIG untouched: how Samba refuses. */
-static void echo(const uint8_t *query, size_t qlen, int rcode, uint8_t *reply, size_t *len)
-{
-	memcpy(reply, query, qlen);
-	reply[2] |= 0x80;
-	reply[3] = (uint8_t)((reply[3] & 0xf0) | rcode);
-	*len = qlen;
-}
-
 /* A signed SOA query: answered signed while the key is known, sent back otherwise. */
 static void answer_soa(struct fake_server *s, const ldns_pkt *q, const uint8_t *query, size_t qlen,
                        uint8_t *reply, size_t *len)
@@ -313,7 +305,7 @@ static void answer_soa(struct fake_server *s, const ldns_pkt *q, const uint8_t *
 	uint8_t mac[64];
 	size_t mac_len = 0;
 	if (s->forgot_key || !check_request(query, qlen, s->key_name, mac, &mac_len)) {
-		echo(query, qlen, LDNS_RCODE_REFUSED, reply, len);
+		fake_echo(query, qlen, LDNS_RCODE_REFUSED, reply, len);
 		return;
 	}
 	*len = reply_start(q, LDNS_RCODE_NOERROR, reply);
@@ -345,7 +337,7 @@ static int fake_exchange(void *ctx, const struct ddns_addr *server, bool tcp, co
 		s->request_mic_ok &= ok;
 		if (s->forgot_key || s->refuse > 0) {
 			s->refuse -= !s->forgot_key;
-			echo(query, qlen, LDNS_RCODE_REFUSED, reply, reply_len);
+			fake_echo(query, qlen, LDNS_RCODE_REFUSED, reply, reply_len);
 			ldns_pkt_free(q);
 			return rc;
 		}
