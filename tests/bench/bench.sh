@@ -65,12 +65,6 @@ print(stats.get("nsstats", {}).get("UpdateDone", 0))
 PY
 }
 
-# plugin_status EXPR: EXPR (Python, over the arguments "a" of ddns-direct-status) from Kea.
-plugin_status() {
-	kea_command "$LAB_DIR/kea.sock" '{ "command": "ddns-direct-status" }' |
-		python3 -c "import json, sys; a = json.load(sys.stdin)['arguments']; print($1)"
-}
-
 # record_counts: "A PTR" in the lab zones.
 record_counts() {
 	echo "$(axfr $NS corp.example. | awk '$4 == "A" && $1 ~ /^host-/' | wc -l)" \

@@ -51,8 +51,6 @@ params="{ \"resolvers\": [ \"127.0.0.2\", \"127.0.0.4\" ], \"state-dir\": \"$LAB
 kea4_config "$LAB_DIR/kea.json" "$LIB" "$params" \
 	"\"control-socket\": { \"socket-type\": \"unix\", \"socket-name\": \"$LAB_DIR/kea.sock\" },"
 kea4_start kea4 "$LAB_DIR/kea.json"
-status() { kea_command "$LAB_DIR/kea.sock" '{ "command": "ddns-direct-status" }' |
-	python3 -c "import json, sys; print(json.load(sys.stdin)['arguments']['$1'])"; }
 
 lab_log "leasing 250 addresses"
 perfdhcp_run 250 100
@@ -73,7 +71,7 @@ tkey1=$(named_stat 127.0.0.2 qtypes TKEY) tkey2=$(named_stat 127.0.0.4 qtypes TK
 upd1=$(named_stat 127.0.0.2 nsstats UpdateDone) upd2=$(named_stat 127.0.0.4 nsstats UpdateDone)
 lab_log "$leases leases: every A and PTR present; ns1 took $upd1 UPDATEs after $tkey1 TKEY, ns2 $upd2 after $tkey2"
 [ "$tkey1" -eq 1 ] && [ "$tkey2" -eq 1 ] || lab_fail "expected one TKEY per server, saw $tkey1 and $tkey2"
-[ "$(status gss-negotiations)" -eq 2 ] || lab_fail "the plugin counts $(status gss-negotiations) negotiations"
+[ "$(plugin_stat gss-negotiations)" -eq 2 ] || lab_fail "the plugin counts $(plugin_stat gss-negotiations) negotiations"
 
 # Secure only: unsigned and HMAC-signed updates are refused, so the records prove GSS-TSIG.
 for how in "" "-y hmac-sha256:ddns-key:$HMAC"; do
@@ -102,7 +100,7 @@ leases=$(wc -l <"$LAB_DIR/leases.txt")
 tkey1=$(named_stat 127.0.0.2 qtypes TKEY)
 [ "$tkey1" -eq 1 ] || lab_fail "the restarted ns1 saw $tkey1 TKEY negotiations, expected 1"
 grep -q 'BADKEY' "$LAB_DIR/kea4.log" || lab_fail "the plugin never saw ns1's BADKEY"
-negotiations=$(status gss-negotiations)
+negotiations=$(plugin_stat gss-negotiations)
 [ "$negotiations" -eq 3 ] || lab_fail "expected 3 negotiations in all, the plugin counts $negotiations"
 lab_log "after ns1's restart: one more negotiation, and all $leases leases published"
 # The server's Kerberos key changes (an AD DC rotates its machine password every 30 days): ns1's

@@ -455,3 +455,11 @@ lab_leases4_in_zones() {
 
 # plugin_idle SOCKET: succeeds when the plugin owes DNS nothing (ddns-direct-status).
 plugin_idle() { kea_command "$1" '{ "command": "ddns-direct-status" }' | grep -q '"pending": 0,'; }
+
+# plugin_status EXPR: EXPR (Python, over the arguments "a" of ddns-direct-status) from the Kea
+# whose control socket is $LAB_DIR/kea.sock; plugin_stat NAME: one of its counters.
+plugin_status() {
+	kea_command "$LAB_DIR/kea.sock" '{ "command": "ddns-direct-status" }' |
+		python3 -c "import json, sys; a = json.load(sys.stdin)['arguments']; print($1)"
+}
+plugin_stat() { plugin_status "a['$1']"; }
