@@ -26,7 +26,7 @@ LDLIBS_ENGINE = -lldns -lcrypto -lz -lgssapi_krb5 -lkrb5 -pthread
 LDLIBS_KEA    = -lkea-dhcpsrv $(KEA_DHCP_LIB) -lkea-hooks -lkea-log -lkea-asiolink -lkea-cc \
                 -lkea-exceptions -lkea-util -lkea-stats
 
-ENGINE_SRC := $(sort $(wildcard plugin/util/*.c plugin/config/*.c plugin/queue/*.c \
+ENGINE_SRC := $(sort $(wildcard plugin/util/*.c plugin/config/*.c plugin/queue/*.c plugin/state/*.c \
                 plugin/transport/*.c plugin/update/*.c plugin/discovery/*.c plugin/engine/*.c \
                 plugin/gss/*.c))
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)

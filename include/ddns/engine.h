@@ -35,6 +35,9 @@ struct ddns_engine_opts {
 	int timeout_ms;                         /* per exchange; 0: 2000 */
 	int retry_min_ms;                       /* first retry delay; 0: 1000 */
 	int retry_max_ms;                       /* retry delay cap; 0: 60000 */
+	uint64_t state_segment_bytes;           /* events file size that starts a new one; 0:
+	                                           4 MiB */
+	uint64_t state_rewrite_bytes;           /* state file size worth a rewrite; 0: 4 MiB */
 };
 
 struct ddns_engine_stats {

@@ -45,7 +45,8 @@ typedef enum ddns_error {
 	DDNS_EQFULL = -1022,     /* queue full and the event could not be kept on disk either */
 	DDNS_EGSS = -1023,       /* GSS-TSIG: no security context could be negotiated */
 	DDNS_EAGAIN = -1024,     /* not finished yet: another round is needed */
-	DDNS_ERROR_MIN = DDNS_EAGAIN,
+	DDNS_EFORMAT = -1025,    /* state-dir written in a format this release does not know */
+	DDNS_ERROR_MIN = DDNS_EFORMAT,
 } ddns_error_t;
 
 /*

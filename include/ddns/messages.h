@@ -49,6 +49,11 @@
 	X(DDNS_DIRECT_STATE_RESUMED, "work left by the last run is resumed from state-dir")        \
 	X(DDNS_DIRECT_STATE_DAMAGED, "a state-dir file is damaged; set aside, the rest is used")   \
 	X(DDNS_DIRECT_STATE_UNKNOWN_RECORDS, "state-dir records of an unknown kind were ignored")  \
+	X(DDNS_DIRECT_STATE_COMPACTED,                                                             \
+	  "state-dir was rewritten to what is live; its size is given")                            \
+	X(DDNS_DIRECT_STATE_UPGRADED, "state-dir of an earlier release was read and converted")    \
+	X(DDNS_DIRECT_STATE_FORMAT_UNKNOWN,                                                        \
+	  "state-dir was written by a newer release; not used, kept")                              \
 	X(DDNS_DIRECT_STATE_READ_FAILED, "a state-dir file could not be read")                     \
 	X(DDNS_DIRECT_STATE_WRITE_FAILED, "state-dir could not be written; work kept in memory")   \
 	X(DDNS_DIRECT_BACKLOG, "max-queue changes are owed; new events wait on disk meanwhile")    \

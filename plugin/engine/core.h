@@ -68,6 +68,19 @@ struct ddns_engine {
 	int64_t oldest_ms;    /* when the oldest owed change became owed */
 };
 
+/* A zeroed job, or NULL when out of memory (counted and logged as a lost change to owner). Thread:
+ * worker (or the starting thread before it runs). */
+struct job *ddns_engine_new_job(ddns_engine *e, const char *owner);
+
+/* Owes job from now, due at due_ms (-1: after the linger); on failure it is dropped (counted and
+ * logged). Thread: as ddns_engine_new_job. */
+void ddns_engine_owe(ddns_engine *e, struct job *job, int64_t due_ms);
+
+/* Opens state-dir and resumes what the last run left (engine/resume.c); on failure says why in
+ * err. Thread: the starting thread, before the worker runs. */
+int ddns_engine_open_state(ddns_engine *e, const struct ddns_engine_opts *opts, char *err,
+                           size_t errlen);
+
 /* Counts a failed write to state-dir and logs the first of a run of them. Thread: any. */
 void ddns_engine_journal_failed(ddns_engine *e, const char *what);
 

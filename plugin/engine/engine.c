@@ -108,8 +108,7 @@ static void settle(ddns_engine *e, struct job *job, enum ddns_step step, const c
 	}
 }
 
-/* A zeroed job, or NULL when out of memory (counted and logged as a lost change to owner). */
-static struct job *new_job(ddns_engine *e, const char *owner)
+struct job *ddns_engine_new_job(ddns_engine *e, const char *owner)
 {
 	struct job *job = ddns_owed_job_new(&e->owed);
 	if (job == NULL) {
@@ -120,8 +119,7 @@ static struct job *new_job(ddns_engine *e, const char *owner)
 	return job;
 }
 
-/* Owes job from now, due at due_ms; on failure it is dropped (counted and logged). */
-static void owe(ddns_engine *e, struct job *job, int64_t due_ms)
+void ddns_engine_owe(ddns_engine *e, struct job *job, int64_t due_ms)
 {
 	int64_t now = ddns_clock_now_ms();
 	if (ddns_owed_add(&e->owed, job, now, due_ms < 0 ? now + DDNS_LINGER_MS : due_ms) ==
@@ -139,7 +137,7 @@ static void owe(ddns_engine *e, struct job *job, int64_t due_ms)
  */
 static void finish_job(ddns_engine *e, struct job *job)
 {
-	struct job *next = job->then_due ? new_job(e, job->rec.then.owner) : NULL;
+	struct job *next = job->then_due ? ddns_engine_new_job(e, job->rec.then.owner) : NULL;
 	if (next != NULL) {
 		next->rec.change = job->rec.then;
 		next->rec.valid_until = job->rec.valid_until;
@@ -229,7 +227,7 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev, uint
 	struct ddns_job_record *recs[4];
 	size_t n = 0;
 	for (size_t i = 0; i < plan.n; i++) {
-		jobs[n] = new_job(e, plan.recs[i].change.owner);
+		jobs[n] = ddns_engine_new_job(e, plan.recs[i].change.owner);
 		if (jobs[n] == NULL)
 			continue;
 		jobs[n]->rec = plan.recs[i];
@@ -244,7 +242,7 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev, uint
 	/* After DDNS_LINGER_MS, or sooner in a batch another change to its zone opens, a new change
 	 * goes out once a sender is free and nothing before it holds its zone or its name. */
 	for (size_t i = 0; i < n; i++)
-		owe(e, jobs[i], -1);
+		ddns_engine_owe(e, jobs[i], -1);
 }
 
 /*
@@ -373,46 +371,6 @@ static int opt_or(int value, int fallback)
 	return value > 0 ? value : fallback;
 }
 
-static void load_published(void *ctx, int family, const uint8_t *address,
-                           const struct ddns_published *p)
-{
-	ddns_engine *e = ctx;
-	struct ddns_published entry = *p;
-	/* Published before this run: the first renewal re-sends, which repairs anything lost. */
-	entry.since_ms = INT64_MIN / 2;
-	if (ddns_published_set(e->published, family, address, &entry) != DDNS_OK)
-		log_error(DDNS_DIRECT_OUT_OF_MEMORY, "out of memory loading what is published");
-}
-
-static bool load_job(void *ctx, const struct ddns_job_record *r)
-{
-	ddns_engine *e = ctx;
-	char what[2 * DDNS_NAME_MAX + 64];
-	if (ddns_plan_lease_over(r->valid_until)) {
-		ddns_change_describe(&r->change, what, sizeof(what));
-		log_info(DDNS_DIRECT_LEASE_OVER,
-		         "%s: its lease ended while the server was down; not sent", what);
-		DDNS_COUNT(&e->counters, skipped, 1);
-		return false;
-	}
-	struct job *job = new_job(e, r->change.owner);
-	if (job != NULL) {
-		job->rec = *r;
-		owe(e, job, 0);
-	}
-	return true;
-}
-
-static void load_event(void *ctx, uint64_t seq, const struct ddns_lease_event *ev)
-{
-	ddns_engine *e = ctx;
-	if (ddns_queue_push(e->queue, ev, seq) == DDNS_OK)
-		DDNS_COUNT(&e->counters, events, 1);
-	else
-		log_error(DDNS_DIRECT_OUT_OF_MEMORY,
-		          "out of memory: a lease event of the last run is dropped");
-}
-
 /* Frees what the engine owns once no thread uses it; tolerates a half-built engine. */
 static void release(ddns_engine *e)
 {
@@ -448,15 +406,11 @@ static bool start_gss(ddns_engine *e, const struct ddns_gss_mech *mech)
 }
 
 /* Opens state-dir (which resumes the last run's work), then starts the threads. */
-static int start(ddns_engine *e, char *err, size_t errlen)
+static int start(ddns_engine *e, const struct ddns_engine_opts *opts, char *err, size_t errlen)
 {
-	struct ddns_durable_loader loader = {load_published, load_job, load_event, e};
-	int rc = ddns_durable_open(e->cfg->state_dir, &loader, &e->durable);
-	if (rc != DDNS_OK) {
-		snprintf(err, errlen, "parameter 'state-dir': cannot use '%s': %s",
-		         e->cfg->state_dir, ddns_strerror(rc));
-		return DDNS_ECONFIG;
-	}
+	int rc = ddns_engine_open_state(e, opts, err, errlen);
+	if (rc != DDNS_OK)
+		return rc;
 	/* The worker's first wait must know about the changes resumed from state-dir. */
 	publish_state(e);
 	rc = ddns_pool_start(DDNS_SENDERS, run_batch, batch_done, e, &e->senders);
@@ -518,7 +472,7 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 		snprintf(err, errlen, "out of memory while starting the engine");
 		rc = DDNS_ENOMEM;
 	} else {
-		rc = start(e, err, errlen);
+		rc = start(e, opts, err, errlen);
 	}
 	if (rc != DDNS_OK) {
 		release(e);

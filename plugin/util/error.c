@@ -33,6 +33,7 @@ static const char *const project_errors[] = {
     [IDX(DDNS_EQFULL)] = "queue full, and the event could not be written to state-dir",
     [IDX(DDNS_EGSS)] = "GSS-TSIG security context negotiation failed",
     [IDX(DDNS_EAGAIN)] = "another negotiation round is needed",
+    [IDX(DDNS_EFORMAT)] = "written by a newer release of ddns-direct (unknown format version)",
 };
 
 const char *ddns_strerror(int err)

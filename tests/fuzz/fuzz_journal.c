@@ -13,9 +13,19 @@
 #include "engine/durable.h"
 #include "util/log.h"
 
+/* What was published goes into the map, so that the rewrite at open encodes it again. */
 static void on_pub(void *ctx, int family, const uint8_t *address, const struct ddns_published *p)
 {
-	(void)ctx, (void)family, (void)address, (void)p;
+	if (p != NULL)
+		ddns_published_set(ctx, family, address, p);
+	else
+		ddns_published_remove(ctx, family, address);
+}
+
+static void no_jobs(void *ctx, void (*fn)(void *fn_ctx, const struct ddns_job_record *r),
+                    void *fn_ctx)
+{
+	(void)ctx, (void)fn, (void)fn_ctx;
 }
 
 static bool on_job(void *ctx, const struct ddns_job_record *r)
@@ -42,9 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(dir, sizeof(dir), "/tmp/ddns-fuzz-%d", (int)getpid());
 		ddns_log_set_sink(quiet, NULL);
 	}
-	/* The first half is the state file, the second the events file. */
+	/* The first half is the state file, the second an events file: of the first release
+	 * (version 0) when the input's first byte is even, a segment of today's format if odd. */
 	mkdir(dir, 0700);
-	const char *names[2] = {"state", "events"};
+	const char *names[2] = {"state", size > 0 && data[0] & 1 ? "events.1" : "events"};
 	size_t half = size / 2;
 	for (int i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
@@ -54,10 +65,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fwrite(data + (i ? half : 0), 1, i ? size - half : half, f);
 		fclose(f);
 	}
-	struct ddns_durable_loader loader = {on_pub, on_job, on_event, NULL};
+	struct ddns_published_map *map = ddns_published_new();
+	const struct ddns_durable_loader loader = {on_pub, on_job, on_event, map};
+	const struct ddns_durable_live live = {map, no_jobs, NULL};
 	struct ddns_durable *d = NULL;
-	if (ddns_durable_open(dir, &loader, &d) == DDNS_OK)
+	if (ddns_durable_open(dir, NULL, &loader, &live, &d) == DDNS_OK)
 		ddns_durable_free(d);
+	ddns_published_free(map);
 	/* Damaged files are set aside under new names; clear everything for the next input. */
 	DIR *dp = opendir(dir);
 	struct dirent *de;

@@ -19,7 +19,7 @@
 #include "ddns/engine.h"
 #include "engine/durable.h"
 #include "support.h"
-#include "queue/journal.h"
+#include "state/journal.h"
 #include "util/clock.h"
 
 struct seen {
@@ -220,6 +220,28 @@ static struct ddns_lease_event grant(uint8_t last, const char *fqdn)
 	return lease4(DDNS_LEASE_GRANTED, last, fqdn);
 }
 
+static void no_jobs(void *ctx, void (*fn)(void *fn_ctx, const struct ddns_job_record *r),
+                    void *fn_ctx)
+{
+	(void)ctx, (void)fn, (void)fn_ctx;
+}
+
+/* As if Kea was killed right after the callout: ev is on disk only, in an empty state-dir. */
+static void journal_event_only(const char *dir, struct ddns_lease_event ev)
+{
+	struct ddns_published_map *map = ddns_published_new();
+	const struct ddns_durable_live live = {map, no_jobs, NULL};
+	const struct ddns_durable_loader none = {NULL, NULL, NULL, NULL};
+	struct ddns_durable *d;
+	assert_int_equal(ddns_durable_open(dir, NULL, &none, &live, &d), DDNS_OK);
+	uint64_t seq;
+	bool spilled;
+	assert_int_equal(ddns_durable_event(d, &ev, false, &seq, &spilled), DDNS_OK);
+	assert_false(spilled);
+	ddns_durable_free(d);
+	ddns_published_free(map);
+}
+
 static void unfinished_change_is_resumed_after_restart(void **state)
 {
 	struct fixture *fx = *state;
@@ -255,16 +277,7 @@ static void unfinished_change_is_resumed_after_restart(void **state)
 static void event_written_but_never_handled_is_replayed(void **state)
 {
 	struct fixture *fx = *state;
-	/* As if Kea was killed right after the callout: the event is on disk only. */
-	struct ddns_durable *d;
-	struct ddns_durable_loader none = {NULL, NULL, NULL, NULL};
-	assert_int_equal(ddns_durable_open(fx->e->state_dir, &none, &d), DDNS_OK);
-	struct ddns_lease_event ev = grant(7, "b.corp.example.");
-	uint64_t seq;
-	bool spilled;
-	assert_int_equal(ddns_durable_event(d, &ev, false, &seq, &spilled), DDNS_OK);
-	assert_false(spilled);
-	ddns_durable_free(d);
+	journal_event_only(fx->e->state_dir, grant(7, "b.corp.example."));
 
 	ddns_engine *e = start(fx, 10);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
@@ -369,15 +382,9 @@ static void owed_reverse_of_an_ended_lease_is_dropped_at_restart(void **state)
 static void replayed_grant_of_an_ended_lease_is_not_published(void **state)
 {
 	struct fixture *fx = *state;
-	struct ddns_durable *d;
-	struct ddns_durable_loader none = {NULL, NULL, NULL, NULL};
-	assert_int_equal(ddns_durable_open(fx->e->state_dir, &none, &d), DDNS_OK);
 	struct ddns_lease_event ev = grant(7, "b.corp.example.");
 	ev.expires = ddns_clock_wall_s() - 10;
-	uint64_t seq;
-	bool spilled;
-	assert_int_equal(ddns_durable_event(d, &ev, false, &seq, &spilled), DDNS_OK);
-	ddns_durable_free(d);
+	journal_event_only(fx->e->state_dir, ev);
 	ddns_engine *e = start(fx, 10);
 	assert_int_equal(ddns_engine_wait_idle(e, 2000), DDNS_OK);
 	assert_int_equal(fake_dns_count(&fx->e->dns), 0);

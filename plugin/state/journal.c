@@ -11,7 +11,7 @@
 #include <zlib.h>
 
 #include "ddns/error.h"
-#include "queue/journal.h"
+#include "state/journal.h"
 
 #define HEADER 8
 
@@ -147,17 +147,23 @@ int ddns_journal_sync(struct ddns_journal *j)
 	return fdatasync(j->fd) == 0 ? DDNS_OK : -errno;
 }
 
-int ddns_journal_read(const char *path, ddns_journal_fn fn, void *ctx, uint64_t *damaged)
+int ddns_journal_scan(const char *path, const struct ddns_journal_range *range, ddns_journal_fn fn,
+                      void *ctx, uint64_t *next, uint64_t *damaged)
 {
 	*damaged = 0;
+	*next = range->from;
 	FILE *f = fopen(path, "rb");
 	if (f == NULL)
 		return errno == ENOENT ? DDNS_OK : -errno;
 	uint8_t h[HEADER];
 	uint8_t *payload = malloc(DDNS_JOURNAL_PAYLOAD_MAX);
 	int rc = payload != NULL ? DDNS_OK : DDNS_ENOMEM;
-	uint64_t good = 0;
-	while (rc == DDNS_OK) {
+	uint64_t good = range->from;
+	if (rc == DDNS_OK && fseeko(f, (off_t)range->from, SEEK_SET) != 0)
+		rc = -errno;
+	for (size_t n = 0; rc == DDNS_OK && (range->max == 0 || n < range->max); n++) {
+		if (range->to != 0 && good + HEADER > range->to)
+			break;
 		size_t got = fread(h, 1, HEADER, f);
 		if (got == 0)
 			break;
@@ -167,6 +173,7 @@ int ddns_journal_read(const char *path, ddns_journal_fn fn, void *ctx, uint64_t 
 		/* Type 0 is never written: a run of zero bytes (a hole, a zeroed block) is damage.
 		 */
 		if (got < HEADER || h[0] == 0 || len > DDNS_JOURNAL_PAYLOAD_MAX ||
+		    (range->to != 0 && good + HEADER + len > range->to) ||
 		    fread(payload, 1, len, f) != len || ddns_crc32(payload, len) != crc)
 			break;
 		fn(ctx, h[0], payload, len);
@@ -174,12 +181,21 @@ int ddns_journal_read(const char *path, ddns_journal_fn fn, void *ctx, uint64_t 
 	}
 	if (rc == DDNS_OK && ferror(f))
 		rc = DDNS_EIO;
-	if (rc == DDNS_OK && fseek(f, 0, SEEK_END) == 0) {
-		long size = ftell(f);
+	*next = good;
+	/* Damage is what lies between the last intact record and the end of the file. */
+	if (rc == DDNS_OK && range->max == 0 && range->to == 0 && fseeko(f, 0, SEEK_END) == 0) {
+		off_t size = ftello(f);
 		if (size > 0 && (uint64_t)size > good)
 			*damaged = (uint64_t)size - good;
 	}
 	free(payload);
 	fclose(f);
 	return rc;
+}
+
+int ddns_journal_read(const char *path, ddns_journal_fn fn, void *ctx, uint64_t *damaged)
+{
+	const struct ddns_journal_range whole = {0, 0, 0};
+	uint64_t next;
+	return ddns_journal_scan(path, &whole, fn, ctx, &next, damaged);
 }

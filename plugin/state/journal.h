@@ -74,6 +74,22 @@ int ddns_journal_sync(struct ddns_journal *j);
 typedef void (*ddns_journal_fn)(void *ctx, uint8_t type, const uint8_t *payload, size_t length);
 int ddns_journal_read(const char *path, ddns_journal_fn fn, void *ctx, uint64_t *damaged);
 
+/* Which records ddns_journal_scan reads: from byte offset from (a record's start), at most max of
+ * them (0: no limit), none that ends past byte offset to (0: the end of the file). */
+struct ddns_journal_range {
+	uint64_t from;
+	uint64_t to;
+	size_t max;
+};
+
+/*
+ * As ddns_journal_read, over range only; *next is the offset just past the last record read. A
+ * record that a writer is still appending lies past to when to is the size the writer reported.
+ * Damage is counted only when range is the whole file (*damaged is 0 otherwise).
+ */
+int ddns_journal_scan(const char *path, const struct ddns_journal_range *range, ddns_journal_fn fn,
+                      void *ctx, uint64_t *next, uint64_t *damaged);
+
 /* CRC-32 (IEEE 802.3), exposed for tests. */
 uint32_t ddns_crc32(const uint8_t *data, size_t len);
 

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * Inside the store (store.c: appends and the worker's records; load.c: reading at start;
+ * compact.c: segments and rewrites): the store object, the record kinds and their framing.
+ */
+#ifndef DDNS_STATE_FILES_H
+#define DDNS_STATE_FILES_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "state/codec.h"
+#include "state/handled.h"
+#include "state/journal.h"
+#include "state/store.h"
+
+/* Record kinds; 1 to 6 are those of version 0 as well. */
+enum store_record {
+	REC_EVENT = 1,         /* seq, event blob */
+	REC_HANDLED = 2,       /* seq */
+	REC_PUB = 3,           /* address key, published blob */
+	REC_UNPUB = 4,         /* address key */
+	REC_JOB = 5,           /* id, job blob */
+	REC_JOBDONE = 6,       /* id */
+	REC_FORMAT = 7,        /* magic, version: the first record of every file */
+	REC_HANDLED_BELOW = 8, /* every seq below this one is handled */
+	REC_HANDLED_RANGE = 9, /* first, last: handled */
+};
+
+/* Room for a framed record (the frame adds at most 22 bytes to a blob). */
+#define STORE_RECORD_MAX (DDNS_STORE_BLOB_MAX + 32)
+
+/* One events file. The last of the store's list is the one appended to. */
+struct segment {
+	uint64_t n;        /* its number: events.<n> */
+	int version;       /* format it is written in */
+	uint64_t last_seq; /* the highest seq in it; 0: none yet */
+	uint64_t bytes;    /* its size (the current one's is the journal's) */
+};
+
+struct ddns_store {
+	char dir[400];
+	struct ddns_store_limits limits;
+
+	pthread_mutex_t lock;       /* guards the fields below, up to the worker's */
+	struct ddns_journal events; /* the current segment */
+	struct segment *segs;       /* oldest first; the last is current */
+	size_t n_segs, cap_segs;    /* (only the worker changes the list) */
+	uint64_t next_seq;          /* the next event's number */
+	bool spilling;              /* events go to disk only until the worker read them */
+	uint64_t spill_seg;         /* where the unread spilled events start: segment number */
+	uint64_t spill_offset;      /* and offset in it */
+
+	/* The worker's own. */
+	struct ddns_journal state;   /* the state file */
+	struct ddns_handled handled; /* which events are handled */
+	uint64_t next_job;           /* the next job's id */
+	uint64_t rewritten_bytes;    /* size of the state file after its last rewrite */
+};
+
+/* dir/events.<n>. */
+void store_segment_path(const struct ddns_store *s, uint64_t n, char *out, size_t len);
+
+/* Opens events.<n> anew (truncating any) with its FORMAT record into j. */
+int store_segment_create(struct ddns_store *s, uint64_t n, struct ddns_journal *j);
+
+/* The FORMAT record's payload for the current version into w. */
+void store_put_format(struct ddns_writer *w);
+
+/* An address as the records key it. */
+void store_put_key(struct ddns_writer *w, int family, const uint8_t *address);
+
+/* Reads a key put by store_put_key; false when malformed. */
+bool store_get_key(struct ddns_reader *r, int *family, uint8_t address[16]);
+
+/* Stages a record of type into j: frame (the number or key written by the caller) then blob (NULL:
+ * none). Returns as ddns_journal_stage, or DDNS_EINVAL when it is too large. */
+int store_stage(struct ddns_journal *j, uint8_t type, const struct ddns_writer *frame,
+                const uint8_t *blob, size_t len);
+
+/* As store_stage with a frame of one number (a seq or a job id). */
+int store_stage_number(struct ddns_journal *j, uint8_t type, uint64_t v, const uint8_t *blob,
+                       size_t len);
+
+/* REC_PUB (blob not NULL) or REC_UNPUB of an address, as store_stage. */
+int store_stage_key(struct ddns_journal *j, int family, const uint8_t *address, const uint8_t *blob,
+                    size_t len);
+
+/* Loads dir into s (see ddns_store_open), leaving the worker's tracker and next_seq set and the
+ * segment list holding the segments to keep. */
+int store_load(struct ddns_store *s, const struct ddns_store_loader *loader);
+
+/* Writes what fill gives as the new state file and makes it the one appended to. */
+int store_rewrite(struct ddns_store *s, ddns_store_fill_fn fill, void *fill_ctx);
+
+/* Deletes the segments (not the current one) whose events are all handled. */
+void store_drop_segments(struct ddns_store *s);
+
+#endif
