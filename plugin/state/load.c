@@ -396,7 +396,8 @@ int store_load(struct ddns_store *s, const struct ddns_store_loader *loader)
 	if (rc == DDNS_OK && upgraded)
 		log_info(DDNS_DIRECT_STATE_UPGRADED,
 		         "state-dir %s: files of an earlier release read (%zu record changes owed, "
-		         "%zu lease events unhandled); rewritten in format %d",
+		         "%zu lease events unhandled); the state file is rewritten in format %d, "
+		         "and its events file goes once they are handled",
 		         s->dir, n_jobs, l.n_unhandled, DDNS_STORE_FORMAT);
 	ddns_handled_deinit(&l.handled);
 	free(l.unhandled);

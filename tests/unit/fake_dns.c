@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -267,6 +268,27 @@ void fake_state_dir_remove(const char *dir)
 	}
 	closedir(d);
 	rmdir(dir);
+}
+
+uint64_t fake_state_dir_bytes(const char *dir, int *files)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *de;
+	uint64_t bytes = 0;
+	*files = 0;
+	while ((de = readdir(d)) != NULL) {
+		char path[512];
+		struct stat st;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		assert_int_equal(stat(path, &st), 0);
+		bytes += (uint64_t)st.st_size;
+		(*files)++;
+	}
+	closedir(d);
+	return bytes;
 }
 
 size_t fake_dns_find_query(struct fake_dns *f, const char *qname, int qtype, const char *server,

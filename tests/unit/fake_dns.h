@@ -96,6 +96,8 @@ size_t fake_dns_find_query(struct fake_dns *f, const char *qname, int qtype, con
 /* A fresh private state-dir for an engine under test (in out, 64 bytes), and its removal. */
 void fake_state_dir(char out[64]);
 void fake_state_dir_remove(const char *dir);
+/* The bytes of the files in dir, and how many there are. */
+uint64_t fake_state_dir_bytes(const char *dir, int *files);
 
 /* A message count within [lo, hi]: cmocka 2 (Debian testing) deprecates assert_in_range for
  * assert_uint_in_range, which cmocka 1.1 (Debian 12 and 13) lacks. */
