@@ -51,6 +51,7 @@
 	X(DDNS_DIRECT_STATE_UNKNOWN_RECORDS, "state-dir records of an unknown kind were ignored")  \
 	X(DDNS_DIRECT_STATE_COMPACTED,                                                             \
 	  "state-dir was rewritten to what is live; its size is given")                            \
+	X(DDNS_DIRECT_STATE_RECOVERED, "state-dir takes writes again; the state was rewritten")    \
 	X(DDNS_DIRECT_STATE_UPGRADED, "state-dir of an earlier release was read and converted")    \
 	X(DDNS_DIRECT_STATE_FORMAT_UNKNOWN,                                                        \
 	  "state-dir was written by a newer release; not used, kept")                              \

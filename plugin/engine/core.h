@@ -81,7 +81,7 @@ void ddns_engine_owe(ddns_engine *e, struct job *job, int64_t due_ms);
 int ddns_engine_open_state(ddns_engine *e, const struct ddns_engine_opts *opts, char *err,
                            size_t errlen);
 
-/* Counts a failed write to state-dir and logs the first of a run of them. Thread: any. */
-void ddns_engine_journal_failed(ddns_engine *e, const char *what);
+/* Counts a failed write to state-dir (the store logs the first of a run of them). Thread: any. */
+void ddns_engine_journal_failed(ddns_engine *e);
 
 #endif

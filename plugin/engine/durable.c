@@ -186,6 +186,11 @@ int ddns_durable_flush(struct ddns_durable *d)
 	return rc;
 }
 
+int64_t ddns_durable_retry_at(struct ddns_durable *d)
+{
+	return ddns_store_retry_at(d->store);
+}
+
 void ddns_durable_sync(struct ddns_durable *d)
 {
 	ddns_store_sync(d->store);

@@ -83,6 +83,9 @@ int ddns_durable_job_done(struct ddns_durable *d, uint64_t id, struct ddns_job_r
  * or the write error (the staged records are then dropped). Thread: worker. */
 int ddns_durable_flush(struct ddns_durable *d);
 
+/* When a failing state-dir is next tried (ddns_store_retry_at); -1: not failing. Thread: worker. */
+int64_t ddns_durable_retry_at(struct ddns_durable *d);
+
 /* Writes the staged records and forces the files to stable storage. Thread: worker. */
 void ddns_durable_sync(struct ddns_durable *d);
 

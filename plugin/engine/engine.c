@@ -28,14 +28,9 @@
 /* After a round of events, how long the worker lets more gather before it takes them. */
 #define GATHER_MS 5
 
-void ddns_engine_journal_failed(ddns_engine *e, const char *what)
+void ddns_engine_journal_failed(ddns_engine *e)
 {
-	uint64_t n = DDNS_COUNT(&e->counters, journal_errors, 1);
-	if (n % 1000 == 0)
-		log_error(DDNS_DIRECT_STATE_WRITE_FAILED,
-		          "cannot write %s to state-dir %s (%llu failures so far): it is kept in "
-		          "memory only, and lost if Kea stops before it is done",
-		          what, e->cfg->state_dir, (unsigned long long)n + 1);
+	DDNS_COUNT(&e->counters, journal_errors, 1);
 }
 
 /* Records the current published entry of an address (none: removed). Thread: worker. */
@@ -44,7 +39,7 @@ static void journal_published(ddns_engine *e, int family, const uint8_t *address
 	if (e->durable != NULL &&
 	    ddns_durable_published(e->durable, family, address,
 	                           ddns_published_get(e->published, family, address)) != DDNS_OK)
-		ddns_engine_journal_failed(e, "a published record");
+		ddns_engine_journal_failed(e);
 }
 
 /*
@@ -147,7 +142,7 @@ static void finish_job(ddns_engine *e, struct job *job)
 	if (e->durable != NULL &&
 	    ddns_durable_job_done(e->durable, job->rec.id, next != NULL ? &next->rec : NULL) !=
 	        DDNS_OK)
-		ddns_engine_journal_failed(e, "a finished record change");
+		ddns_engine_journal_failed(e);
 	ddns_owed_finish(&e->owed, job, next);
 }
 
@@ -238,7 +233,7 @@ static void handle_event(ddns_engine *e, const struct ddns_lease_event *ev, uint
 	    ddns_durable_handled(e->durable, seq, recs, n, ev->family, ev->address,
 	                         ddns_published_get(e->published, ev->family, ev->address),
 	                         plan.changed) != DDNS_OK)
-		ddns_engine_journal_failed(e, "a handled lease event");
+		ddns_engine_journal_failed(e);
 	/* After DDNS_LINGER_MS, or sooner in a batch another change to its zone opens, a new change
 	 * goes out once a sender is free and nothing before it holds its zone or its name. */
 	for (size_t i = 0; i < n; i++)
@@ -263,7 +258,11 @@ static int64_t publish_state(ddns_engine *e)
 	pthread_cond_broadcast(&e->idle);
 	pthread_mutex_unlock(&e->lock);
 	int64_t report = ddns_summary_tick(&e->summary, &e->counters, e->owed.n, now);
-	return report >= 0 && (wake < 0 || report < wake) ? report : wake;
+	if (report >= 0 && (wake < 0 || report < wake))
+		wake = report;
+	/* A state-dir that cannot be written is tried again even when nothing else happens. */
+	int64_t retry = e->durable != NULL ? ddns_durable_retry_at(e->durable) : -1;
+	return retry >= 0 && (wake < 0 || retry < wake) ? retry : wake;
 }
 
 static void unspill_one(void *ctx, uint64_t seq, const struct ddns_lease_event *ev)
@@ -298,7 +297,7 @@ static void write_round(ddns_engine *e)
 	if (e->durable == NULL)
 		return;
 	if (ddns_durable_flush(e->durable) != DDNS_OK)
-		ddns_engine_journal_failed(e, "the record changes of a round");
+		ddns_engine_journal_failed(e);
 	if (ddns_clock_now_ms() - e->last_sync_ms >= SYNC_INTERVAL_MS) {
 		ddns_durable_sync(e->durable);
 		e->last_sync_ms = ddns_clock_now_ms();
@@ -487,7 +486,7 @@ int ddns_engine_submit(ddns_engine *e, const struct ddns_lease_event *ev)
 	uint64_t seq = 0;
 	bool full = ddns_queue_length(e->queue) >= e->cfg->max_queue, spilled = false;
 	if (ddns_durable_event(e->durable, ev, full, &seq, &spilled) != DDNS_OK) {
-		ddns_engine_journal_failed(e, "a lease event");
+		ddns_engine_journal_failed(e);
 		if (full) {
 			uint64_t n = DDNS_COUNT(&e->counters, dropped, 1);
 			if (n % 1000 == 0)

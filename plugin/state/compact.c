@@ -8,7 +8,11 @@
 
 #include "ddns/error.h"
 #include "state/files.h"
+#include "util/clock.h"
 #include "util/log.h"
+
+/* How often a store that cannot write tries again. */
+#define RETRY_MS 1000
 
 struct ddns_store_snapshot {
 	struct ddns_journal j;
@@ -102,11 +106,10 @@ void store_drop_segments(struct ddns_store *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Closes the current segment and appends to a new one. */
-static void rotate(struct ddns_store *s)
+int store_start_segment(struct ddns_store *s)
 {
 	struct ddns_journal next = {.fd = -1};
-	uint64_t n = s->segs[s->n_segs - 1].n + 1;
+	uint64_t n = s->n_segs > 0 ? s->segs[s->n_segs - 1].n + 1 : 1;
 	struct segment *segs = s->segs;
 	int rc = store_segment_create(s, n, &next);
 	if (rc == DDNS_OK && s->n_segs == s->cap_segs &&
@@ -114,39 +117,66 @@ static void rotate(struct ddns_store *s)
 		rc = DDNS_ENOMEM;
 	if (rc != DDNS_OK) {
 		ddns_journal_close(&next);
-		log_error(DDNS_DIRECT_STATE_WRITE_FAILED,
-		          "cannot start a new events file in state-dir %s: %s; the current one "
-		          "grows on",
-		          s->dir, ddns_strerror(rc));
-		return;
+		return rc;
 	}
 	pthread_mutex_lock(&s->lock);
 	if (segs != s->segs) {
-		memcpy(segs, s->segs, s->n_segs * sizeof(*segs));
+		if (s->n_segs > 0)
+			memcpy(segs, s->segs, s->n_segs * sizeof(*segs));
 		free(s->segs);
 		s->segs = segs;
 		s->cap_segs += 8;
 	}
 	struct ddns_journal old = s->events;
-	s->segs[s->n_segs - 1].bytes = old.bytes;
+	if (old.fd >= 0)
+		s->segs[s->n_segs - 1].bytes = old.bytes;
 	s->segs[s->n_segs++] = (struct segment){n, DDNS_STORE_FORMAT, 0, next.bytes};
 	s->events = next;
 	pthread_mutex_unlock(&s->lock);
 	/* What the old segment holds is owed until handled: on disk before it is left. */
-	ddns_journal_sync(&old);
+	if (old.fd >= 0)
+		ddns_journal_sync(&old);
 	ddns_journal_close(&old);
+	return DDNS_OK;
+}
+
+/* While failing: tries, once a second, to write the state in full; true when it did. */
+static bool recover(struct ddns_store *s, ddns_store_fill_fn fill, void *fill_ctx)
+{
+	int64_t now = ddns_clock_now_ms();
+	if (now < s->retry_ms)
+		return false;
+	s->retry_ms = now + RETRY_MS;
+	if (store_rewrite(s, fill, fill_ctx) != DDNS_OK ||
+	    (s->events.fd < 0 && store_start_segment(s) != DDNS_OK))
+		return false;
+	atomic_store(&s->failing, false);
+	log_info(DDNS_DIRECT_STATE_RECOVERED,
+	         "state-dir %s takes writes again: the state file was rewritten in full (%llu "
+	         "bytes)",
+	         s->dir, (unsigned long long)s->state.bytes);
+	return true;
+}
+
+int64_t ddns_store_retry_at(struct ddns_store *s)
+{
+	return atomic_load(&s->failing) ? s->retry_ms : -1;
 }
 
 void ddns_store_maintain(struct ddns_store *s, ddns_store_fill_fn fill, void *fill_ctx)
 {
+	if (atomic_load(&s->failing) && !recover(s, fill, fill_ctx))
+		return;
 	pthread_mutex_lock(&s->lock);
 	bool full = s->events.bytes >= s->limits.segment_bytes;
 	bool drop = s->n_segs > 1 && droppable(s, 0);
 	pthread_mutex_unlock(&s->lock);
-	if (full)
-		rotate(s);
+	int rc = full ? store_start_segment(s) : DDNS_OK;
+	if (rc != DDNS_OK)
+		store_failed(s, rc); /* the current segment grows on meanwhile */
 	/* A segment goes only once the records saying its events are handled are on disk. */
-	if (drop && ddns_store_flush(s) == DDNS_OK && ddns_journal_sync(&s->state) == DDNS_OK)
+	if (drop && ddns_store_flush(s) == DDNS_OK && !atomic_load(&s->failing) &&
+	    ddns_journal_sync(&s->state) == DDNS_OK)
 		store_drop_segments(s);
 	uint64_t limit = 4 * s->rewritten_bytes;
 	if (limit < s->limits.state_bytes)
@@ -154,18 +184,12 @@ void ddns_store_maintain(struct ddns_store *s, ddns_store_fill_fn fill, void *fi
 	if (s->state.bytes + s->state.staged_len < limit)
 		return;
 	uint64_t before = s->state.bytes + s->state.staged_len;
-	int rc = store_rewrite(s, fill, fill_ctx);
-	if (rc == DDNS_OK) {
+	rc = store_rewrite(s, fill, fill_ctx);
+	if (rc == DDNS_OK)
 		log_info(
 		    DDNS_DIRECT_STATE_COMPACTED,
 		    "state-dir %s: state file rewritten to what is live, %llu bytes (was %llu)",
 		    s->dir, (unsigned long long)s->state.bytes, (unsigned long long)before);
-		return;
-	}
-	/* Tried again once the file has grown by as much again, not every round. */
-	s->rewritten_bytes = before / 4 + s->limits.state_bytes / 4;
-	log_error(DDNS_DIRECT_STATE_WRITE_FAILED,
-	          "cannot rewrite the state file in state-dir %s: %s; it keeps growing until a "
-	          "rewrite succeeds",
-	          s->dir, ddns_strerror(rc));
+	else
+		store_failed(s, rc);
 }

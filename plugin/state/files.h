@@ -7,6 +7,7 @@
 #define DDNS_STATE_FILES_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -52,7 +53,13 @@ struct ddns_store {
 	uint64_t spill_seg;         /* where the unread spilled events start: segment number */
 	uint64_t spill_offset;      /* and offset in it */
 
+	/* A write failed (disk full, read-only): set by any thread, cleared by the worker once the
+	 * state file has been rewritten in full. Meanwhile nothing is appended to the state file
+	 * (a record missing in front of later ones could make them wrong) and no segment goes. */
+	atomic_bool failing;
+
 	/* The worker's own. */
+	int64_t retry_ms;            /* when a failing store next tries the rewrite */
 	struct ddns_journal state;   /* the state file */
 	struct ddns_handled handled; /* which events are handled */
 	uint64_t next_job;           /* the next job's id */
@@ -87,12 +94,18 @@ int store_stage_number(struct ddns_journal *j, uint8_t type, uint64_t v, const u
 int store_stage_key(struct ddns_journal *j, int family, const uint8_t *address, const uint8_t *blob,
                     size_t len);
 
+/* Notes that a write failed with rc, logging the first failure of a run of them. Thread: any. */
+void store_failed(struct ddns_store *s, int rc);
+
 /* Loads dir into s (see ddns_store_open), leaving the worker's tracker and next_seq set and the
  * segment list holding the segments to keep. */
 int store_load(struct ddns_store *s, const struct ddns_store_loader *loader);
 
 /* Writes what fill gives as the new state file and makes it the one appended to. */
 int store_rewrite(struct ddns_store *s, ddns_store_fill_fn fill, void *fill_ctx);
+
+/* Appends events to a new segment from now on; the current one (if any) is synced and kept. */
+int store_start_segment(struct ddns_store *s);
 
 /* Deletes the segments (not the current one) whose events are all handled. */
 void store_drop_segments(struct ddns_store *s);

@@ -235,6 +235,8 @@ static int load_file(struct loading *l, const char *path, int version, ddns_jour
 	l->first = true;
 	l->ignored = 0;
 	int rc = ddns_journal_scan(path, &whole, fn, l, &next, &damaged);
+	if (fn == on_event)
+		l->seg->bytes = next;
 	if (rc != DDNS_OK) {
 		log_error(DDNS_DIRECT_STATE_READ_FAILED, "cannot read %s: %s", path,
 		          ddns_strerror(rc));
@@ -349,7 +351,8 @@ static int track_handled(struct loading *l)
 		last = l->handled.ranges[l->handled.n - 1].last;
 	/* A seq handled and no longer in any segment is never given again. */
 	s->next_seq = (l->max_seq > last ? l->max_seq : last) + 1;
-	qsort(l->unhandled, l->n_unhandled, sizeof(uint64_t), cmp_u64);
+	if (l->n_unhandled > 0)
+		qsort(l->unhandled, l->n_unhandled, sizeof(uint64_t), cmp_u64);
 	ddns_handled_init(&s->handled, l->n_unhandled > 0 ? l->unhandled[0] : s->next_seq);
 	for (size_t i = 0; i < l->n_unhandled; i++) {
 		uint64_t from = l->unhandled[i] + 1;

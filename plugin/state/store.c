@@ -61,6 +61,17 @@ bool store_get_key(struct ddns_reader *r, int *family, uint8_t address[16])
 	return !r->bad && (tag == 4 || tag == 6);
 }
 
+void store_failed(struct ddns_store *s, int rc)
+{
+	if (!atomic_exchange(&s->failing, true))
+		log_error(DDNS_DIRECT_STATE_WRITE_FAILED,
+		          "cannot write to state-dir %s: %s. Leases and DNS updates go on from "
+		          "memory; the state is written again in full once the disk takes writes "
+		          "(tried every second). Until then a crash of Kea loses the lease events "
+		          "not yet handled. Failed writes are counted in journal-errors",
+		          s->dir, ddns_strerror(rc));
+}
+
 int ddns_store_open(const char *dir, const struct ddns_store_limits *limits,
                     const struct ddns_store_loader *loader, ddns_store_fill_fn fill, void *fill_ctx,
                     struct ddns_store **out)
@@ -80,20 +91,18 @@ int ddns_store_open(const char *dir, const struct ddns_store_limits *limits,
 	s->events.fd = s->state.fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	int rc = store_load(s, loader);
-	if (rc == DDNS_OK)
-		rc = store_rewrite(s, fill, fill_ctx);
 	if (rc == DDNS_OK) {
-		store_drop_segments(s);
-		/* Each run appends to a segment of its own. */
-		uint64_t n = s->n_segs > 0 ? s->segs[s->n_segs - 1].n + 1 : 1;
-		struct segment *seg = s->segs;
-		if (s->n_segs == s->cap_segs &&
-		    (seg = realloc(s->segs, (s->cap_segs + 8) * sizeof(*seg))) == NULL)
-			rc = DDNS_ENOMEM;
-		else if (s->n_segs == s->cap_segs)
-			s->segs = seg, s->cap_segs += 8;
-		if (rc == DDNS_OK && (rc = store_segment_create(s, n, &s->events)) == DDNS_OK)
-			s->segs[s->n_segs++] = (struct segment){n, DDNS_STORE_FORMAT, 0, 0};
+		/* A full disk does not stop Kea: the store starts failing and catches up later.
+		 * Any other trouble with the directory is the configuration's. */
+		int wrc = store_rewrite(s, fill, fill_ctx);
+		if (wrc == DDNS_OK)
+			store_drop_segments(s);
+		if (wrc == DDNS_OK)
+			wrc = store_start_segment(s);
+		if (wrc == -ENOSPC || wrc == -EDQUOT)
+			store_failed(s, wrc);
+		else
+			rc = wrc;
 	}
 	if (rc != DDNS_OK) {
 		ddns_store_free(s);
@@ -142,6 +151,8 @@ int ddns_store_event(struct ddns_store *s, const uint8_t *blob, size_t len, bool
 	}
 	*spilled = rc == DDNS_OK && s->spilling;
 	pthread_mutex_unlock(&s->lock);
+	if (rc != DDNS_OK)
+		store_failed(s, rc);
 	return rc;
 }
 
@@ -254,21 +265,30 @@ int store_stage_key(struct ddns_journal *j, int family, const uint8_t *address, 
 	return store_stage(j, blob != NULL ? REC_PUB : REC_UNPUB, &frame, blob, len);
 }
 
+/* The outcome rc of staging or writing a worker's record: a failure starts the failing state.
+ * While it lasts, staged records are dropped at the flush, never written behind a gap. */
+static int worker_record(struct ddns_store *s, int rc)
+{
+	if (rc != DDNS_OK)
+		store_failed(s, rc);
+	return rc;
+}
+
 int ddns_store_job(struct ddns_store *s, const uint8_t *blob, size_t len, uint64_t *id)
 {
 	*id = s->next_job++;
-	return store_stage_number(&s->state, REC_JOB, *id, blob, len);
+	return worker_record(s, store_stage_number(&s->state, REC_JOB, *id, blob, len));
 }
 
 int ddns_store_job_done(struct ddns_store *s, uint64_t id)
 {
-	return store_stage_number(&s->state, REC_JOBDONE, id, NULL, 0);
+	return worker_record(s, store_stage_number(&s->state, REC_JOBDONE, id, NULL, 0));
 }
 
 int ddns_store_published(struct ddns_store *s, int family, const uint8_t *address,
                          const uint8_t *blob, size_t len)
 {
-	return store_stage_key(&s->state, family, address, blob, len);
+	return worker_record(s, store_stage_key(&s->state, family, address, blob, len));
 }
 
 int ddns_store_handled(struct ddns_store *s, uint64_t seq)
@@ -279,12 +299,16 @@ int ddns_store_handled(struct ddns_store *s, uint64_t seq)
 		log_error(DDNS_DIRECT_OUT_OF_MEMORY,
 		          "out of memory noting a handled lease event: state-dir keeps its events "
 		          "until the next start");
-	return store_stage_number(&s->state, REC_HANDLED, seq, NULL, 0);
+	return worker_record(s, store_stage_number(&s->state, REC_HANDLED, seq, NULL, 0));
 }
 
 int ddns_store_flush(struct ddns_store *s)
 {
-	return ddns_journal_flush(&s->state);
+	if (atomic_load(&s->failing)) {
+		s->state.staged_len = 0; /* the rewrite that ends the failure writes it all */
+		return DDNS_OK;
+	}
+	return worker_record(s, ddns_journal_flush(&s->state));
 }
 
 void ddns_store_sync(struct ddns_store *s)

@@ -118,7 +118,15 @@ void ddns_store_sync(struct ddns_store *s);
  */
 void ddns_store_maintain(struct ddns_store *s, ddns_store_fill_fn fill, void *fill_ctx);
 
-/* Bytes in state-dir's files now (events segments and state). Thread: any. */
+/*
+ * When the store, failing to write (disk full, read-only), next tries to write the state in full
+ * (monotonic ms, util/clock.h), or -1 when it is not failing: the worker must run
+ * ddns_store_maintain by then. While it fails, the worker's records are not written (the rewrite
+ * that ends it writes everything live) and the failure is logged once. Thread: worker.
+ */
+int64_t ddns_store_retry_at(struct ddns_store *s);
+
+/* Bytes in state-dir's files now (events segments and state). Thread: worker. */
 uint64_t ddns_store_bytes(struct ddns_store *s);
 
 #endif

@@ -4,7 +4,9 @@
  * publishes and withdraws addresses through the store, rewritten and rotated often (small limits),
  * killed with SIGKILL at random moments, many of them inside a rewrite. A killed write can leave
  * the start of a round's records (the kernel stops a write between pages for a fatal signal), so
- * every restart must find what some prefix of the operations made, and converge from there.
+ * every restart must find what some prefix of the operations made, and converge from there. And a
+ * disk that takes no writes for a while (files limited in size, as a full one): nothing written
+ * meanwhile, one line logged, and everything written again in full when it recovers.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,6 +26,7 @@
 #include "ddns/error.h"
 #include "fake_dns.h"
 #include "state/store.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 /*
@@ -345,11 +349,82 @@ static void killed_at_random_moments(void **state)
 	free(run);
 }
 
+/* Counts the lines of two message IDs. */
+struct trouble_log {
+	int failed, recovered;
+};
+
+static void count_lines(void *ctx, enum ddns_log_level level, const char *id, const char *line)
+{
+	struct trouble_log *t = ctx;
+	t->failed += strcmp(id, "DDNS_DIRECT_STATE_WRITE_FAILED") == 0;
+	t->recovered += strcmp(id, "DDNS_DIRECT_STATE_RECOVERED") == 0;
+}
+
+/* Files may not grow past bytes (RLIMIT_FSIZE: a write past it fails with EFBIG, as on a full
+ * disk); 0 lifts the limit. */
+static void limit_file_size(rlim_t bytes)
+{
+	struct rlimit lim = {bytes > 0 ? bytes : RLIM_INFINITY, RLIM_INFINITY};
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+
+static void a_disk_that_fails_for_a_while(void **state)
+{
+	char dir[64];
+	struct run *run = calloc(1, sizeof(*run));
+	struct trouble_log log = {0, 0};
+	(void)state;
+	fake_state_dir(dir);
+	assert_true(open_run(dir, run));
+	for (int i = 0; i < 3000; i++)
+		assert_true(run_round(run));
+	while (run->n_events > 0)
+		assert_true(handle_oldest(run));
+	/* Every write fails for 500 rounds: events are handled from memory (as the engine does with
+	 * one it could not write), the worker's records are not written, one line says so. */
+	ddns_log_set_sink(count_lines, &log);
+	limit_file_size(1);
+	int failed = 0;
+	for (int i = 0; i < 500; i++) {
+		uint64_t seq, r = ++run->written;
+		bool spilled;
+		char text[32];
+		snprintf(text, sizeof(text), "event %llu", (unsigned long long)r);
+		failed += ddns_store_event(run->store, (const uint8_t *)text, strlen(text), false,
+		                           &seq, &spilled) != DDNS_OK;
+		handle_round(run, r, 0);
+		ddns_clock_advance(10);
+	}
+	assert_true(ddns_store_retry_at(run->store) >= 0);
+	/* The disk takes writes again: within a second, the state is written in full. */
+	limit_file_size(0);
+	ddns_clock_advance(1000);
+	assert_true(run_round(run));
+	while (run->n_events > 0)
+		assert_true(handle_oldest(run));
+	ddns_log_set_sink(NULL, NULL);
+	assert_int_equal(failed, 500);
+	assert_int_equal(log.failed, 1);
+	assert_int_equal(log.recovered, 1);
+	assert_int_equal(ddns_store_retry_at(run->store), -1);
+	ddns_store_free(run->store);
+	/* A restart finds the rounds handled while nothing could be written. */
+	assert_true(open_run(dir, run));
+	assert_true(is_finished(run));
+	assert_int_equal(last_round(run), 3501);
+	ddns_store_free(run->store);
+	fake_state_dir_remove(dir);
+	free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(files_stay_bounded),
 	    cmocka_unit_test(killed_at_random_moments),
+	    cmocka_unit_test(a_disk_that_fails_for_a_while),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
