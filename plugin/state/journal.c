@@ -69,19 +69,41 @@ static int check_sizes(size_t count, const size_t *lengths, size_t max_count)
 	return DDNS_OK;
 }
 
-/* Writes iov (total bytes) with one writev; the staged records, which lead it, are gone after. */
-static int write_records(struct ddns_journal *j, const struct iovec *iov, int n, size_t total)
+/*
+ * Writes iov (total bytes; iov is consumed) with one writev, or more when the kernel takes only
+ * part (a signal, a disk filling up: the next call then says why). The staged records, which lead
+ * it, are gone after.
+ */
+static int write_records(struct ddns_journal *j, struct iovec *iov, int n, size_t total)
 {
-	ssize_t w = writev(j->fd, iov, n);
+	size_t done = 0;
+	int err = DDNS_OK;
+	while (done < total && err == DDNS_OK) {
+		ssize_t w = writev(j->fd, iov, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			err = w < 0 ? -errno : DDNS_EIO;
+			break;
+		}
+		done += (size_t)w;
+		for (size_t left = (size_t)w; n > 0 && left > 0;) {
+			size_t part = left < iov->iov_len ? left : iov->iov_len;
+			iov->iov_base = (char *)iov->iov_base + part;
+			iov->iov_len -= part;
+			left -= part;
+			if (iov->iov_len == 0)
+				iov++, n--;
+		}
+	}
 	j->staged_len = 0;
-	if (w == (ssize_t)total) {
+	if (err == DDNS_OK) {
 		j->bytes += total;
 		return DDNS_OK;
 	}
-	int err = w < 0 ? -errno : DDNS_EIO;
-	/* A short write (disk full) would leave a torn record in front of the next one. */
-	if (ftruncate(j->fd, (off_t)j->bytes) != 0)
-		err = -errno;
+	/* What was written of it would leave a torn record in front of the next one. */
+	if (done > 0 && ftruncate(j->fd, (off_t)j->bytes) != 0)
+		return -errno;
 	return err;
 }
 
