@@ -186,6 +186,13 @@ int ddns_durable_flush(struct ddns_durable *d)
 	return rc;
 }
 
+void ddns_durable_usage(struct ddns_durable *d, uint64_t *bytes, uint64_t *written)
+{
+	*bytes = *written = 0;
+	if (d != NULL)
+		ddns_store_usage(d->store, bytes, written);
+}
+
 int64_t ddns_durable_retry_at(struct ddns_durable *d)
 {
 	return ddns_store_retry_at(d->store);

@@ -83,6 +83,10 @@ int ddns_durable_job_done(struct ddns_durable *d, uint64_t id, struct ddns_job_r
  * or the write error (the staged records are then dropped). Thread: worker. */
 int ddns_durable_flush(struct ddns_durable *d);
 
+/* What state-dir's files take now and how much was written to them (ddns_store_usage); zeroes
+ * for d NULL. Thread: any. */
+void ddns_durable_usage(struct ddns_durable *d, uint64_t *bytes, uint64_t *written);
+
 /* When a failing state-dir is next tried (ddns_store_retry_at); -1: not failing. Thread: worker. */
 int64_t ddns_durable_retry_at(struct ddns_durable *d);
 

@@ -42,6 +42,8 @@ const struct ddns_engine_counter ddns_engine_counters[] = {
     COUNTER("discovery-cache-hits", cache_hits),
     COUNTER("callout-median-ns", callout_median_ns),
     COUNTER("callout-p99-ns", callout_p99_ns),
+    COUNTER("state-bytes", state_bytes),
+    COUNTER("state-bytes-written", state_bytes_written),
 };
 
 const size_t ddns_engine_n_counters =
@@ -62,6 +64,7 @@ void ddns_engine_get_stats(ddns_engine *e, struct ddns_engine_stats *out)
 	out->gss_negotiations = e->gss != NULL ? ddns_gss_negotiations(e->gss) : 0;
 	out->callout_median_ns = ddns_latency_quantile(&e->callouts, 500);
 	out->callout_p99_ns = ddns_latency_quantile(&e->callouts, 990);
+	ddns_durable_usage(e->durable, &out->state_bytes, &out->state_bytes_written);
 }
 
 struct zone_list {

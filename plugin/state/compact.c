@@ -79,8 +79,11 @@ int store_rewrite(struct ddns_store *s, ddns_store_fill_fn fill, void *fill_ctx)
 	}
 	/* The new file's descriptor now appends to "state". */
 	snprintf(w.j.path, sizeof(w.j.path), "%s", path);
+	store_count_state(s);
 	ddns_journal_close(&s->state);
 	s->state = w.j;
+	s->state_counted = 0;
+	store_count_state(s);
 	s->rewritten_bytes = w.j.bytes;
 	return DDNS_OK;
 }
@@ -132,6 +135,7 @@ int store_start_segment(struct ddns_store *s)
 		s->segs[s->n_segs - 1].bytes = old.bytes;
 	s->segs[s->n_segs++] = (struct segment){n, DDNS_STORE_FORMAT, 0, next.bytes};
 	s->events = next;
+	atomic_fetch_add(&s->written, next.bytes);
 	pthread_mutex_unlock(&s->lock);
 	/* What the old segment holds is owed until handled: on disk before it is left. */
 	if (old.fd >= 0)
@@ -181,8 +185,10 @@ void ddns_store_maintain(struct ddns_store *s, ddns_store_fill_fn fill, void *fi
 	uint64_t limit = 4 * s->rewritten_bytes;
 	if (limit < s->limits.state_bytes)
 		limit = s->limits.state_bytes;
-	if (s->state.bytes + s->state.staged_len < limit)
+	if (s->state.bytes + s->state.staged_len < limit) {
+		atomic_store(&s->size, ddns_store_bytes(s));
 		return;
+	}
 	uint64_t before = s->state.bytes + s->state.staged_len;
 	rc = store_rewrite(s, fill, fill_ctx);
 	if (rc == DDNS_OK)
@@ -192,4 +198,5 @@ void ddns_store_maintain(struct ddns_store *s, ddns_store_fill_fn fill, void *fi
 		    s->dir, (unsigned long long)s->state.bytes, (unsigned long long)before);
 	else
 		store_failed(s, rc);
+	atomic_store(&s->size, ddns_store_bytes(s));
 }

@@ -57,10 +57,13 @@ struct ddns_store {
 	 * state file has been rewritten in full. Meanwhile nothing is appended to the state file
 	 * (a record missing in front of later ones could make them wrong) and no segment goes. */
 	atomic_bool failing;
+	atomic_uint_fast64_t written; /* bytes written to the files since the store was opened */
+	atomic_uint_fast64_t size;    /* bytes in the files at the last maintain */
 
 	/* The worker's own. */
 	int64_t retry_ms;            /* when a failing store next tries the rewrite */
 	struct ddns_journal state;   /* the state file */
+	uint64_t state_counted;      /* how much of it is counted in written */
 	struct ddns_handled handled; /* which events are handled */
 	uint64_t next_job;           /* the next job's id */
 	uint64_t rewritten_bytes;    /* size of the state file after its last rewrite */
@@ -96,6 +99,9 @@ int store_stage_key(struct ddns_journal *j, int family, const uint8_t *address, 
 
 /* Notes that a write failed with rc, logging the first failure of a run of them. Thread: any. */
 void store_failed(struct ddns_store *s, int rc);
+
+/* Counts in written what the state file grew by since it was last counted. Thread: worker. */
+void store_count_state(struct ddns_store *s);
 
 /* Loads dir into s (see ddns_store_open), leaving the worker's tracker and next_seq set and the
  * segment list holding the segments to keep. */

@@ -108,6 +108,7 @@ int ddns_store_open(const char *dir, const struct ddns_store_limits *limits,
 		ddns_store_free(s);
 		return rc;
 	}
+	atomic_store(&s->size, ddns_store_bytes(s));
 	*out = s;
 	return DDNS_OK;
 }
@@ -142,6 +143,7 @@ int ddns_store_event(struct ddns_store *s, const uint8_t *blob, size_t len, bool
 	int rc = ddns_journal_append(&s->events, 1, &type, &payload, &w.len);
 	if (rc == DDNS_OK) {
 		struct segment *current = &s->segs[s->n_segs - 1];
+		atomic_fetch_add(&s->written, s->events.bytes - at);
 		*seq = current->last_seq = s->next_seq++;
 		if (spill && !s->spilling) {
 			s->spilling = true;
@@ -308,7 +310,22 @@ int ddns_store_flush(struct ddns_store *s)
 		s->state.staged_len = 0; /* the rewrite that ends the failure writes it all */
 		return DDNS_OK;
 	}
-	return worker_record(s, ddns_journal_flush(&s->state));
+	int rc = worker_record(s, ddns_journal_flush(&s->state));
+	store_count_state(s);
+	return rc;
+}
+
+void store_count_state(struct ddns_store *s)
+{
+	if (s->state.bytes > s->state_counted)
+		atomic_fetch_add(&s->written, s->state.bytes - s->state_counted);
+	s->state_counted = s->state.bytes;
+}
+
+void ddns_store_usage(struct ddns_store *s, uint64_t *bytes, uint64_t *written)
+{
+	*bytes = atomic_load(&s->size);
+	*written = atomic_load(&s->written);
 }
 
 void ddns_store_sync(struct ddns_store *s)

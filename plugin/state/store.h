@@ -129,4 +129,8 @@ int64_t ddns_store_retry_at(struct ddns_store *s);
 /* Bytes in state-dir's files now (events segments and state). Thread: worker. */
 uint64_t ddns_store_bytes(struct ddns_store *s);
 
+/* The bytes in state-dir's files as of the worker's last ddns_store_maintain, and every byte
+ * written to them since the store was opened (appends and rewrites). Thread: any. */
+void ddns_store_usage(struct ddns_store *s, uint64_t *bytes, uint64_t *written);
+
 #endif
