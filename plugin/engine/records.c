@@ -94,7 +94,9 @@ bool ddns_record_get_event(int version, const uint8_t *blob, size_t len,
 	return !r.bad && kind <= DDNS_LEASE_GONE && id_type <= DDNS_ID_DUID + 1;
 }
 
-static void put_change(struct ddns_writer *w, const struct ddns_change *c)
+/* A change; its DHCID only when with_dhcid (a reverse change to follow carries its forward
+ * change's: written once). */
+static void put_change(struct ddns_writer *w, const struct ddns_change *c, bool with_dhcid)
 {
 	ddns_put_u8(w, (uint8_t)c->op);
 	ddns_put_uint(w, (uint64_t)c->type);
@@ -102,11 +104,12 @@ static void put_change(struct ddns_writer *w, const struct ddns_change *c)
 	ddns_put_str(w, c->rdata);
 	ddns_put_uint(w, c->ttl);
 	ddns_put_u8(w, (uint8_t)c->mode);
-	ddns_put_blob(w, c->dhcid, sizeof(c->dhcid));
+	if (with_dhcid)
+		ddns_put_blob(w, c->dhcid, sizeof(c->dhcid));
 	ddns_put_uint(w, (uint64_t)c->step);
 }
 
-static void get_change(struct ddns_reader *r, struct ddns_change *c)
+static void get_change(struct ddns_reader *r, struct ddns_change *c, const uint8_t *same_dhcid)
 {
 	uint8_t op = ddns_get_u8(r);
 	c->op = (enum ddns_change_op)op;
@@ -116,7 +119,10 @@ static void get_change(struct ddns_reader *r, struct ddns_change *c)
 	c->ttl = (uint32_t)ddns_get_uint_max(r, UINT32_MAX);
 	uint8_t mode = ddns_get_u8(r);
 	c->mode = (enum ddns_conflict_mode)mode;
-	ddns_get_blob(r, c->dhcid, sizeof(c->dhcid));
+	if (same_dhcid != NULL)
+		memcpy(c->dhcid, same_dhcid, sizeof(c->dhcid));
+	else
+		ddns_get_blob(r, c->dhcid, sizeof(c->dhcid));
 	c->step = (int)ddns_get_uint_max(r, 16);
 	r->bad |= op > DDNS_CHANGE_REMOVE || mode > DDNS_NO_CHECK_WITHOUT_DHCID;
 }
@@ -124,12 +130,15 @@ static void get_change(struct ddns_reader *r, struct ddns_change *c)
 size_t ddns_record_put_job(const struct ddns_job_record *rec, uint8_t *out)
 {
 	struct ddns_writer w = {out, DDNS_RECORD_MAX, 0, false};
-	put_change(&w, &rec->change);
-	ddns_put_u8(&w, (uint8_t)(rec->best_effort | rec->has_then << 1 | rec->alias_checked << 2));
+	bool same = rec->has_then &&
+	            memcmp(rec->then.dhcid, rec->change.dhcid, sizeof(rec->change.dhcid)) == 0;
+	put_change(&w, &rec->change, true);
+	ddns_put_u8(&w, (uint8_t)(rec->best_effort | rec->has_then << 1 | rec->alias_checked << 2 |
+	                          same << 3));
 	ddns_put_int(&w, rec->valid_until);
 	put_address(&w, rec->family, rec->address);
 	if (rec->has_then)
-		put_change(&w, &rec->then);
+		put_change(&w, &rec->then, !same);
 	return w.overflow ? 0 : w.len;
 }
 
@@ -146,7 +155,7 @@ bool ddns_record_get_job(int version, const uint8_t *blob, size_t len, struct dd
 		       memchr(out->then.rdata, 0, DDNS_NAME_MAX) != NULL;
 	}
 	struct ddns_reader r = {blob, len, 0, false};
-	get_change(&r, &out->change);
+	get_change(&r, &out->change, NULL);
 	uint8_t flags = ddns_get_u8(&r);
 	out->best_effort = flags & 1;
 	out->has_then = flags >> 1 & 1;
@@ -154,7 +163,7 @@ bool ddns_record_get_job(int version, const uint8_t *blob, size_t len, struct dd
 	out->valid_until = ddns_get_int(&r);
 	get_address(&r, &out->family, out->address);
 	if (out->has_then)
-		get_change(&r, &out->then);
+		get_change(&r, &out->then, flags >> 3 & 1 ? out->change.dhcid : NULL);
 	return !r.bad;
 }
 

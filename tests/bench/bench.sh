@@ -15,7 +15,9 @@
 # progress after which the zones are taken as final, default 10), BENCH_MEMORY_EVENTS (leases for
 # the memory test, default 100000; 0 skips it). The memory test grants that many leases while no
 # DNS server answers, so every event stays owed, and compares Kea's peak resident memory with and
-# without the plugin.
+# without the plugin. BENCH_SOAK_EVENTS (default 1000000; 0 skips it) lease events from
+# BENCH_SOAK_CLIENTS clients (default 5000) renewing again and again at 4,000/s against the DNS
+# sink: state-dir's size sampled ten times along the way (it must stay flat).
 #
 # Mode "ncr" is Kea doing its own DDNS work (names, FQDN options, a request per lease to D2's
 # port) with a listener that discards the requests: what Kea costs itself for DDNS whoever sends
@@ -32,7 +34,8 @@
 # upd/s = UPDATE messages named applied per second, names/s = records applied per second, both
 # from the start of the load to the last change; callout ns = the plugin's callout cost, median /
 # p99 in nanoseconds, measured inside Kea (ddns-direct-status). A second table gives the CPU time
-# per lease granted of Kea's threads, the plugin's, named's and D2's (cpu_row).
+# per lease granted of Kea's threads, the plugin's, named's and D2's (cpu_row), a third the bytes
+# the plugin wrote to state-dir per lease beside Kea's lease file (disk_row).
 source "$(dirname "$0")/../lib/lab.sh"
 LIB=$(realpath "${1:?usage: bench.sh LIBRARY}")
 lab_enter "$@"
@@ -188,6 +191,20 @@ cpu_row() {
 }
 CPU_ROWS="$LAB_DIR/cpu-rows"
 
+# disk_row MODE RATE GRANTED: appends to $DISK_ROWS what the plugin wrote to state-dir per lease
+# granted (events, changes owed and done, published entries, rewrites: ddns-direct's
+# state-bytes-written), state-dir's size at the end, and Kea's lease file per lease.
+disk_row() {
+	local written size lease_file
+	[ "$3" -gt 0 ] || return 0
+	written=$(plugin_stat state-bytes-written)
+	size=$(du -sb "$LAB_DIR/state" | awk '{ print $1 }')
+	lease_file=$(stat -c %s "$LAB_DIR/leases4.csv")
+	printf '| %-6s | %5s | %7s | %9s | %10s | %11s |\n' "$1" "$2" "$3" \
+		"$(calc "$written / $3")" "$(calc "$size / 1024")" "$(calc "$lease_file / $3")" >>"$DISK_ROWS"
+}
+DISK_ROWS="$LAB_DIR/disk-rows"
+
 # run MODE RATE: one measurement; prints its table row.
 run() {
 	local mode=$1 rate=$2
@@ -247,6 +264,7 @@ zone \"$REV\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; }
 		local cost messages
 		cost=$(plugin_status '"%d/%d" % (a["callout-ns"]["median"], a["callout-ns"]["p99"])')
 		cpu_row "$mode" "$rate" "$granted"
+		disk_row "$mode" "$rate" "$granted"
 		lab_stop "$PID_kea"
 		lab_stop "$PID_sink"
 		lab_stop "$PID_ns"
@@ -285,6 +303,7 @@ zone \"$REV\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; }
 	updates=$(named_updates)
 	if [ "$mode" = plugin ]; then
 		cost=$(plugin_status '"%d/%d" % (a["callout-ns"]["median"], a["callout-ns"]["p99"])')
+		disk_row "$mode" "$rate" "$granted"
 	fi
 	cpu_row "$mode" "$rate" "$granted"
 	lab_stop "$PID_kea"
@@ -355,6 +374,7 @@ fi
 lab_log "benchmark: modes '$MODES', rates '$RATES', $SECS s of load each, $RUNS round(s)"
 ROWS="$LAB_DIR/rows"
 : >"$CPU_ROWS" # not the ceiling search's runs
+: >"$DISK_ROWS"
 echo "$HEADER"
 echo "$RULE"
 for round in $(seq "$RUNS"); do
@@ -407,6 +427,15 @@ echo "| mode   | rate  | kea     | worker | senders | named  | d2     |"
 echo "|--------|-------|---------|--------|---------|--------|--------|"
 cat "$CPU_ROWS"
 
+if [ -s "$DISK_ROWS" ]; then
+	echo
+	echo "state-dir: bytes the plugin wrote per lease granted, its size at the end, Kea's lease file:"
+	echo
+	echo "| mode   | rate  | granted | B/lease   | state KiB  | Kea B/lease |"
+	echo "|--------|-------|---------|-----------|------------|-------------|"
+	cat "$DISK_ROWS"
+fi
+
 if [ "$MEMORY_EVENTS" -gt 0 ]; then
 	lab_log "memory: $MEMORY_EVENTS leases with no DNS server answering"
 	read -r base_kb _ base_granted <<<"$(memory_run none "$MEMORY_EVENTS")"
@@ -417,4 +446,43 @@ if [ "$MEMORY_EVENTS" -gt 0 ]; then
 	printf '| no DDNS     | %14s | %18s | %8d MiB | %14s |\n' "$base_granted" - $((base_kb / 1024)) -
 	printf '| plugin      | %14s | %18s | %8d MiB | %10d MiB |\n' "$granted" "$owed" \
 		$((plugin_kb / 1024)) $(((plugin_kb - base_kb) / 1024))
+fi
+
+# soak EVENTS CLIENTS: CLIENTS clients renew again and again at 4,000/s until about EVENTS lease
+# events have passed, the plugin sending to the DNS sink; prints state-dir's size ten times along
+# the way. Compaction runs while Kea does: the size must stay flat, not grow with the events.
+soak() {
+	local events=$1 clients=$2 rate=4000 secs step
+	secs=$((events / rate))
+	step=$((secs / 10 > 0 ? secs / 10 : 1))
+	rm -rf "$LAB_DIR/state" "$LAB_DIR/leases4.csv"*
+	lab_spawn sink python3 "$(dirname "$0")/dns_sink.py" $SINK 53
+	lab_wait 10 grep -q ready "$LAB_DIR/sink.log" || lab_fail "the DNS sink did not start"
+	kea_config sink
+	rm -f "$LAB_DIR/kea-dhcp4-info.log"
+	kea4_start kea "$LAB_DIR/kea-sink.json" "$KEA_LOG"
+	perfdhcp -4 -l 127.0.0.1 -L 1068 -R "$clients" -r $rate -p "$secs" 127.0.0.1 \
+		>"$LAB_DIR/perfdhcp-soak.log" 2>&1 &
+	local perf=$! t0=$SECONDS
+	echo
+	echo "state-dir over a soak: $clients clients renewing at $rate/s for $secs s"
+	echo
+	echo "| seconds | lease events | state-dir KiB | files | written MiB | Kea RSS MiB |"
+	echo "|---------|--------------|---------------|-------|-------------|-------------|"
+	while kill -0 $perf 2>/dev/null; do
+		sleep "$step"
+		printf '| %7s | %12s | %13s | %5s | %11s | %11s |\n' $((SECONDS - t0)) \
+			"$(plugin_stat lease-events)" "$(($(du -sb "$LAB_DIR/state" | awk '{ print $1 }') / 1024))" \
+			"$(ls "$LAB_DIR/state" | wc -l)" "$(($(plugin_stat state-bytes-written) / 1048576))" \
+			"$(($(awk '/^VmRSS:/ { print $2 }' "/proc/$PID_kea/status") / 1024))"
+	done
+	wait $perf || true
+	lab_stop "$PID_kea"
+	lab_stop "$PID_sink"
+}
+
+SOAK_EVENTS=${BENCH_SOAK_EVENTS:-1000000}
+if [ "$SOAK_EVENTS" -gt 0 ]; then
+	lab_log "soak: $SOAK_EVENTS lease events, state-dir's size along the way"
+	soak "$SOAK_EVENTS" "${BENCH_SOAK_CLIENTS:-5000}"
 fi

@@ -80,6 +80,12 @@ static void records_read_back_the_same(void **state)
 	              sizeof(job));
 	for (size_t cut = 0; cut < len; cut++)
 		assert_false(ddns_record_get_job(1, blob, cut, &job_back));
+	/* A reverse change with a DHCID of its own keeps it (the same one is written once). */
+	job.then.dhcid[0] ^= 0xff;
+	size_t longer = ddns_record_put_job(&job, blob);
+	assert_true(longer > len);
+	assert_true(ddns_record_get_job(1, blob, longer, &job_back));
+	assert_memory_equal(&job_back, &job, sizeof(job));
 
 	struct ddns_published p = {
 	    .forward = true, .reverse = true, .mode = DDNS_NO_CHECK_WITH_DHCID};
