@@ -27,7 +27,8 @@ static void load_published(void *ctx, int version, int family, const uint8_t *ad
 		d->n_malformed++;
 }
 
-static bool load_job(void *ctx, int version, uint64_t id, const uint8_t *blob, size_t len)
+static bool load_job(void *ctx, int version, uint64_t id, const uint8_t *blob, size_t len,
+                     unsigned moved_on)
 {
 	struct ddns_durable *d = ctx;
 	struct ddns_job_record r;
@@ -36,6 +37,10 @@ static bool load_job(void *ctx, int version, uint64_t id, const uint8_t *blob, s
 		return false;
 	}
 	r.id = id;
+	if (moved_on > 0 && !ddns_record_move_on(&r)) {
+		d->n_malformed++;
+		return false;
+	}
 	bool owed = d->loader->job(d->loader->ctx, &r);
 	d->n_jobs += owed;
 	return owed;
@@ -175,8 +180,11 @@ int ddns_durable_published(struct ddns_durable *d, int family, const uint8_t *ad
 
 int ddns_durable_job_done(struct ddns_durable *d, uint64_t id, struct ddns_job_record *next)
 {
-	int rc = ddns_store_job_done(d->store, id);
-	return rc == DDNS_OK && next != NULL ? put_job(d, next) : rc;
+	if (next == NULL)
+		return ddns_store_job_done(d->store, id);
+	/* What follows a job is the change its record held to follow it: the job moves on. */
+	next->id = id;
+	return ddns_store_job_next(d->store, id);
 }
 
 int ddns_durable_flush(struct ddns_durable *d)

@@ -76,7 +76,8 @@ int ddns_durable_handled(struct ddns_durable *d, uint64_t seq, struct ddns_job_r
 int ddns_durable_published(struct ddns_durable *d, int family, const uint8_t *address,
                            const struct ddns_published *p);
 
-/* Records that job id is finished, and (next not NULL) the job that follows it. Thread: worker. */
+/* Records that job id is finished, or (next not NULL) that it moved on to next, which must be what
+ * its record held to follow it (ddns_record_move_on) and takes its id. Thread: worker. */
 int ddns_durable_job_done(struct ddns_durable *d, uint64_t id, struct ddns_job_record *next);
 
 /* Writes the staged records, then keeps the files bounded (ddns_store_maintain). Returns DDNS_OK

@@ -134,10 +134,8 @@ static void finish_job(ddns_engine *e, struct job *job)
 {
 	struct job *next = job->then_due ? ddns_engine_new_job(e, job->rec.then.owner) : NULL;
 	if (next != NULL) {
-		next->rec.change = job->rec.then;
-		next->rec.valid_until = job->rec.valid_until;
-		next->rec.family = job->rec.family;
-		memcpy(next->rec.address, job->rec.address, sizeof(next->rec.address));
+		next->rec = job->rec;
+		ddns_record_move_on(&next->rec);
 	}
 	if (e->durable != NULL &&
 	    ddns_durable_job_done(e->durable, job->rec.id, next != NULL ? &next->rec : NULL) !=

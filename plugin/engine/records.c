@@ -167,6 +167,16 @@ bool ddns_record_get_job(int version, const uint8_t *blob, size_t len, struct dd
 	return !r.bad;
 }
 
+bool ddns_record_move_on(struct ddns_job_record *r)
+{
+	if (!r->has_then)
+		return false;
+	r->change = r->then;
+	memset(&r->then, 0, sizeof(r->then));
+	r->has_then = r->alias_checked = r->best_effort = false;
+	return true;
+}
+
 size_t ddns_record_put_published(const struct ddns_published *p, uint8_t *out)
 {
 	struct ddns_writer w = {out, DDNS_RECORD_MAX, 0, false};

@@ -38,6 +38,11 @@ size_t ddns_record_put_event(const struct ddns_lease_event *ev, uint8_t *out);
 size_t ddns_record_put_job(const struct ddns_job_record *r, uint8_t *out);
 size_t ddns_record_put_published(const struct ddns_published *p, uint8_t *out);
 
+/* Turns r into the job that follows it: its change to follow (then) becomes its change, with
+ * nothing to follow and no checks done yet; returns false when nothing follows. What finish_job
+ * in engine.c makes of a finished job, and what ddns_store_job_next records. */
+bool ddns_record_move_on(struct ddns_job_record *r);
+
 /* Each decoder reads a blob of the given format version into *out (zeroed first) and returns
  * false when it is malformed. */
 bool ddns_record_get_event(int version, const uint8_t *blob, size_t len,

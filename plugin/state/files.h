@@ -27,6 +27,7 @@ enum store_record {
 	REC_FORMAT = 7,        /* magic, version: the first record of every file */
 	REC_HANDLED_BELOW = 8, /* every seq below this one is handled */
 	REC_HANDLED_RANGE = 9, /* first, last: handled */
+	REC_JOBNEXT = 10,      /* id: the job moved on to what follows it */
 };
 
 /* Room for a framed record (the frame adds at most 22 bytes to a blob). */

@@ -18,6 +18,7 @@ struct open_job {
 	int version;
 	uint8_t *blob;
 	size_t len;
+	unsigned moved_on;
 };
 
 struct loading {
@@ -95,23 +96,29 @@ static void add_job(struct loading *l, uint64_t id, const uint8_t *blob, size_t 
 		return;
 	}
 	memcpy(copy, blob, len);
-	l->jobs[l->n_jobs++] = (struct open_job){id, l->version, copy, len};
+	l->jobs[l->n_jobs++] = (struct open_job){id, l->version, copy, len, 0};
 	if (id > l->max_job)
 		l->max_job = id;
 }
 
-static void job_done(struct loading *l, uint64_t id)
+/* The open job id, or NULL. */
+static struct open_job *find_job(struct loading *l, uint64_t id)
 {
 	/* Jobs finish mostly in order: search from the end. */
-	for (size_t i = l->n_jobs; i-- > 0;) {
-		if (l->jobs[i].id == id) {
-			free(l->jobs[i].blob);
-			memmove(&l->jobs[i], &l->jobs[i + 1],
-			        (l->n_jobs - i - 1) * sizeof(*l->jobs));
-			l->n_jobs--;
-			return;
-		}
-	}
+	for (size_t i = l->n_jobs; i-- > 0;)
+		if (l->jobs[i].id == id)
+			return &l->jobs[i];
+	return NULL;
+}
+
+static void job_done(struct loading *l, uint64_t id)
+{
+	struct open_job *job = find_job(l, id);
+	if (job == NULL)
+		return;
+	free(job->blob);
+	memmove(job, job + 1, (size_t)(l->jobs + l->n_jobs - job - 1) * sizeof(*job));
+	l->n_jobs--;
 }
 
 /* An address record: version 0 kept the family (4 bytes) and address (16) ahead of a raw entry,
@@ -157,6 +164,11 @@ static void on_state(void *ctx, uint8_t type, const uint8_t *payload, size_t len
 		uint64_t id = get_number(l, &r);
 		if ((ok = !r.bad))
 			job_done(l, id);
+	} else if (type == REC_JOBNEXT && l->version > 0) {
+		uint64_t id = ddns_get_uint(&r);
+		struct open_job *job = r.bad ? NULL : find_job(l, id);
+		if ((ok = job != NULL))
+			job->moved_on++;
 	} else if (type == REC_HANDLED) {
 		uint64_t seq = get_number(l, &r);
 		ok = !r.bad && ddns_handled_add(&l->handled, seq);
@@ -382,7 +394,7 @@ int store_load(struct ddns_store *s, const struct ddns_store_loader *loader)
 	size_t n_jobs = 0;
 	for (size_t i = 0; i < l.n_jobs; i++) {
 		if (rc == DDNS_OK && loader->job(loader->ctx, l.jobs[i].version, l.jobs[i].id,
-		                                 l.jobs[i].blob, l.jobs[i].len))
+		                                 l.jobs[i].blob, l.jobs[i].len, l.jobs[i].moved_on))
 			n_jobs++;
 		free(l.jobs[i].blob);
 	}

@@ -287,6 +287,11 @@ int ddns_store_job_done(struct ddns_store *s, uint64_t id)
 	return worker_record(s, store_stage_number(&s->state, REC_JOBDONE, id, NULL, 0));
 }
 
+int ddns_store_job_next(struct ddns_store *s, uint64_t id)
+{
+	return worker_record(s, store_stage_number(&s->state, REC_JOBNEXT, id, NULL, 0));
+}
+
 int ddns_store_published(struct ddns_store *s, int family, const uint8_t *address,
                          const uint8_t *blob, size_t len)
 {

@@ -30,13 +30,14 @@
 #define DDNS_STORE_BLOB_MAX 3800
 
 /* What a load hands back, in this order: the published entries (in the order they were written:
- * blob NULL means the address was unpublished), the jobs still owed, the unhandled events. Each
+ * blob NULL means the address was unpublished), the jobs still owed (with how many times each
+ * moved on to what its blob says follows it: ddns_store_job_next), the unhandled events. Each
  * blob comes with the format version it was written in. */
 struct ddns_store_loader {
 	void (*published)(void *ctx, int version, int family, const uint8_t *address,
 	                  const uint8_t *blob, size_t len);
-	bool (*job)(void *ctx, int version, uint64_t id, const uint8_t *blob,
-	            size_t len); /* false: not owed any more */
+	bool (*job)(void *ctx, int version, uint64_t id, const uint8_t *blob, size_t len,
+	            unsigned moved_on); /* false: not owed any more */
 	void (*event)(void *ctx, int version, uint64_t seq, const uint8_t *blob, size_t len);
 	void *ctx;
 };
@@ -101,6 +102,9 @@ size_t ddns_store_unspill(struct ddns_store *s, size_t max, ddns_store_event_fn 
  */
 int ddns_store_job(struct ddns_store *s, const uint8_t *blob, size_t len, uint64_t *id);
 int ddns_store_job_done(struct ddns_store *s, uint64_t id);
+/* Job id moved on to what follows it (as its blob says; the loader applies it): a few bytes
+ * instead of the follow-up written whole. */
+int ddns_store_job_next(struct ddns_store *s, uint64_t id);
 int ddns_store_published(struct ddns_store *s, int family, const uint8_t *address,
                          const uint8_t *blob, size_t len); /* blob NULL: unpublished */
 int ddns_store_handled(struct ddns_store *s, uint64_t seq);

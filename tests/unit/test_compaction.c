@@ -94,7 +94,8 @@ static void got_published(void *ctx, int version, int family, const uint8_t *add
 	    version != DDNS_STORE_FORMAT || family != AF_INET || (blob != NULL && *slot == 0);
 }
 
-static bool got_job(void *ctx, int version, uint64_t id, const uint8_t *blob, size_t len)
+static bool got_job(void *ctx, int version, uint64_t id, const uint8_t *blob, size_t len,
+                    unsigned moved_on)
 {
 	struct run *run = ctx;
 	uint64_t round = number_in(blob, len, "job ");

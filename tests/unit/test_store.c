@@ -113,7 +113,8 @@ static void no_published(void *ctx, int version, int family, const uint8_t *addr
 	fail_msg("a published entry was loaded");
 }
 
-static bool no_job(void *ctx, int version, uint64_t id, const uint8_t *blob, size_t len)
+static bool no_job(void *ctx, int version, uint64_t id, const uint8_t *blob, size_t len,
+                   unsigned moved_on)
 {
 	fail_msg("a job was loaded");
 	return false;

@@ -222,11 +222,59 @@ static void a_state_dir_of_the_first_release_is_converted(void **state)
 	fake_state_dir_remove(dir);
 }
 
+/* A forward change done and its PTR owed: on disk the job only moved on (a few bytes), and a
+ * restart resumes the PTR, with the job's id. */
+static void a_job_that_moved_on_resumes_as_what_follows_it(void **state)
+{
+	char dir[64];
+	(void)state;
+	fake_state_dir(dir);
+	struct loaded l = {.published = ddns_published_new()};
+	const struct ddns_durable_loader loader = {got_published, got_job, got_event, &l};
+	const struct ddns_durable_live live = {l.published, each_job, &l};
+	struct ddns_durable *d;
+	assert_int_equal(ddns_durable_open(dir, NULL, &loader, &live, &d), DDNS_OK);
+	struct ddns_job_record job = {
+	    .change = change("a.corp.example.", "10.1.0.10", LDNS_RR_TYPE_A, 3),
+	    .then = change("10.0.1.10.in-addr.arpa.", "a.corp.example.", LDNS_RR_TYPE_PTR, 3),
+	    .has_then = true,
+	    .valid_until = 4102444800,
+	    .family = AF_INET};
+	struct ddns_job_record *jobs[1] = {&job};
+	assert_int_equal(ddns_durable_handled(d, 0, jobs, 1, AF_INET,
+	                                      (const uint8_t *)"\x0a\x01\x00\x0a", NULL, false),
+	                 DDNS_OK);
+	struct ddns_job_record next = job;
+	assert_true(ddns_record_move_on(&next));
+	assert_int_equal(ddns_durable_job_done(d, job.id, &next), DDNS_OK);
+	assert_int_equal(next.id, job.id);
+	assert_false(ddns_record_move_on(&next)); /* nothing follows a PTR */
+	ddns_durable_free(d);
+
+	assert_int_equal(ddns_durable_open(dir, NULL, &loader, &live, &d), DDNS_OK);
+	ddns_durable_free(d);
+	assert_int_equal(l.n_jobs, 1);
+	assert_int_equal(l.jobs[0].id, job.id);
+	assert_int_equal(l.jobs[0].change.type, LDNS_RR_TYPE_PTR);
+	assert_string_equal(l.jobs[0].change.owner, "10.0.1.10.in-addr.arpa.");
+	assert_false(l.jobs[0].has_then);
+	assert_true(l.jobs[0].valid_until == 4102444800);
+	/* Written in full by the rewrite at that start, it reads the same at the next. */
+	l.n_jobs = 0;
+	assert_int_equal(ddns_durable_open(dir, NULL, &loader, &live, &d), DDNS_OK);
+	ddns_durable_free(d);
+	assert_int_equal(l.n_jobs, 1);
+	assert_string_equal(l.jobs[0].change.owner, "10.0.1.10.in-addr.arpa.");
+	ddns_published_free(l.published);
+	fake_state_dir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(records_read_back_the_same),
 	    cmocka_unit_test(a_state_dir_of_the_first_release_is_converted),
+	    cmocka_unit_test(a_job_that_moved_on_resumes_as_what_follows_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
