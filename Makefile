@@ -95,6 +95,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(UNIT_HELP_OBJ) $(ENGINE_A)
 $(PROBE): $(BUILD)/plugin/probe/probe.o $(ENGINE_A)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_ENGINE)
 
+$(BUILD)/tests/ddns-state-scale: $(BUILD)/tests/bench/state_scale.o $(ENGINE_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_ENGINE)
+
 $(BUILD)/tests/ddns-lease: $(BUILD)/tests/integration/lease_tool.o $(ENGINE_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_ENGINE)
@@ -158,7 +162,7 @@ demo: deps
 ifeq ($(filter-out $(KEA_HERE),$(KEA)),)
 bench: deps
 	@echo "==== benchmark with Kea $$(kea-dhcp4 -v)"
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/tests/ddns-state-scale
 	bash tests/bench/bench.sh $(LIB)
 else
 bench:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* Chained hash table keyed by address; see published.h. */
+/* Chained hash table keyed by address, its entries as small as their name; see published.h. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -8,18 +9,56 @@
 #include "ddns/error.h"
 #include "engine/published.h"
 
+/* An entry holds its name at its length (struct ddns_published keeps room for the longest): a
+ * million addresses take about 110 MB, not 360. */
 struct entry {
 	struct entry *next;
+	int64_t since_ms;
 	uint8_t key[17]; /* family tag, then the address padded with zeros */
-	struct ddns_published value;
+	bool forward, reverse;
+	uint8_t mode;
+	uint8_t dhcid[DDNS_DHCID_LEN];
+	char fqdn[]; /* NUL-terminated */
 };
 
 struct ddns_published_map {
 	struct entry **buckets;
 	size_t n_buckets; /* power of two */
 	size_t count;
-	pthread_mutex_t lock; /* held by writers, and by foreach for readers on other threads */
+	pthread_mutex_t lock;          /* held by writers, and by foreach for readers on other
+	                                  threads */
+	struct ddns_published scratch; /* what get returns */
 };
+
+/* The entry's value, whole. */
+static void unpack(const struct entry *e, struct ddns_published *out)
+{
+	snprintf(out->fqdn, sizeof(out->fqdn), "%s", e->fqdn);
+	out->forward = e->forward;
+	out->reverse = e->reverse;
+	out->mode = (enum ddns_conflict_mode)e->mode;
+	memcpy(out->dhcid, e->dhcid, sizeof(out->dhcid));
+	out->since_ms = e->since_ms;
+}
+
+/* A new entry holding value under key, or NULL when out of memory. */
+static struct entry *pack(const uint8_t key[17], const struct ddns_published *value)
+{
+	size_t len = strnlen(value->fqdn, sizeof(value->fqdn) - 1);
+	struct entry *e = malloc(sizeof(*e) + len + 1);
+	if (e == NULL)
+		return NULL;
+	e->next = NULL;
+	memcpy(e->key, key, sizeof(e->key));
+	e->since_ms = value->since_ms;
+	e->forward = value->forward;
+	e->reverse = value->reverse;
+	e->mode = (uint8_t)value->mode;
+	memcpy(e->dhcid, value->dhcid, sizeof(e->dhcid));
+	memcpy(e->fqdn, value->fqdn, len);
+	e->fqdn[len] = '\0';
+	return e;
+}
 
 static void make_key(int family, const uint8_t *address, uint8_t key[17])
 {
@@ -79,13 +118,16 @@ static struct entry **find(const struct ddns_published_map *map, const uint8_t k
 	return slot;
 }
 
-const struct ddns_published *ddns_published_get(const struct ddns_published_map *map, int family,
+const struct ddns_published *ddns_published_get(struct ddns_published_map *map, int family,
                                                 const uint8_t *address)
 {
 	uint8_t key[17];
 	make_key(family, address, key);
 	struct entry *e = *find(map, key);
-	return e != NULL ? &e->value : NULL;
+	if (e == NULL)
+		return NULL;
+	unpack(e, &map->scratch);
+	return &map->scratch;
 }
 
 static void grow(struct ddns_published_map *map)
@@ -114,24 +156,24 @@ int ddns_published_set(struct ddns_published_map *map, int family, const uint8_t
 {
 	uint8_t key[17];
 	make_key(family, address, key);
-	int rc = DDNS_OK;
+	/* Built outside the lock; an entry replaced is freed after it. */
+	struct entry *e = pack(key, value), *old = NULL;
+	if (e == NULL)
+		return DDNS_ENOMEM;
 	pthread_mutex_lock(&map->lock);
 	struct entry **slot = find(map, key);
-	struct entry *e = *slot != NULL ? *slot : malloc(sizeof(*e));
-	if (e == NULL) {
-		rc = DDNS_ENOMEM;
-	} else if (e == *slot) {
-		e->value = *value;
+	if (*slot != NULL) {
+		old = *slot;
+		e->next = old->next;
+		*slot = e;
 	} else {
-		memcpy(e->key, key, sizeof(key));
-		e->value = *value;
-		e->next = NULL;
 		*slot = e;
 		if (++map->count > map->n_buckets)
 			grow(map);
 	}
 	pthread_mutex_unlock(&map->lock);
-	return rc;
+	free(old);
+	return DDNS_OK;
 }
 
 void ddns_published_remove(struct ddns_published_map *map, int family, const uint8_t *address)
@@ -151,10 +193,14 @@ void ddns_published_remove(struct ddns_published_map *map, int family, const uin
 
 void ddns_published_foreach(struct ddns_published_map *map, ddns_published_fn fn, void *ctx)
 {
+	struct ddns_published value;
 	pthread_mutex_lock(&map->lock);
-	for (size_t i = 0; i < map->n_buckets; i++)
-		for (const struct entry *e = map->buckets[i]; e != NULL; e = e->next)
-			fn(ctx, e->key[0] == 4 ? AF_INET : AF_INET6, e->key + 1, &e->value);
+	for (size_t i = 0; i < map->n_buckets; i++) {
+		for (const struct entry *e = map->buckets[i]; e != NULL; e = e->next) {
+			unpack(e, &value);
+			fn(ctx, e->key[0] == 4 ? AF_INET : AF_INET6, e->key + 1, &value);
+		}
+	}
 	pthread_mutex_unlock(&map->lock);
 }
 

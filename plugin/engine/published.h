@@ -34,9 +34,9 @@ struct ddns_published_map *ddns_published_new(void);
 /* Frees the map; NULL is ignored. */
 void ddns_published_free(struct ddns_published_map *map);
 
-/* The entry for an address (4 bytes for AF_INET, 16 for AF_INET6), or NULL. Borrowed until the
- * next change to the map. Thread: the writer's. */
-const struct ddns_published *ddns_published_get(const struct ddns_published_map *map, int family,
+/* The entry for an address (4 bytes for AF_INET, 16 for AF_INET6), or NULL: a copy the map
+ * keeps, valid until the next get or change. Thread: the writer's. */
+const struct ddns_published *ddns_published_get(struct ddns_published_map *map, int family,
                                                 const uint8_t *address);
 
 /* Stores a copy of entry for the address, replacing any. Returns DDNS_OK or DDNS_ENOMEM. Thread:

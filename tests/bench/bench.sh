@@ -17,7 +17,9 @@
 # DNS server answers, so every event stays owed, and compares Kea's peak resident memory with and
 # without the plugin. BENCH_SOAK_EVENTS (default 1000000; 0 skips it) lease events from
 # BENCH_SOAK_CLIENTS clients (default 5000) renewing again and again at 4,000/s against the DNS
-# sink: state-dir's size sampled ten times along the way (it must stay flat).
+# sink: state-dir's size sampled ten times along the way (it must stay flat). BENCH_SCALE_ADDRESSES
+# (default 1000000; 0 skips it): a state-dir with that many published addresses (written by
+# ddns-state-scale), the engine's start on it and its memory, then kea-dhcp4 started on it.
 #
 # Mode "ncr" is Kea doing its own DDNS work (names, FQDN options, a request per lease to D2's
 # port) with a listener that discards the requests: what Kea costs itself for DDNS whoever sends
@@ -480,6 +482,50 @@ soak() {
 	lab_stop "$PID_kea"
 	lab_stop "$PID_sink"
 }
+
+# scale ADDRESSES: a state-dir holding ADDRESSES published addresses: the engine alone started on
+# it three times (ddns-state-scale load: time and resident memory it adds), then kea-dhcp4 with
+# the plugin started on it and on an empty one (time to DHCP4_STARTED, Kea's resident memory).
+scale() {
+	local addresses=$1 tool
+	tool=$(dirname "$LIB")/tests/ddns-state-scale
+	[ -x "$tool" ] || lab_fail "$tool is missing (make $tool)"
+	rm -rf "$LAB_DIR/state" "$LAB_DIR/leases4.csv"*
+	mkdir "$LAB_DIR/state"
+	"$tool" write "$LAB_DIR/state" "$addresses" || lab_fail "ddns-state-scale write failed"
+	echo
+	echo "state-dir with $addresses published addresses:"
+	echo
+	echo "| start of                   | state-dir MiB | start ms | resident MiB |"
+	echo "|----------------------------|---------------|----------|--------------|"
+	local i ms rss mib
+	for i in 1 2 3; do
+		read -r _ ms _ rss _ mib <<<"$("$tool" load "$LAB_DIR/state")"
+		printf '| %-26s | %13s | %8s | %12s |\n' "the engine (run $i)" "$mib" "$ms" "$rss"
+	done
+	lab_spawn sink python3 "$(dirname "$0")/dns_sink.py" $SINK 53
+	lab_wait 10 grep -q ready "$LAB_DIR/sink.log" || lab_fail "the DNS sink did not start"
+	kea_config sink
+	local label start
+	for label in "kea-dhcp4, that state-dir" "kea-dhcp4, empty state-dir"; do
+		[[ $label == *empty* ]] && rm -rf "$LAB_DIR/state"
+		rm -f "$LAB_DIR/kea-dhcp4-info.log" "$LAB_DIR/kea.log"
+		start=$(date +%s%N)
+		kea4_start kea "$LAB_DIR/kea-sink.json" "$KEA_LOG"
+		ms=$((($(date +%s%N) - start) / 1000000))
+		rss=$(($(awk '/^VmRSS:/ { print $2 }' "/proc/$PID_kea/status") / 1024))
+		mib=$(calc "$(du -sb "$LAB_DIR/state" | awk '{ print $1 }') / 1048576")
+		printf '| %-26s | %13s | %8s | %12s |\n' "$label" "$mib" "$ms" "$rss"
+		lab_stop "$PID_kea"
+	done
+	lab_stop "$PID_sink"
+}
+
+SCALE_ADDRESSES=${BENCH_SCALE_ADDRESSES:-1000000}
+if [ "$SCALE_ADDRESSES" -gt 0 ]; then
+	lab_log "scale: a state-dir of $SCALE_ADDRESSES published addresses"
+	scale "$SCALE_ADDRESSES"
+fi
 
 SOAK_EVENTS=${BENCH_SOAK_EVENTS:-1000000}
 if [ "$SOAK_EVENTS" -gt 0 ]; then
