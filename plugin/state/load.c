@@ -143,14 +143,20 @@ static bool published(struct loading *l, struct ddns_reader *r, bool unpublished
 	return true;
 }
 
+/* Whether this is the file's FORMAT record (read already, for the version). */
+static bool is_format_record(struct loading *l, uint8_t type)
+{
+	bool first = l->first;
+	l->first = false;
+	return type == REC_FORMAT && first;
+}
+
 static void on_state(void *ctx, uint8_t type, const uint8_t *payload, size_t len)
 {
 	struct loading *l = ctx;
 	struct ddns_reader r = {payload, len, 0, false};
-	bool first = l->first;
-	l->first = false;
-	if (type == REC_FORMAT && first)
-		return; /* the version is known already */
+	if (is_format_record(l, type))
+		return;
 	bool ok = true;
 	if (type == REC_PUB || type == REC_UNPUB) {
 		ok = published(l, &r, type == REC_UNPUB);
@@ -191,9 +197,7 @@ static void on_event(void *ctx, uint8_t type, const uint8_t *payload, size_t len
 {
 	struct loading *l = ctx;
 	struct ddns_reader r = {payload, len, 0, false};
-	bool first = l->first;
-	l->first = false;
-	if (type == REC_FORMAT && first)
+	if (is_format_record(l, type))
 		return;
 	uint64_t seq = type == REC_EVENT ? get_number(l, &r) : 0;
 	if (type != REC_EVENT || r.bad || seq == 0) {

@@ -199,7 +199,8 @@ CPU_ROWS="$LAB_DIR/cpu-rows"
 disk_row() {
 	local written size lease_file
 	[ "$3" -gt 0 ] || return 0
-	written=$(plugin_stat state-bytes-written)
+	written=$(plugin_status "a.get('state-bytes-written', -1)")
+	[ "$written" -ge 0 ] || return 0 # a library before the counter
 	size=$(du -sb "$LAB_DIR/state" | awk '{ print $1 }')
 	lease_file=$(stat -c %s "$LAB_DIR/leases4.csv")
 	printf '| %-6s | %5s | %7s | %9s | %10s | %11s |\n' "$1" "$2" "$3" \

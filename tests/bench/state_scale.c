@@ -58,7 +58,7 @@ static int write_state(const char *dir, unsigned long count)
 		snprintf(p.fqdn, sizeof(p.fqdn), "host-10-%u-%u-%u.corp.example.", address[1],
 		         address[2], address[3]);
 		for (int k = 0; k < 3; k++)
-			p.dhcid[k] = (uint8_t)"\0\1\1"[k]; /* identifier type, SHA-256 */
+			p.dhcid[k] = (uint8_t) "\0\1\1"[k]; /* identifier type, SHA-256 */
 		for (size_t k = 3; k < sizeof(p.dhcid); k++)
 			p.dhcid[k] = (uint8_t)(i * 31 + k * 7);
 		if (ddns_published_set(map, AF_INET, address, &p) != DDNS_OK)
@@ -85,10 +85,11 @@ static void quiet(void *ctx, enum ddns_log_level level, const char *id, const ch
 static int load(const char *dir)
 {
 	char params[700], err[256] = "", path[600];
-	snprintf(params, sizeof(params),
-	         "{ \"resolvers\": [ \"127.0.0.1\" ], \"state-dir\": \"%s\", \"zones\": [ { \"name\": "
-	         "\"corp.example.\", \"servers\": [ \"127.0.0.1\" ] } ] }",
-	         dir);
+	snprintf(
+	    params, sizeof(params),
+	    "{ \"resolvers\": [ \"127.0.0.1\" ], \"state-dir\": \"%s\", \"zones\": [ { \"name\": "
+	    "\"corp.example.\", \"servers\": [ \"127.0.0.1\" ] } ] }",
+	    dir);
 	long before = rss_kib();
 	double start = now_ms();
 	ddns_engine *e;
