@@ -190,7 +190,7 @@ test-asan: asan
 
 # ThreadSanitizer over the tests where threads meet: the queue, the engine's entry points, and
 # the worker handing batches to the sender pool.
-TSAN_TESTS = test_queue test_journal test_engine
+TSAN_TESTS = test_queue test_journal test_engine test_store
 tsan:
 	$(MAKE) BUILD=build-tsan CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" \
 		$(TSAN_TESTS:%=build-tsan/tests/%)

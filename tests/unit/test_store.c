@@ -3,6 +3,7 @@
  * The state-dir store on its own: which events are handled, the field encoding, events spilled
  * across segments, a newer release's files left alone. (Bounded files and kills: test_compaction.)
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -190,6 +191,86 @@ static void events_spilled_across_segments_come_back_in_order(void **state)
 	fake_state_dir_remove(dir);
 }
 
+/* Kea's threads appending while the worker reads spilled events back, turns segments and deletes
+ * them: every event comes back exactly once (and ThreadSanitizer watches the locking). */
+#define APPENDERS    4
+#define PER_APPENDER 3000
+
+struct appender {
+	struct ddns_store *store;
+	int failures;
+};
+
+static void *append_events(void *arg)
+{
+	struct appender *a = arg;
+	for (int i = 0; i < PER_APPENDER; i++) {
+		char text[16];
+		uint64_t seq;
+		bool spilled;
+		snprintf(text, sizeof(text), "e%d", i);
+		a->failures += ddns_store_event(a->store, (const uint8_t *)text, strlen(text) + 1,
+		                                true, &seq, &spilled) != DDNS_OK ||
+		               !spilled;
+	}
+	return NULL;
+}
+
+struct seen_seqs {
+	uint8_t *times; /* by seq */
+	size_t n;
+	struct ddns_store *store;
+};
+
+static void read_back(void *ctx, int version, uint64_t seq, const uint8_t *blob, size_t len)
+{
+	struct seen_seqs *s = ctx;
+	if (seq > 0 && seq <= APPENDERS * PER_APPENDER)
+		s->times[seq]++;
+	s->n++;
+	ddns_store_handled(s->store, seq);
+}
+
+static void appends_from_many_threads_while_segments_turn(void **state)
+{
+	char dir[64];
+	int files;
+	static const struct ddns_store_limits tiny = {2048, 4096};
+	struct ddns_store *s;
+	pthread_t threads[APPENDERS];
+	struct appender appenders[APPENDERS];
+	(void)state;
+	fake_state_dir(dir);
+	assert_int_equal(ddns_store_open(dir, &tiny, &nothing, no_fill, NULL, &s), DDNS_OK);
+	struct seen_seqs seen = {calloc(APPENDERS * PER_APPENDER + 1, 1), 0, s};
+	for (int i = 0; i < APPENDERS; i++) {
+		appenders[i] = (struct appender){s, 0};
+		assert_int_equal(pthread_create(&threads[i], NULL, append_events, &appenders[i]),
+		                 0);
+	}
+	/* The worker's part, until every event has come back. */
+	for (int rounds = 0; seen.n < APPENDERS * PER_APPENDER && rounds < 1000000; rounds++) {
+		ddns_store_unspill(s, 100, read_back, &seen);
+		assert_int_equal(ddns_store_flush(s), DDNS_OK);
+		ddns_store_maintain(s, no_fill, NULL);
+	}
+	for (int i = 0; i < APPENDERS; i++) {
+		assert_int_equal(pthread_join(threads[i], NULL), 0);
+		assert_int_equal(appenders[i].failures, 0);
+	}
+	assert_int_equal(seen.n, APPENDERS * PER_APPENDER);
+	for (size_t seq = 1; seq <= APPENDERS * PER_APPENDER; seq++)
+		assert_int_equal(seen.times[seq], 1);
+	/* Everything handled: the segments went as the worker went along. */
+	assert_int_equal(ddns_store_flush(s), DDNS_OK);
+	ddns_store_maintain(s, no_fill, NULL);
+	fake_state_dir_bytes(dir, &files);
+	assert_int_equal(files, 2);
+	ddns_store_free(s);
+	free(seen.times);
+	fake_state_dir_remove(dir);
+}
+
 static void capture(void *ctx, enum ddns_log_level level, const char *id, const char *line)
 {
 	(void)level, (void)line;
@@ -235,6 +316,7 @@ int main(void)
 	    cmocka_unit_test(codec_round_trip_and_bounds),
 	    cmocka_unit_test(events_spilled_across_segments_come_back_in_order),
 	    cmocka_unit_test(a_newer_format_is_refused_and_left_alone),
+	    cmocka_unit_test(appends_from_many_threads_while_segments_turn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
