@@ -105,7 +105,7 @@ kea_config() {
 		;;
 	sink)
 		ddns='"enable-updates": true'
-		hooks="\"hooks-libraries\": [ { \"library\": \"$HOOK\",
+		hooks="\"hooks-libraries\": [ ${EXTRA_HOOKS:-} { \"library\": \"$HOOK\",
 		    \"parameters\": { \"resolvers\": [ \"$SINK\" ], \"state-dir\": \"$LAB_DIR/state\",
 		      \"zones\": [ { \"name\": \"corp.example.\", \"servers\": [ \"$SINK\" ] },
 		                 { \"name\": \"$REV\", \"servers\": [ \"$SINK\" ] } ] } } ],"
@@ -519,7 +519,86 @@ scale() {
 		printf '| %-26s | %13s | %8s | %12s |\n' "$label" "$mib" "$ms" "$rss"
 		lab_stop "$PID_kea"
 	done
+	scale_resync "$addresses" "$tool"
 	lab_stop "$PID_sink"
+}
+
+# scale_resync ADDRESSES TOOL: Kea's lease file given the same ADDRESSES leases as the state-dir,
+# Kea with lease_cmds started on both, then ddns-direct-resync timed while perfdhcp asks for new
+# leases at 100/s (Kea's answers during it: delays and drops). The sink is running.
+scale_resync() {
+	local addresses=$1 tool=$2 header now start ms rss
+	header=$(head -n 1 "$LAB_DIR/leases4.csv")
+	rm -rf "$LAB_DIR/state" "$LAB_DIR/leases4.csv"*
+	mkdir "$LAB_DIR/state"
+	"$tool" write "$LAB_DIR/state" "$addresses" || lab_fail "ddns-state-scale write failed"
+	now=$(date +%s)
+	# One line per lease, each column by its name in the header this Kea wrote.
+	awk -v n="$addresses" -v h="$header" -v expire_at=$((now + 86400)) 'BEGIN {
+		print h; c = split(h, col, ",")
+		for (i = 0; i < n; i++) {
+			j = i + 16 * 65536 # as ddns-state-scale: above the pools
+			a = sprintf("%d.%d.%d", int(j / 65536) % 256, int(j / 256) % 256, j % 256)
+			line = ""
+			for (k = 1; k <= c; k++) {
+				v = ""
+				if (col[k] == "address") v = "10." a
+				else if (col[k] == "hwaddr") v = sprintf("02:00:00:%02x:%02x:%02x", int(j / 65536) % 256, int(j / 256) % 256, j % 256)
+				else if (col[k] == "valid_lifetime") v = 86400
+				else if (col[k] == "expire") v = expire_at
+				else if (col[k] == "subnet_id") v = 1
+				else if (col[k] == "fqdn_fwd" || col[k] == "fqdn_rev") v = 1
+				else if (col[k] == "hostname") { v = "host-10-" a ".corp.example."; gsub(/\./, "-", v); sub(/-corp-example-$/, ".corp.example.", v) }
+				else if (col[k] == "state" || col[k] == "pool_id") v = 0
+				line = line (k > 1 ? "," : "") v
+			}
+			print line
+		} }' >"$LAB_DIR/leases4.csv"
+	EXTRA_HOOKS="{ \"library\": \"$(lab_hook libdhcp_lease_cmds.so)\" }," kea_config sink
+	rm -f "$LAB_DIR/kea-dhcp4-info.log" "$LAB_DIR/kea.log"
+	start=$(date +%s%N)
+	kea4_start kea "$LAB_DIR/kea-sink.json" "$KEA_LOG"
+	ms=$((($(date +%s%N) - start) / 1000000))
+	perfdhcp -4 -l 127.0.0.1 -L 1068 -R 100000 -r 100 -p 60 -b mac=04:00:00:00:00:00 127.0.0.1 \
+		>"$LAB_DIR/perfdhcp-resync.log" 2>&1 &
+	local perf=$!
+	start=$(date +%s%N)
+	python3 - "$LAB_DIR/kea.sock" >"$LAB_DIR/resync.json" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(600)
+s.connect(sys.argv[1])
+s.sendall(b'{ "command": "ddns-direct-resync" }')
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+print(data.decode())
+PY
+	local resync_ms=$((($(date +%s%N) - start) / 1000000))
+	rss=$(($(awk '/^VmHWM:/ { print $2 }' "/proc/$PID_kea/status") / 1024))
+	wait $perf || true
+	lab_stop "$PID_kea"
+	echo
+	echo "ddns-direct-resync of $addresses leases (kea-dhcp4 with lease_cmds started on them in $ms ms):"
+	echo
+	python3 - "$LAB_DIR/resync.json" "$resync_ms" "$rss" "$LAB_DIR/perfdhcp-resync.log" <<'PY'
+import json, re, sys
+a = json.load(open(sys.argv[1]))
+c = a.get("arguments", {})
+perf = open(sys.argv[4]).read()
+ack = perf.split("REQUEST-ACK")[-1] if "REQUEST-ACK" in perf else perf
+def grab(name, text):
+    m = re.search(name + r":\s*([0-9.]+)", text)
+    return m.group(1) if m else "-"
+print("| result | leases | recorded | to publish | to withdraw | seconds | Kea peak RSS MiB | perfdhcp drops | avg delay ms | max delay ms |")
+print("|--------|--------|----------|------------|-------------|---------|------------------|----------------|--------------|--------------|")
+print("| %s | %s | %s | %s | %s | %.1f | %s | %s | %s | %s |" % (a.get("result"), c.get("leases"), c.get("recorded"),
+      c.get("to-publish"), c.get("to-withdraw"), int(sys.argv[2]) / 1000, sys.argv[3],
+      grab("drops", perf), grab("avg delay", ack), grab("max delay", ack)))
+PY
 }
 
 SCALE_ADDRESSES=${BENCH_SCALE_ADDRESSES:-1000000}

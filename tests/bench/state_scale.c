@@ -5,7 +5,7 @@
  *   ddns-state-scale write DIR COUNT
  *   ddns-state-scale load DIR
  *
- * write: makes the empty directory DIR a state-dir in which COUNT addresses (10.0.0.0 onwards) are
+ * write: makes the empty directory DIR a state-dir in which COUNT addresses (10.16.0.0 onwards) are
  * published, each with its A and PTR, a DHCID and a name like those Kea generates, as the engine
  * writes it. load (a process of its own, so that nothing the writing allocated is counted): starts
  * an engine on DIR, as Kea's load() does, and prints what that took: one line "load-ms T rss-mib R
@@ -54,7 +54,9 @@ static int write_state(const char *dir, unsigned long count)
 	struct ddns_published_map *map = ddns_published_new();
 	struct ddns_published p = {.forward = true, .reverse = true};
 	for (unsigned long i = 0; map != NULL && i < count; i++) {
-		uint8_t address[16] = {10, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i};
+		/* Above the benchmark's pools (10.1-10.3), which stay free for new clients. */
+		unsigned long at = i + (16ul << 16);
+		uint8_t address[16] = {10, (uint8_t)(at >> 16), (uint8_t)(at >> 8), (uint8_t)at};
 		snprintf(p.fqdn, sizeof(p.fqdn), "host-10-%u-%u-%u.corp.example.", address[1],
 		         address[2], address[3]);
 		for (int k = 0; k < 3; k++)
