@@ -206,13 +206,14 @@ size_t ddns_store_unspill(struct ddns_store *s, size_t max, ddns_store_event_fn 
 		                                   max - u.events};
 		more = s->spilling && i < s->n_segs;
 		u.version = more ? s->segs[i].version : 0;
+		uint64_t segment = s->spill_seg;
 		pthread_mutex_unlock(&s->lock);
 		if (!more)
 			break;
 		char path[600];
 		uint64_t next = range.from, damaged;
 		u.records = 0;
-		store_segment_path(s, s->spill_seg, path, sizeof(path));
+		store_segment_path(s, segment, path, sizeof(path));
 		int rc = ddns_journal_scan(path, &range, unspill_record, &u, &next, &damaged);
 		if (rc != DDNS_OK)
 			log_error(DDNS_DIRECT_STATE_READ_FAILED,
@@ -267,8 +268,7 @@ int store_stage_key(struct ddns_journal *j, int family, const uint8_t *address, 
 	return store_stage(j, blob != NULL ? REC_PUB : REC_UNPUB, &frame, blob, len);
 }
 
-/* The outcome rc of staging or writing a worker's record: a failure starts the failing state.
- * While it lasts, staged records are dropped at the flush, never written behind a gap. */
+/* The outcome rc of staging or writing a worker's record: a failure starts the failing state. */
 static int worker_record(struct ddns_store *s, int rc)
 {
 	if (rc != DDNS_OK)
@@ -276,26 +276,30 @@ static int worker_record(struct ddns_store *s, int rc)
 	return rc;
 }
 
+/* Stages a worker's record (expr) unless the store is failing: then nothing is staged, since a
+ * record written behind a gap could be wrong, and the rewrite that ends the failure writes it. */
+#define STAGE(s, expr) (atomic_load(&(s)->failing) ? DDNS_OK : worker_record((s), (expr)))
+
 int ddns_store_job(struct ddns_store *s, const uint8_t *blob, size_t len, uint64_t *id)
 {
 	*id = s->next_job++;
-	return worker_record(s, store_stage_number(&s->state, REC_JOB, *id, blob, len));
+	return STAGE(s, store_stage_number(&s->state, REC_JOB, *id, blob, len));
 }
 
 int ddns_store_job_done(struct ddns_store *s, uint64_t id)
 {
-	return worker_record(s, store_stage_number(&s->state, REC_JOBDONE, id, NULL, 0));
+	return STAGE(s, store_stage_number(&s->state, REC_JOBDONE, id, NULL, 0));
 }
 
 int ddns_store_job_next(struct ddns_store *s, uint64_t id)
 {
-	return worker_record(s, store_stage_number(&s->state, REC_JOBNEXT, id, NULL, 0));
+	return STAGE(s, store_stage_number(&s->state, REC_JOBNEXT, id, NULL, 0));
 }
 
 int ddns_store_published(struct ddns_store *s, int family, const uint8_t *address,
                          const uint8_t *blob, size_t len)
 {
-	return worker_record(s, store_stage_key(&s->state, family, address, blob, len));
+	return STAGE(s, store_stage_key(&s->state, family, address, blob, len));
 }
 
 int ddns_store_handled(struct ddns_store *s, uint64_t seq)
@@ -306,7 +310,7 @@ int ddns_store_handled(struct ddns_store *s, uint64_t seq)
 		log_error(DDNS_DIRECT_OUT_OF_MEMORY,
 		          "out of memory noting a handled lease event: state-dir keeps its events "
 		          "until the next start");
-	return worker_record(s, store_stage_number(&s->state, REC_HANDLED, seq, NULL, 0));
+	return STAGE(s, store_stage_number(&s->state, REC_HANDLED, seq, NULL, 0));
 }
 
 int ddns_store_flush(struct ddns_store *s)
