@@ -97,16 +97,29 @@ static bool droppable(const struct ddns_store *s, size_t i)
 
 void store_drop_segments(struct ddns_store *s)
 {
-	char path[600];
-	size_t kept = 0;
+	enum { BATCH = 64 };
+	uint64_t gone[BATCH];
+	size_t kept = 0, n_gone = 0;
+	/* Taken off the list under the lock, deleted after it: Kea's threads append meanwhile. */
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < s->n_segs; i++) {
-		store_segment_path(s, s->segs[i].n, path, sizeof(path));
-		if (!droppable(s, i) || (unlink(path) != 0 && errno != ENOENT))
+		if (n_gone < BATCH && droppable(s, i))
+			gone[n_gone++] = s->segs[i].n;
+		else
 			s->segs[kept++] = s->segs[i];
 	}
 	s->n_segs = kept;
 	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < n_gone; i++) {
+		char path[600];
+		store_segment_path(s, gone[i], path, sizeof(path));
+		if (unlink(path) != 0 && errno != ENOENT)
+			log_warn(
+			    DDNS_DIRECT_STATE_WRITE_FAILED,
+			    "cannot delete %s, whose events are all handled: %s; it is deleted at "
+			    "the next start",
+			    path, strerror(errno));
+	}
 }
 
 int store_start_segment(struct ddns_store *s)

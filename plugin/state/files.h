@@ -53,6 +53,7 @@ struct ddns_store {
 	bool spilling;              /* events go to disk only until the worker read them */
 	uint64_t spill_seg;         /* where the unread spilled events start: segment number */
 	uint64_t spill_offset;      /* and offset in it */
+	bool legacy_events;         /* segment 0 is the first release's "events" file */
 
 	/* A write failed (disk full, read-only): set by any thread, cleared by the worker once the
 	 * state file has been rewritten in full. Meanwhile nothing is appended to the state file

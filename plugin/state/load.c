@@ -287,15 +287,14 @@ static int cmp_u64(const void *a, const void *b)
 
 /*
  * The events segments in dir, oldest first, into s's list (version unknown yet). The first
- * release's single "events" file becomes segment 0.
+ * release's single "events" file is segment 0.
  */
 static int list_segments(struct ddns_store *s)
 {
-	char path[600], legacy[600];
-	snprintf(legacy, sizeof(legacy), "%s/events", s->dir);
-	store_segment_path(s, 0, path, sizeof(path));
-	if (access(legacy, F_OK) == 0 && access(path, F_OK) != 0 && rename(legacy, path) != 0)
-		return -errno;
+	char path[600];
+	/* Read and deleted under its own name: nothing is changed before the versions are known. */
+	snprintf(path, sizeof(path), "%s/events", s->dir);
+	s->legacy_events = access(path, F_OK) == 0;
 	DIR *d = opendir(s->dir);
 	if (d == NULL)
 		return -errno;
@@ -303,13 +302,19 @@ static int list_segments(struct ddns_store *s)
 	uint64_t *numbers = NULL;
 	size_t n = 0, cap = 0;
 	int rc = DDNS_OK;
+	if (s->legacy_events) {
+		if (grow((void **)&numbers, &cap, n, sizeof(*numbers)))
+			numbers[n++] = 0;
+		else
+			rc = DDNS_ENOMEM;
+	}
 	while (rc == DDNS_OK && (de = readdir(d)) != NULL) {
 		char *end;
 		if (strncmp(de->d_name, "events.", 7) != 0 || de->d_name[7] < '0' ||
 		    de->d_name[7] > '9')
 			continue;
 		unsigned long long v = strtoull(de->d_name + 7, &end, 10);
-		if (*end != '\0')
+		if (*end != '\0' || (v == 0 && s->legacy_events))
 			continue; /* events.<n>.corrupt-<time> and the like */
 		if (!grow((void **)&numbers, &cap, n, sizeof(*numbers)))
 			rc = DDNS_ENOMEM;

@@ -20,7 +20,10 @@ static const char MAGIC[] = "ddns-direct";
 
 void store_segment_path(const struct ddns_store *s, uint64_t n, char *out, size_t len)
 {
-	snprintf(out, len, "%s/events.%llu", s->dir, (unsigned long long)n);
+	if (n == 0 && s->legacy_events)
+		snprintf(out, len, "%s/events", s->dir);
+	else
+		snprintf(out, len, "%s/events.%llu", s->dir, (unsigned long long)n);
 }
 
 void store_put_format(struct ddns_writer *w)
