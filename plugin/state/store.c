@@ -166,14 +166,12 @@ struct unspilling {
 	int version;
 	ddns_store_event_fn fn;
 	void *ctx;
-	size_t records; /* read in this scan, of any kind */
-	size_t events;  /* handed on in all */
+	size_t events; /* handed on in all */
 };
 
 static void unspill_record(void *ctx, uint8_t type, const uint8_t *payload, size_t len)
 {
 	struct unspilling *u = ctx;
-	u->records++;
 	if (type != REC_EVENT)
 		return;
 	struct ddns_reader r = {payload, len, 0, false};
@@ -199,7 +197,7 @@ static size_t segment_index(const struct ddns_store *s, uint64_t n)
 
 size_t ddns_store_unspill(struct ddns_store *s, size_t max, ddns_store_event_fn fn, void *ctx)
 {
-	struct unspilling u = {0, fn, ctx, 0, 0};
+	struct unspilling u = {0, fn, ctx, 0};
 	bool more = true;
 	while (more && u.events < max) {
 		pthread_mutex_lock(&s->lock);
@@ -215,7 +213,6 @@ size_t ddns_store_unspill(struct ddns_store *s, size_t max, ddns_store_event_fn 
 			break;
 		char path[600];
 		uint64_t next = range.from, damaged;
-		u.records = 0;
 		store_segment_path(s, segment, path, sizeof(path));
 		int rc = ddns_journal_scan(path, &range, unspill_record, &u, &next, &damaged);
 		if (rc != DDNS_OK)
@@ -228,8 +225,10 @@ size_t ddns_store_unspill(struct ddns_store *s, size_t max, ddns_store_event_fn 
 		if (current) {
 			s->spilling = next < s->events.bytes;
 			more = false;
-		} else if (u.records < range.max) {
-			/* The end of an older segment: the spill goes on in the next one. */
+		} else if (next >= s->segs[i].bytes || next == range.from) {
+			/* The end of an older segment (or of what can be read of it): the spill
+			 * goes on in the next one at once, since one whose events are all handled
+			 * is deleted. */
 			s->spill_seg = s->segs[i + 1].n;
 			s->spill_offset = 0;
 		}
