@@ -114,20 +114,7 @@ scale_resync() {
 		>"$LAB_DIR/perfdhcp-resync.log" 2>&1 &
 	local perf=$!
 	start=$(date +%s%N)
-	python3 - "$LAB_DIR/kea.sock" >"$LAB_DIR/resync.json" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(600)
-s.connect(sys.argv[1])
-s.sendall(b'{ "command": "ddns-direct-resync" }')
-data = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
-print(data.decode())
-PY
+	kea_command "$LAB_DIR/kea.sock" '{ "command": "ddns-direct-resync" }' 600 >"$LAB_DIR/resync.json"
 	local resync_ms=$((($(date +%s%N) - start) / 1000000))
 	rss=$(($(awk '/^VmHWM:/ { print $2 }' "/proc/$PID_kea/status") / 1024))
 	wait $perf || true

@@ -408,12 +408,13 @@ while True:
 	lab_wait 10 grep -q listening "$LAB_DIR/d2-listener.log" || lab_fail "D2 listener did not start"
 }
 
-# kea_command SOCKET JSON: sends one command to a Kea control socket and prints the answer.
+# kea_command SOCKET JSON [SECONDS]: sends one command to a Kea control socket and prints the
+# answer, waiting for it up to SECONDS (default 30).
 kea_command() {
-	python3 - "$1" "$2" <<'PY'
+	python3 - "$1" "$2" "${3:-30}" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(30)
+s.settimeout(float(sys.argv[3]))
 s.connect(sys.argv[1])
 s.sendall(sys.argv[2].encode())
 data = b""
