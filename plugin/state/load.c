@@ -61,7 +61,7 @@ static int format_version(const uint8_t *payload, size_t len)
 	return r.bad ? -1 : (int)v;
 }
 
-/* Reads a file's first record: its format version (0: written before versions, or empty). */
+/* Reads a file's first record: its format version (0: written before versions). */
 static void first_record(void *ctx, uint8_t type, const uint8_t *payload, size_t len)
 {
 	int *version = ctx;
@@ -72,7 +72,8 @@ static int file_version(const char *path, int *version)
 {
 	const struct ddns_journal_range one = {0, 0, 1};
 	uint64_t next, damaged;
-	*version = 0;
+	/* A file without a record (one a kill left just created) is of no earlier release. */
+	*version = DDNS_STORE_FORMAT;
 	return ddns_journal_scan(path, &one, first_record, version, &next, &damaged);
 }
 
