@@ -24,25 +24,11 @@ struct v0_published {
 	struct ddns_published p;
 };
 
-static void put_address(struct ddns_writer *w, int family, const uint8_t *address)
-{
-	ddns_put_u8(w, family == AF_INET6 ? 6 : 4);
-	ddns_put_bytes(w, address, family == AF_INET6 ? 16 : 4);
-}
-
-static void get_address(struct ddns_reader *r, int *family, uint8_t *address)
-{
-	uint8_t tag = ddns_get_u8(r);
-	r->bad |= tag != 4 && tag != 6;
-	*family = tag == 6 ? AF_INET6 : AF_INET;
-	ddns_get_bytes(r, address, tag == 6 ? 16 : 4);
-}
-
 size_t ddns_record_put_event(const struct ddns_lease_event *ev, uint8_t *out)
 {
 	struct ddns_writer w = {out, DDNS_RECORD_MAX, 0, false};
 	ddns_put_u8(&w, (uint8_t)ev->kind);
-	put_address(&w, ev->family, ev->address);
+	ddns_put_address(&w, ev->family, ev->address);
 	ddns_put_str(&w, ev->fqdn);
 	ddns_put_u8(&w, (uint8_t)(ev->forward | ev->reverse << 1));
 	ddns_put_u8(&w, (uint8_t)(ev->id_type + 1));
@@ -74,7 +60,7 @@ bool ddns_record_get_event(int version, const uint8_t *blob, size_t len,
 	struct ddns_reader r = {blob, len, 0, false};
 	uint8_t kind = ddns_get_u8(&r);
 	out->kind = (enum ddns_lease_kind)kind;
-	get_address(&r, &out->family, out->address);
+	ddns_get_address(&r, &out->family, out->address);
 	ddns_get_str(&r, out->fqdn, sizeof(out->fqdn));
 	uint8_t flags = ddns_get_u8(&r);
 	out->forward = flags & 1;
@@ -136,7 +122,7 @@ size_t ddns_record_put_job(const struct ddns_job_record *rec, uint8_t *out)
 	ddns_put_u8(&w, (uint8_t)(rec->best_effort | rec->has_then << 1 | rec->alias_checked << 2 |
 	                          same << 3));
 	ddns_put_int(&w, rec->valid_until);
-	put_address(&w, rec->family, rec->address);
+	ddns_put_address(&w, rec->family, rec->address);
 	if (rec->has_then)
 		put_change(&w, &rec->then, !same);
 	return w.overflow ? 0 : w.len;
@@ -161,7 +147,7 @@ bool ddns_record_get_job(int version, const uint8_t *blob, size_t len, struct dd
 	out->has_then = flags >> 1 & 1;
 	out->alias_checked = flags >> 2 & 1;
 	out->valid_until = ddns_get_int(&r);
-	get_address(&r, &out->family, out->address);
+	ddns_get_address(&r, &out->family, out->address);
 	if (out->has_then)
 		get_change(&r, &out->then, flags >> 3 & 1 ? out->change.dhcid : NULL);
 	return !r.bad;

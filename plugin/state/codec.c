@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* Record field encoding; see codec.h. */
 #include <string.h>
+#include <sys/socket.h>
 
 #include "state/codec.h"
 
@@ -53,6 +54,22 @@ void ddns_put_blob(struct ddns_writer *w, const uint8_t *p, size_t n)
 	/* Trailing zeroes are not kept; all zeroes (no DHCID) take one byte. */
 	ddns_put_uint(w, used);
 	ddns_put_bytes(w, p, used);
+}
+
+void ddns_put_address(struct ddns_writer *w, int family, const uint8_t *address)
+{
+	bool v6 = family == AF_INET6;
+	ddns_put_u8(w, v6 ? 6 : 4);
+	ddns_put_bytes(w, address, v6 ? 16 : 4);
+}
+
+void ddns_get_address(struct ddns_reader *r, int *family, uint8_t address[16])
+{
+	uint8_t tag = ddns_get_u8(r);
+	memset(address, 0, 16);
+	r->bad |= tag != 4 && tag != 6;
+	*family = tag == 6 ? AF_INET6 : AF_INET;
+	ddns_get_bytes(r, address, tag == 6 ? 16 : 4);
 }
 
 void ddns_get_bytes(struct ddns_reader *r, void *out, size_t n)

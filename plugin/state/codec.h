@@ -38,6 +38,9 @@ void ddns_put_str(struct ddns_writer *w, const char *s);
 /* Length and bytes of n bytes, written as length 0 when they are all zero. */
 void ddns_put_blob(struct ddns_writer *w, const uint8_t *p, size_t n);
 
+/* An address: 4 or 6 (its family), then its 4 or 16 bytes. */
+void ddns_put_address(struct ddns_writer *w, int family, const uint8_t *address);
+
 uint8_t ddns_get_u8(struct ddns_reader *r);
 uint64_t ddns_get_uint(struct ddns_reader *r);
 /* As ddns_get_uint, marking the reader bad above max. */
@@ -46,6 +49,9 @@ int64_t ddns_get_int(struct ddns_reader *r);
 void ddns_get_bytes(struct ddns_reader *r, void *out, size_t n);
 /* A string into out (cap bytes with its NUL); too long for it is bad. */
 void ddns_get_str(struct ddns_reader *r, char *out, size_t cap);
+/* What ddns_put_address wrote, into address (16 bytes, zero-filled past an IPv4 one); another
+ * family tag is bad. */
+void ddns_get_address(struct ddns_reader *r, int *family, uint8_t address[16]);
 /* What ddns_put_blob wrote, into out of exactly n bytes (zeroes for length 0). */
 void ddns_get_blob(struct ddns_reader *r, uint8_t *out, size_t n);
 

@@ -80,12 +80,6 @@ int store_segment_create(struct ddns_store *s, uint64_t n, struct ddns_journal *
 /* The FORMAT record's payload for the current version into w. */
 void store_put_format(struct ddns_writer *w);
 
-/* An address as the records key it. */
-void store_put_key(struct ddns_writer *w, int family, const uint8_t *address);
-
-/* Reads a key put by store_put_key; false when malformed. */
-bool store_get_key(struct ddns_reader *r, int *family, uint8_t address[16]);
-
 /* Stages a record of type into j: frame (the number or key written by the caller) then blob (NULL:
  * none). Returns as ddns_journal_stage, or DDNS_EINVAL when it is too large. */
 int store_stage(struct ddns_journal *j, uint8_t type, const struct ddns_writer *frame,

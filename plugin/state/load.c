@@ -134,8 +134,8 @@ static bool published(struct loading *l, struct ddns_reader *r, bool unpublished
 		ddns_get_bytes(r, address, sizeof(address));
 		family = f;
 		r->at = 0;
-	} else if (!store_get_key(r, &family, address)) {
-		return false;
+	} else {
+		ddns_get_address(r, &family, address);
 	}
 	if (r->bad)
 		return false;

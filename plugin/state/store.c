@@ -48,22 +48,6 @@ int store_segment_create(struct ddns_store *s, uint64_t n, struct ddns_journal *
 	return rc;
 }
 
-void store_put_key(struct ddns_writer *w, int family, const uint8_t *address)
-{
-	bool v6 = family == AF_INET6;
-	ddns_put_u8(w, v6 ? 6 : 4);
-	ddns_put_bytes(w, address, v6 ? 16 : 4);
-}
-
-bool store_get_key(struct ddns_reader *r, int *family, uint8_t address[16])
-{
-	uint8_t tag = ddns_get_u8(r);
-	memset(address, 0, 16);
-	*family = tag == 6 ? AF_INET6 : AF_INET;
-	ddns_get_bytes(r, address, tag == 6 ? 16 : 4);
-	return !r->bad && (tag == 4 || tag == 6);
-}
-
 void store_failed(struct ddns_store *s, int rc)
 {
 	if (!atomic_exchange(&s->failing, true))
@@ -266,7 +250,7 @@ int store_stage_key(struct ddns_journal *j, int family, const uint8_t *address, 
 {
 	uint8_t buf[24];
 	struct ddns_writer frame = {buf, sizeof(buf), 0, false};
-	store_put_key(&frame, family, address);
+	ddns_put_address(&frame, family, address);
 	return store_stage(j, blob != NULL ? REC_PUB : REC_UNPUB, &frame, blob, len);
 }
 
