@@ -126,6 +126,17 @@ int ddns_engine_rediscover(ddns_engine *engine, const char *zone);
  */
 typedef int (*ddns_lease_reader)(void *ctx, struct ddns_lease_event *out, size_t max);
 
+/* The lease database as a resync reads it. */
+struct ddns_lease_source {
+	ddns_lease_reader read; /* the leases, a page at a time */
+	/* Whether a lease in use holds address (4 bytes for AF_INET, 16 for AF_INET6) now: 1, 0,
+	 * or a negative ddns_error. */
+	int (*held)(void *ctx, int family, const uint8_t *address);
+	/* What the last failure of read or held was, for the log line; NULL: the error's text. */
+	const char *(*why)(void *ctx);
+	void *ctx; /* passed to each */
+};
+
 struct ddns_resync_report {
 	uint64_t leases;    /* leases read from the lease database */
 	uint64_t recorded;  /* addresses of the family recorded as published when it began */
@@ -134,17 +145,44 @@ struct ddns_resync_report {
 };
 
 /*
- * Reconciles DNS with the lease database of one family (AF_INET or AF_INET6): each lease with a
- * name the plugin has not recorded as published (all of them with force, which re-sends even what
- * is recorded, as after restoring a zone from a backup) is submitted for publication, and each
- * recorded name that no lease holds any more is submitted for withdrawal; the work then runs like
- * any other (journaled, retried). Nothing is withdrawn unless every lease was read. read is called
- * from this thread. Fills *report. Returns DDNS_OK, the reader's error, DDNS_ENOMEM, DDNS_EINVAL
- * (family), or the error of ddns_engine_submit. Thread: any except the worker; it does not wait
- * for DNS.
+ * Begins reconciling DNS with the lease database of one family (AF_INET or AF_INET6): each lease
+ * with a name the plugin has not recorded as published (all of them with force, which re-sends
+ * even what is recorded, as after restoring a zone from a backup) is submitted for publication,
+ * and each recorded name that no lease holds any more is submitted for withdrawal; that work then
+ * runs like any other (journaled, retried). The work is done by ddns_engine_resync_step, a slice
+ * at a time, so that the host can go on serving between slices. Returns DDNS_OK, DDNS_EBUSY (one
+ * is running), DDNS_ENOMEM or DDNS_EINVAL (family). Thread: the one that steps it, not the worker.
  */
-int ddns_engine_resync(ddns_engine *engine, int family, bool force, ddns_lease_reader read,
-                       void *ctx, struct ddns_resync_report *report);
+int ddns_engine_resync_start(ddns_engine *engine, int family, bool force);
+
+/*
+ * Does at most about max_leases leases' worth of the running resync: reads pages from src and
+ * submits what differs; once every lease was read, asks src whether each recorded name that no
+ * lease held then is still without one (it may have been granted again meanwhile), and submits
+ * the withdrawal of those that are. Nothing is withdrawn unless every lease was read. Returns 1
+ * while work remains, 0 when it finished or none runs, or a negative ddns_error when it stopped
+ * (the reader's or held's error, DDNS_ENOMEM, or that of ddns_engine_submit). The end is logged
+ * (DDNS_DIRECT_RESYNC or DDNS_DIRECT_RESYNC_FAILED). Thread: the one that started it; it does not
+ * wait for DNS.
+ */
+int ddns_engine_resync_step(ddns_engine *engine, const struct ddns_lease_source *src,
+                            size_t max_leases);
+
+enum ddns_resync_state {
+	DDNS_RESYNC_NONE,    /* none has run since the engine started */
+	DDNS_RESYNC_RUNNING, /* being stepped */
+	DDNS_RESYNC_DONE,    /* the last one finished */
+	DDNS_RESYNC_FAILED,  /* the last one stopped on error */
+};
+
+/* The running resync, or the last one. */
+struct ddns_resync_status {
+	enum ddns_resync_state state;
+	uint64_t number;                  /* resyncs started since the engine started */
+	bool force;                       /* it re-sends what is recorded */
+	int error;                        /* why it stopped (DDNS_RESYNC_FAILED), else DDNS_OK */
+	struct ddns_resync_report report; /* its figures so far */
+};
 
 /* One counter of struct ddns_engine_stats and the name it is reported under: Kea's statistic
  * "ddns-direct.<name>" and the member of the same name in ddns-direct-status. */
@@ -178,17 +216,18 @@ struct ddns_zone_status {
 };
 
 struct ddns_engine_status {
-	struct ddns_engine_stats stats; /* every counter */
-	uint64_t queued_events;         /* lease events in the memory queue */
-	int64_t oldest_pending_age_s;   /* age of the oldest change owed; 0: none */
-	struct ddns_zone_status *zones; /* the discovery cache; owned, freed with the status */
-	size_t n_zones;                 /* entries in zones */
+	struct ddns_engine_stats stats;   /* every counter */
+	uint64_t queued_events;           /* lease events in the memory queue */
+	int64_t oldest_pending_age_s;     /* age of the oldest change owed; 0: none */
+	struct ddns_zone_status *zones;   /* the discovery cache; owned, freed with the status */
+	size_t n_zones;                   /* entries in zones */
+	struct ddns_resync_status resync; /* the running or last reconciliation */
 };
 
 /*
- * Fills *out with the engine's state: counters, queue depth, the oldest change owed and each
- * cached zone with its targets. Returns DDNS_OK or DDNS_ENOMEM (then *out holds nothing to free).
- * Free with ddns_engine_status_free. Thread: any.
+ * Fills *out with the engine's state: counters, queue depth, the oldest change owed, each cached
+ * zone with its targets, and the running or last resync. Returns DDNS_OK or DDNS_ENOMEM (then *out
+ * holds nothing to free). Free with ddns_engine_status_free. Thread: any.
  */
 int ddns_engine_get_status(ddns_engine *engine, struct ddns_engine_status *out);
 

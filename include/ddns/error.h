@@ -19,6 +19,7 @@ typedef enum ddns_error {
 	DDNS_ENOMEM = -ENOMEM,
 	DDNS_EINVAL = -EINVAL,
 	DDNS_EIO = -EIO,
+	DDNS_EBUSY = -EBUSY, /* one is already running */
 
 	DDNS_ETIMEOUT = -1000,   /* no reply in time */
 	DDNS_ECONFIG = -1001,    /* configuration rejected */

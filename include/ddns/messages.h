@@ -70,7 +70,7 @@
 	X(DDNS_DIRECT_LEASE_OVER, "a grant replayed after a restart was for a lease now ended")    \
 	X(DDNS_DIRECT_HA_TAKEOVER, "the HA partner is down; DNS reconciled with the lease table")  \
 	X(DDNS_DIRECT_THREAD_PRIORITY, "a DNS thread could not lower its priority below Kea's")    \
-	X(DDNS_DIRECT_RESYNC_FAILED, "a resync could not read every lease; nothing withdrawn")     \
+	X(DDNS_DIRECT_RESYNC_FAILED, "a resync stopped before it finished")                        \
 	X(DDNS_DIRECT_RESYNC_NOT_RECORDED, "a name to withdraw is no longer recorded; left alone") \
 	X(DDNS_DIRECT_SUMMARY, "what the plugin did in the last interval, and what it owes")       \
 	X(DDNS_DIRECT_STOPPING, "the engine stops; what is owed stays in state-dir")

@@ -49,8 +49,9 @@ struct ddns_engine {
 	pthread_t worker;                     /* the worker thread */
 	bool worker_started;                  /* worker is joinable */
 	atomic_bool stopping;                 /* set by ddns_engine_free */
-	atomic_bool flush;     /* ddns-direct-flush: make every waiting change due now */
-	atomic_bool partnered; /* an HA partner may have published what ends here */
+	atomic_bool flush;          /* ddns-direct-flush: make every waiting change due now */
+	atomic_bool partnered;      /* an HA partner may have published what ends here */
+	struct ddns_resync *resync; /* the running resync, or NULL; its caller's thread */
 
 	/* The worker's own state: no lock. */
 	struct ddns_owed owed;             /* the owed changes and their schedule */
@@ -66,6 +67,7 @@ struct ddns_engine {
 	size_t n_pending;     /* jobs owed */
 	int64_t next_due_ms;  /* earliest due time of an owed job not running, or -1 */
 	int64_t oldest_ms;    /* when the oldest owed change became owed */
+	struct ddns_resync_status resync_status; /* the running or last resync */
 };
 
 /* A zeroed job, or NULL when out of memory (counted and logged as a lost change to owner). Thread:
@@ -80,6 +82,10 @@ void ddns_engine_owe(ddns_engine *e, struct job *job, int64_t due_ms);
  * err. Thread: the starting thread, before the worker runs. */
 int ddns_engine_open_state(ddns_engine *e, const struct ddns_engine_opts *opts, char *err,
                            size_t errlen);
+
+/* Frees the running resync, if any, saying that it was abandoned (engine/resync.c). Thread: the
+ * resync's caller, or ddns_engine_free's. */
+void ddns_engine_resync_abandon(ddns_engine *e);
 
 /* Counts a failed write to state-dir (the store logs the first of a run of them). Thread: any. */
 void ddns_engine_journal_failed(ddns_engine *e);

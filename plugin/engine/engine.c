@@ -532,6 +532,7 @@ void ddns_engine_free(ddns_engine *e)
 {
 	if (e == NULL)
 		return;
+	ddns_engine_resync_abandon(e);
 	atomic_store(&e->stopping, true);
 	ddns_queue_close(e->queue);
 	if (e->worker_started)

@@ -103,6 +103,7 @@ int ddns_engine_get_status(ddns_engine *e, struct ddns_engine_status *out)
 	pthread_mutex_lock(&e->lock);
 	if (e->n_pending > 0)
 		out->oldest_pending_age_s = (ddns_clock_now_ms() - e->oldest_ms) / 1000;
+	out->resync = e->resync_status;
 	pthread_mutex_unlock(&e->lock);
 	struct zone_list list = {0};
 	ddns_locator_foreach(e->locator, add_zone, &list);

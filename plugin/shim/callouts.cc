@@ -19,6 +19,7 @@
 #include "shim/kea_version.h"
 #include "shim/lease_events.h"
 #include "shim/log_bridge.h"
+#include "shim/resync_runner.h"
 #include "shim/statistics.h"
 
 using namespace isc::hooks;
@@ -218,6 +219,7 @@ __attribute__((visibility("default"))) int load(LibraryHandle &handle)
 __attribute__((visibility("default"))) int unload()
 {
 	stop_statistics();
+	stop_resync();
 	ddns_engine_free(engine);
 	engine = nullptr;
 	remove_log_bridge();

@@ -10,7 +10,7 @@
 #include <hooks/hooks_manager.h>
 
 #include "shim/engine_ref.h"
-#include "shim/lease_events.h"
+#include "shim/resync_runner.h"
 
 using isc::data::ConstElementPtr;
 using isc::data::Element;
@@ -34,8 +34,39 @@ int answer(CalloutHandle &handle, int result, const std::string &text,
 	return 0;
 }
 
+const char *resync_state_name(enum ddns_resync_state state)
+{
+	switch (state) {
+	case DDNS_RESYNC_RUNNING:
+		return "running";
+	case DDNS_RESYNC_DONE:
+		return "done";
+	case DDNS_RESYNC_FAILED:
+		return "failed";
+	case DDNS_RESYNC_NONE:
+		break;
+	}
+	return "none";
+}
+
+// The running or last resync: its number, state, figures and, when it failed, why.
+ElementPtr resync_element(const struct ddns_resync_status &r)
+{
+	ElementPtr map = Element::createMap();
+	map->set("number", Element::create(static_cast<int64_t>(r.number)));
+	map->set("state", Element::create(std::string(resync_state_name(r.state))));
+	map->set("force", Element::create(r.force));
+	map->set("leases", Element::create(static_cast<int64_t>(r.report.leases)));
+	map->set("recorded", Element::create(static_cast<int64_t>(r.report.recorded)));
+	map->set("to-publish", Element::create(static_cast<int64_t>(r.report.published)));
+	map->set("to-withdraw", Element::create(static_cast<int64_t>(r.report.withdrawn)));
+	if (r.state == DDNS_RESYNC_FAILED)
+		map->set("error", Element::create(std::string(ddns_strerror(r.error))));
+	return map;
+}
+
 // The status as Kea's commands answer: every counter by its statistic's name, the queue, the
-// oldest change owed, the callout cost, and each cached zone with its targets.
+// oldest change owed, the callout cost, each cached zone with its targets, and the resync.
 ElementPtr status_element(const struct ddns_engine_status &st)
 {
 	ElementPtr map = Element::createMap();
@@ -66,6 +97,7 @@ ElementPtr status_element(const struct ddns_engine_status &st)
 		zones->add(zone);
 	}
 	map->set("zones", zones);
+	map->set("resync", resync_element(st.resync));
 	return map;
 }
 
@@ -119,98 +151,30 @@ int rediscover_command(CalloutHandle &handle)
 	}
 }
 
-// ddns-direct-resync reads the lease database a page at a time with lease_cmds' lease4-get-page
-// or lease6-get-page, called in-process like any other command: that works with every lease
-// backend Kea has, and Kea 2.2's kea-dev cannot compile the lease manager's own headers.
-struct LeasePages {
-	int family;
-	std::string from;  // address of the last lease read, or "start"
-	std::string error; // why reading stopped, for the command's answer
-};
-
-const char *get_page_command(int family)
-{
-	return family == AF_INET ? "lease4-get-page" : "lease6-get-page";
-}
-
-ConstElementPtr fetch_page(const LeasePages &pages, size_t limit)
-{
-	ElementPtr args = Element::createMap();
-	args->set("from", Element::create(pages.from));
-	args->set("limit", Element::create(static_cast<int64_t>(limit)));
-	return call_command(get_page_command(pages.family), args);
-}
-
-// Turns one lease of a page into an event when it is in use; moves the page cursor past it.
-template <typename LeaseType>
-bool page_lease(LeasePages &pages, const ConstElementPtr &element, ddns_lease_event &ev)
-{
-	auto lease = LeaseType::fromElement(element);
-	pages.from = lease->addr_.toText();
-	return lease_in_use(*lease) && lease_event(*lease, DDNS_LEASE_GRANTED, true, true, ev);
-}
-
-int read_leases(void *ctx, ddns_lease_event *out, size_t max)
-{
-	LeasePages &pages = *static_cast<LeasePages *>(ctx);
-	const char *name = get_page_command(pages.family);
-	try {
-		size_t n = 0;
-		// A page of declined or reclaimed leases only yields nothing but is not the end.
-		while (n == 0) {
-			int rcode = 0;
-			ConstElementPtr args =
-			    isc::config::parseAnswer(rcode, fetch_page(pages, max));
-			if (rcode == isc::config::CONTROL_RESULT_EMPTY)
-				return 0;
-			ConstElementPtr leases = args ? args->get("leases") : args;
-			if (rcode != isc::config::CONTROL_RESULT_SUCCESS || !leases ||
-			    leases->getType() != Element::list) {
-				pages.error =
-				    std::string(name) + " failed: " + (args ? args->str() : "");
-				return DDNS_EIO;
-			}
-			if (leases->empty())
-				return 0;
-			// A page holds at most max leases; should one hold more, the rest are
-			// read with the next page (the cursor stays at the last one used).
-			for (const auto &element : leases->listValue()) {
-				if (n == max)
-					break;
-				n += pages.family == AF_INET
-				         ? page_lease<isc::dhcp::Lease4>(pages, element, out[n])
-				         : page_lease<isc::dhcp::Lease6>(pages, element, out[n]);
-			}
-		}
-		return static_cast<int>(n);
-	} catch (const std::exception &ex) {
-		pages.error = std::string(name) + " failed: " + ex.what();
-		return DDNS_EIO;
-	}
-}
-
+// Starts the reconciliation and answers at once: it runs between Kea's packets, and
+// ddns-direct-status shows its progress and figures under "resync".
 int resync_command(CalloutHandle &handle)
 {
 	try {
 		ConstElementPtr force = command_argument(handle, "force", Element::boolean);
-		if (server_family == 0)
-			return answer(handle, 1, "the server is not configured yet");
-		const char *get_page = get_page_command(server_family);
-		if (!HooksManager::commandHandlersPresent(get_page))
-			return answer(handle, 1,
-			              std::string("ddns-direct-resync reads the leases with ") +
-			                  get_page + ": load libdhcp_lease_cmds.so as well");
-		ddns_resync_report report;
+		uint64_t number = 0;
 		std::string error;
-		int rc = resync(force && force->boolValue(), report, error);
-		ElementPtr counts = Element::createMap();
-		counts->set("leases", Element::create(static_cast<int64_t>(report.leases)));
-		counts->set("recorded", Element::create(static_cast<int64_t>(report.recorded)));
-		counts->set("to-publish", Element::create(static_cast<int64_t>(report.published)));
-		counts->set("to-withdraw", Element::create(static_cast<int64_t>(report.withdrawn)));
-		if (rc != DDNS_OK)
-			return answer(handle, 1, "resync stopped: " + error, counts);
-		return answer(handle, 0, "resync queued the differences", counts);
+		switch (start_resync(force && force->boolValue(), number, error)) {
+		case ResyncStart::started: {
+			ElementPtr args = Element::createMap();
+			args->set("resync", Element::create(static_cast<int64_t>(number)));
+			return answer(handle, 0,
+			              "resync " + std::to_string(number) +
+			                  " started: ddns-direct-status shows its progress",
+			              args);
+		}
+		case ResyncStart::queued:
+			return answer(handle, 0,
+			              "a resync is running: another one starts when it ends");
+		case ResyncStart::failed:
+			break;
+		}
+		return answer(handle, 1, error);
 	} catch (const std::exception &ex) {
 		return answer(handle, 1, ex.what());
 	}
@@ -235,15 +199,6 @@ ConstElementPtr call_command(const char *name, ConstElementPtr args)
 	ConstElementPtr response;
 	call->getArgument("response", response);
 	return response;
-}
-
-int resync(bool force, ddns_resync_report &report, std::string &error)
-{
-	LeasePages pages{server_family, "start", ""};
-	int rc = ddns_engine_resync(engine, server_family, force, read_leases, &pages, &report);
-	if (rc != DDNS_OK)
-		error = pages.error.empty() ? ddns_strerror(rc) : pages.error;
-	return rc;
 }
 
 } // namespace ddns_shim

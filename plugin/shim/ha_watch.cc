@@ -11,6 +11,7 @@
 #include "shim/commands.h"
 #include "shim/engine_ref.h"
 #include "shim/log_bridge.h"
+#include "shim/resync_runner.h"
 
 namespace ddns_shim
 {
@@ -59,9 +60,9 @@ void watch_ha()
 	ha_last_state = state;
 	if (!takeover)
 		return;
-	ddns_resync_report report;
+	uint64_t number = 0;
 	std::string error;
-	if (resync(false, report, error) != DDNS_OK) {
+	if (start_resync(false, number, error) == ResyncStart::failed) {
 		LOG_ERROR(logger, "DDNS_DIRECT_HA_TAKEOVER")
 		    .arg("the HA partner is down; reconciling DNS with the lease database "
 		         "failed: " +
@@ -69,11 +70,8 @@ void watch_ha()
 		return;
 	}
 	LOG_INFO(logger, "DDNS_DIRECT_HA_TAKEOVER")
-	    .arg("the HA partner is down and this server serves its clients: DNS reconciled "
-	         "with the lease database (" +
-	         std::to_string(report.leases) + " leases read, " +
-	         std::to_string(report.published) + " to publish, " +
-	         std::to_string(report.withdrawn) + " to withdraw)");
+	    .arg("the HA partner is down and this server serves its clients: reconciling DNS "
+	         "with the lease database (DDNS_DIRECT_RESYNC tells when it is done)");
 }
 
 } // namespace ddns_shim

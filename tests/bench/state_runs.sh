@@ -114,7 +114,8 @@ scale_resync() {
 		>"$LAB_DIR/perfdhcp-resync.log" 2>&1 &
 	local perf=$!
 	start=$(date +%s%N)
-	kea_command "$LAB_DIR/kea.sock" '{ "command": "ddns-direct-resync" }' 600 >"$LAB_DIR/resync.json"
+	local counts result=0
+	counts=$(ddns_resync "$LAB_DIR/kea.sock" false 600) || result=1
 	local resync_ms=$((($(date +%s%N) - start) / 1000000))
 	rss=$(($(awk '/^VmHWM:/ { print $2 }' "/proc/$PID_kea/status") / 1024))
 	wait $perf || true
@@ -122,19 +123,18 @@ scale_resync() {
 	echo
 	echo "ddns-direct-resync of $addresses leases (kea-dhcp4 with lease_cmds started on them in $ms ms):"
 	echo
-	python3 - "$LAB_DIR/resync.json" "$resync_ms" "$rss" "$LAB_DIR/perfdhcp-resync.log" <<'PY'
-import json, re, sys
-a = json.load(open(sys.argv[1]))
-c = a.get("arguments", {})
-perf = open(sys.argv[4]).read()
+	python3 - "$result" "${counts:-- - - -}" "$resync_ms" "$rss" "$LAB_DIR/perfdhcp-resync.log" <<'PY'
+import re, sys
+c = dict(zip(["leases", "recorded", "to-publish", "to-withdraw"], sys.argv[2].split()))
+perf = open(sys.argv[5]).read()
 ack = perf.split("REQUEST-ACK")[-1] if "REQUEST-ACK" in perf else perf
 def grab(name, text):
     m = re.search(name + r":\s*([0-9.]+)", text)
     return m.group(1) if m else "-"
 print("| result | leases | recorded | to publish | to withdraw | seconds | Kea peak RSS MiB | perfdhcp drops | avg delay ms | max delay ms |")
 print("|--------|--------|----------|------------|-------------|---------|------------------|----------------|--------------|--------------|")
-print("| %s | %s | %s | %s | %s | %.1f | %s | %s | %s | %s |" % (a.get("result"), c.get("leases"), c.get("recorded"),
-      c.get("to-publish"), c.get("to-withdraw"), int(sys.argv[2]) / 1000, sys.argv[3],
+print("| %s | %s | %s | %s | %s | %.1f | %s | %s | %s | %s |" % (sys.argv[1], c.get("leases"), c.get("recorded"),
+      c.get("to-publish"), c.get("to-withdraw"), int(sys.argv[3]) / 1000, sys.argv[4],
       grab("drops", perf), grab("avg delay", ack), grab("max delay", ack)))
 PY
 }

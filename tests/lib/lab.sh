@@ -427,17 +427,36 @@ print(data.decode())
 PY
 }
 
-# ddns_resync SOCKET [FORCE]: runs ddns-direct-resync (force true/false when given) and prints
-# "leases recorded to-publish to-withdraw"; fails unless the command succeeded.
+# ddns_resync SOCKET [FORCE [SECONDS]]: runs ddns-direct-resync (force true/false when given),
+# waits (SECONDS, default 120) until ddns-direct-status says it finished, and prints "leases
+# recorded to-publish to-withdraw"; fails unless it started and finished without error.
 ddns_resync() {
-	local args=""
+	local args="" number line deadline=$((SECONDS + ${3:-120}))
 	[ -z "${2:-}" ] || args=", \"arguments\": { \"force\": $2 }"
-	kea_command "$1" "{ \"command\": \"ddns-direct-resync\"$args }" | python3 -c '
+	number=$(kea_command "$1" "{ \"command\": \"ddns-direct-resync\"$args }" | python3 -c '
 import json, sys
 a = json.load(sys.stdin)
-assert a["result"] == 0, a
-c = a["arguments"]
-print(c["leases"], c["recorded"], c["to-publish"], c["to-withdraw"])'
+assert a["result"] == 0 and "resync" in a.get("arguments", {}), a
+print(a["arguments"]["resync"])') || return 1
+	while :; do
+		line=$(kea_command "$1" '{ "command": "ddns-direct-status" }' | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["arguments"]["resync"]
+if r["number"] == int(sys.argv[1]) and r["state"] != "running":
+    print(r["state"], r["leases"], r["recorded"], r["to-publish"], r["to-withdraw"], r.get("error", ""))
+else:
+    print("running")' "$number") || return 1
+		case $line in
+		done*) echo "${line#done }"; return 0 ;;
+		running) ;;
+		*) echo "ddns_resync: resync $number: $line" >&2; return 1 ;;
+		esac
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			echo "ddns_resync: resync $number still running after ${3:-120} s" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
 }
 
 # kea_stat SOCKET NAME: the latest value of Kea statistic NAME (statistic-get answers

@@ -216,8 +216,8 @@ static void name_outside_the_zones_is_refused(void **state)
 	              "zones this server may update"));
 }
 
-/* A mock lease database for ddns_engine_resync: hands out its leases one per read, so that the
- * engine's paging is exercised, then fails or ends. */
+/* Holds the forward zone busy with a slow first change, then submits n more, which wait behind it
+ * and so go out together. Returns the index of the first query after the slow one. */
 static size_t submit_behind_a_slow_one(struct engine_fixture *fx, size_t n)
 {
 	fake_dns_push(&fx->dns, (struct fake_reply){.delay_ms = 300});

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
- * ddns_engine_resync against a mock lease database: what it publishes, what it withdraws, and
- * that it withdraws nothing it cannot be sure of.
+ * ddns_engine_resync_start and _step against a mock lease database: what it publishes, what it
+ * withdraws, that it withdraws nothing it cannot be sure of, and that it works in steps.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,23 +17,50 @@
 struct lease_db {
 	struct ddns_lease_event leases[8];
 	size_t n, next;
-	bool fail_at_end; /* the last read fails instead of ending */
+	bool fail_at_end;  /* the last read fails instead of ending */
+	uint8_t regranted; /* last byte of an address a lease holds again once all were read */
+	size_t held_calls; /* how often held was asked */
 };
 
 static int read_db(void *ctx, struct ddns_lease_event *out, size_t max)
 {
 	struct lease_db *db = ctx;
+	assert_true(max > 0);
 	if (db->next == db->n)
 		return db->fail_at_end ? DDNS_EIO : 0;
 	out[0] = db->leases[db->next++];
 	return 1;
 }
 
-static void resync(struct engine_fixture *fx, struct lease_db *db, bool force, int want_rc,
-                   struct ddns_resync_report *r)
+static int held_db(void *ctx, int family, const uint8_t *address)
 {
-	assert_int_equal(ddns_engine_resync(fx->engine, AF_INET, force, read_db, db, r), want_rc);
+	struct lease_db *db = ctx;
+	assert_int_equal(family, AF_INET);
+	db->held_calls++;
+	return db->regranted != 0 && address[3] == db->regranted;
+}
+
+static const struct ddns_lease_source source = {read_db, held_db, NULL, NULL};
+
+/* Runs a resync to its end a lease at a time; returns how many steps it took. */
+static int resync(struct engine_fixture *fx, struct lease_db *db, bool force, int want_rc,
+                  struct ddns_resync_report *r)
+{
+	assert_int_equal(ddns_engine_resync_start(fx->engine, AF_INET, force), DDNS_OK);
+	struct ddns_lease_source src = source;
+	src.ctx = db;
+	int steps = 0, rc;
+	while ((rc = ddns_engine_resync_step(fx->engine, &src, 1)) > 0)
+		steps++;
+	assert_int_equal(rc, want_rc);
+	struct ddns_engine_status st;
+	assert_int_equal(ddns_engine_get_status(fx->engine, &st), DDNS_OK);
+	assert_int_equal(st.resync.state, rc == DDNS_OK ? DDNS_RESYNC_DONE : DDNS_RESYNC_FAILED);
+	assert_int_equal(st.resync.error, rc);
+	*r = st.resync.report;
+	ddns_engine_status_free(&st);
 	assert_int_equal(ddns_engine_wait_idle(fx->engine, 5000), DDNS_OK);
+	return steps + 1;
 }
 
 /* How many records of type and class at owner the messages must carry. */
@@ -68,7 +95,10 @@ static void resync_publishes_the_missing_and_withdraws_the_gone(void **state)
 	db.leases[0] = lease4(DDNS_LEASE_GRANTED, 21, "A.corp.example");
 	db.leases[1] = lease4(DDNS_LEASE_GRANTED, 22, "b.corp.example.");
 	struct ddns_resync_report r;
-	resync(fx, &db, false, DDNS_OK, &r);
+	/* One lease a step: a lease, another, the end of the leases with the first recorded
+	 * address, the second recorded address (and the end). */
+	assert_int_equal(resync(fx, &db, false, DDNS_OK, &r), 4);
+	assert_int_equal(db.held_calls, 1);
 	assert_int_equal(r.leases, 2);
 	assert_int_equal(r.recorded, 2);
 	assert_int_equal(r.published, 1);
@@ -119,6 +149,44 @@ static void resync_withdraws_nothing_after_a_read_failure(void **state)
 	assert_true(log_capture_has(&fx->log, "nothing was withdrawn"));
 }
 
+/* A recorded address without a lease while the leases were read, granted again before the
+ * withdrawals: its name stays; the next resync finds it leased. */
+static void resync_keeps_a_name_granted_again_behind_the_reader(void **state)
+{
+	struct engine_fixture *fx = *state;
+	engine_fixture_submit(fx, lease4(DDNS_LEASE_GRANTED, 26, "e.corp.example."));
+	size_t before = fake_dns_count(&fx->dns);
+	struct lease_db db = {.n = 0, .regranted = 26};
+	struct ddns_resync_report r;
+	resync(fx, &db, false, DDNS_OK, &r);
+	assert_int_equal(db.held_calls, 1);
+	assert_int_equal(r.recorded, 1);
+	assert_int_equal(r.withdrawn, 0);
+	assert_int_equal(fake_dns_count(&fx->dns), before);
+}
+
+/* One resync at a time; the engine can be freed with one unfinished. */
+static void resync_runs_one_at_a_time(void **state)
+{
+	struct engine_fixture *fx = *state;
+	assert_int_equal(ddns_engine_resync_start(fx->engine, AF_INET, false), DDNS_OK);
+	assert_int_equal(ddns_engine_resync_start(fx->engine, AF_INET, true), DDNS_EBUSY);
+	assert_int_equal(ddns_engine_resync_start(fx->engine, 99, false), DDNS_EINVAL);
+	struct lease_db db = {.n = 1};
+	db.leases[0] = lease4(DDNS_LEASE_GRANTED, 27, "f.corp.example.");
+	struct ddns_lease_source src = source;
+	src.ctx = &db;
+	assert_int_equal(ddns_engine_resync_step(fx->engine, &src, 1), 1);
+	struct ddns_engine_status st;
+	assert_int_equal(ddns_engine_get_status(fx->engine, &st), DDNS_OK);
+	assert_int_equal(st.resync.state, DDNS_RESYNC_RUNNING);
+	assert_int_equal(st.resync.number, 1);
+	assert_false(st.resync.force);
+	assert_int_equal(st.resync.report.leases, 1);
+	ddns_engine_status_free(&st);
+	/* The fixture's teardown frees the engine with the resync unfinished. */
+}
+
 /* A withdrawal whose address was renamed after the resync's copy removes nothing. */
 static void resync_withdrawal_of_a_renamed_address_is_left_alone(void **state)
 {
@@ -131,8 +199,6 @@ static void resync_withdrawal_of_a_renamed_address_is_left_alone(void **state)
 	    log_capture_has(&fx->log, "old.corp.example. is no longer recorded as published"));
 }
 
-/* Holds the forward zone busy with a slow first change, then submits n more, which wait behind it
- * and so go out together. Returns the index of the first query after the slow one. */
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, engine_fixture_setup, engine_fixture_teardown)
@@ -140,6 +206,8 @@ int main(void)
 	    T(resync_publishes_the_missing_and_withdraws_the_gone),
 	    T(resync_withdraws_nothing_after_a_read_failure),
 	    T(resync_withdrawal_of_a_renamed_address_is_left_alone),
+	    T(resync_keeps_a_name_granted_again_behind_the_reader),
+	    T(resync_runs_one_at_a_time),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
