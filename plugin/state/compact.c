@@ -180,7 +180,9 @@ int64_t ddns_store_retry_at(struct ddns_store *s)
 	return atomic_load(&s->failing) ? s->retry_ms : -1;
 }
 
-void ddns_store_maintain(struct ddns_store *s, ddns_store_fill_fn fill, void *fill_ctx)
+/* Starts a new segment, drops handled ones, rewrites the state file, or recovers from a failed
+ * write, as due. */
+static void maintain_files(struct ddns_store *s, ddns_store_fill_fn fill, void *fill_ctx)
 {
 	if (atomic_load(&s->failing) && !recover(s, fill, fill_ctx))
 		return;
@@ -212,4 +214,33 @@ void ddns_store_maintain(struct ddns_store *s, ddns_store_fill_fn fill, void *fi
 	else
 		store_failed(s, rc);
 	atomic_store(&s->size, ddns_store_bytes(s));
+}
+
+/* How far ahead of the appends the worker keeps the mapped segment's pages writable, and how
+ * little may be left before it does it again: at 4,000 events a second, a third of a second. */
+#define PREPARE_AHEAD (128 * 1024)
+#define PREPARE_LOW   (32 * 1024)
+
+/* Readies the current segment's next pages for Kea's threads' appends, outside their lock: the
+ * page faults (and the file system's allocation of blocks) then happen here, not in a callout. */
+static void prepare_appends(struct ddns_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	uint64_t bytes = s->events.bytes, ready = s->events.ready;
+	pthread_mutex_unlock(&s->lock);
+	if (s->events.map == NULL || ready >= bytes + PREPARE_LOW)
+		return;
+	/* Only this thread changes the current segment, so the mapping stays while it works. */
+	uint64_t from = ready > bytes ? ready : bytes;
+	uint64_t to = ddns_journal_prepare(&s->events, from, PREPARE_AHEAD);
+	pthread_mutex_lock(&s->lock);
+	if (to > s->events.ready)
+		s->events.ready = to;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void ddns_store_maintain(struct ddns_store *s, ddns_store_fill_fn fill, void *fill_ctx)
+{
+	maintain_files(s, fill, fill_ctx);
+	prepare_appends(s);
 }

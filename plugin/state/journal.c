@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -14,6 +15,11 @@
 #include "state/journal.h"
 
 #define HEADER 8
+
+/* Linux 5.14; older kernels refuse it, and appends then all go by write(). */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 /* zlib's CRC-32 is the same function as a byte-wise table, several times faster: the worker
  * checksums about 4 KB of records per lease. */
@@ -27,6 +33,8 @@ int ddns_journal_open(struct ddns_journal *j, const char *path)
 	snprintf(j->path, sizeof(j->path), "%s", path);
 	j->staged = NULL;
 	j->staged_len = 0;
+	j->map = NULL;
+	j->map_len = j->ready = 0;
 	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (j->fd < 0)
 		return -errno;
@@ -35,8 +43,51 @@ int ddns_journal_open(struct ddns_journal *j, const char *path)
 	return DDNS_OK;
 }
 
+int ddns_journal_open_mapped(struct ddns_journal *j, const char *path, uint64_t map_len)
+{
+	snprintf(j->path, sizeof(j->path), "%s", path);
+	j->staged = NULL;
+	j->staged_len = 0;
+	j->bytes = j->map_len = j->ready = 0;
+	j->map = NULL;
+	j->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (j->fd < 0)
+		return -errno;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	map_len = (map_len + page - 1) / page * page;
+	if (ftruncate(j->fd, (off_t)map_len) != 0)
+		return DDNS_OK; /* written as any other: the file's offset follows the records */
+	void *map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, j->fd, 0);
+	if (map == MAP_FAILED) {
+		if (ftruncate(j->fd, 0) != 0)
+			return -errno;
+		return DDNS_OK;
+	}
+	j->map = map;
+	j->map_len = map_len;
+	return DDNS_OK;
+}
+
+uint64_t ddns_journal_prepare(const struct ddns_journal *j, uint64_t from, uint64_t ahead)
+{
+	if (j->map == NULL || from >= j->map_len)
+		return from;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t start = from / page * page;
+	uint64_t end = from + ahead < j->map_len ? from + ahead : j->map_len;
+	return madvise(j->map + start, end - start, MADV_POPULATE_WRITE) == 0 ? end : from;
+}
+
 void ddns_journal_close(struct ddns_journal *j)
 {
+	if (j->map != NULL) {
+		munmap(j->map, j->map_len);
+		/* The zeros past the records go; a kill before this leaves them to the reader. */
+		if (j->bytes < j->map_len && ftruncate(j->fd, (off_t)j->bytes) != 0)
+			j->bytes = j->map_len; /* nothing to do about it: readers skip zeros */
+		j->map = NULL;
+		j->map_len = j->ready = 0;
+	}
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = -1;
@@ -69,6 +120,23 @@ static int check_sizes(size_t count, const size_t *lengths, size_t max_count)
 	return DDNS_OK;
 }
 
+/* Writes len zero bytes at offset at (blocks just written, so they have room). */
+static int zero_range(int fd, uint64_t at, size_t len)
+{
+	static const uint8_t zeros[4096];
+	while (len > 0) {
+		size_t part = len < sizeof(zeros) ? len : sizeof(zeros);
+		ssize_t w = pwrite(fd, zeros, part, (off_t)at);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return DDNS_EIO;
+		at += (uint64_t)w;
+		len -= (size_t)w;
+	}
+	return DDNS_OK;
+}
+
 /*
  * Writes iov (total bytes; iov is consumed) with one writev, or more when the kernel takes only
  * part (a signal, a disk filling up: the next call then says why). The staged records, which lead
@@ -79,7 +147,10 @@ static int write_records(struct ddns_journal *j, struct iovec *iov, int n, size_
 	size_t done = 0;
 	int err = DDNS_OK;
 	while (done < total && err == DDNS_OK) {
-		ssize_t w = writev(j->fd, iov, n);
+		/* A mapped file is longer than its records: they go at their end, not the file's.
+		 */
+		ssize_t w = j->map_len > 0 ? pwritev(j->fd, iov, n, (off_t)(j->bytes + done))
+		                           : writev(j->fd, iov, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -101,7 +172,11 @@ static int write_records(struct ddns_journal *j, struct iovec *iov, int n, size_
 		j->bytes += total;
 		return DDNS_OK;
 	}
-	/* What was written of it would leave a torn record in front of the next one. */
+	/* What was written of it would leave a torn record in front of the next one: cut back,
+	 * or in a mapped file (which must stay as long as its mapping) zeroed, the end as readers
+	 * know it. */
+	if (done > 0 && j->map_len > 0)
+		return zero_range(j->fd, j->bytes, done) == DDNS_OK ? err : DDNS_EIO;
 	if (done > 0 && ftruncate(j->fd, (off_t)j->bytes) != 0)
 		return -errno;
 	return err;
@@ -117,6 +192,19 @@ int ddns_journal_append(struct ddns_journal *j, size_t count, const uint8_t *typ
 	int rc = check_sizes(count, lengths, MAX_RECORDS);
 	if (rc != DDNS_OK)
 		return rc;
+	size_t need = 0;
+	for (size_t i = 0; i < count; i++)
+		need += HEADER + lengths[i];
+	if (j->map != NULL && j->staged_len == 0 && j->bytes + need <= j->ready) {
+		uint8_t *at = j->map + j->bytes;
+		for (size_t i = 0; i < count; i++) {
+			put_header(at, types[i], payloads[i], lengths[i]);
+			memcpy(at + HEADER, payloads[i], lengths[i]);
+			at += HEADER + lengths[i];
+		}
+		j->bytes += need;
+		return DDNS_OK;
+	}
 	int n = 0;
 	size_t total = j->staged_len;
 	if (j->staged_len > 0)
@@ -169,6 +257,32 @@ int ddns_journal_sync(struct ddns_journal *j)
 	return fdatasync(j->fd) == 0 ? DDNS_OK : -errno;
 }
 
+static bool is_zero(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
+}
+
+/* Whether f is a regular file with nothing but zero bytes from its position to its end (a
+ * device that never ends, such as /dev/zero, is not). */
+static bool zeros_to_end(FILE *f)
+{
+	struct stat st;
+	off_t at = ftello(f);
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || at < 0)
+		return false;
+	uint8_t buf[4096];
+	for (off_t left = st.st_size - at; left > 0;) {
+		size_t want = left < (off_t)sizeof(buf) ? (size_t)left : sizeof(buf);
+		if (fread(buf, 1, want, f) != want || !is_zero(buf, want))
+			return false;
+		left -= (off_t)want;
+	}
+	return true;
+}
+
 int ddns_journal_scan(const char *path, const struct ddns_journal_range *range, ddns_journal_fn fn,
                       void *ctx, uint64_t *next, uint64_t *damaged)
 {
@@ -181,6 +295,7 @@ int ddns_journal_scan(const char *path, const struct ddns_journal_range *range, 
 	uint8_t *payload = malloc(DDNS_JOURNAL_PAYLOAD_MAX);
 	int rc = payload != NULL ? DDNS_OK : DDNS_ENOMEM;
 	uint64_t good = range->from;
+	bool unused = false;
 	if (rc == DDNS_OK && fseeko(f, (off_t)range->from, SEEK_SET) != 0)
 		rc = -errno;
 	for (size_t n = 0; rc == DDNS_OK && (range->max == 0 || n < range->max); n++) {
@@ -192,8 +307,12 @@ int ddns_journal_scan(const char *path, const struct ddns_journal_range *range, 
 		size_t len = (size_t)h[2] << 8 | h[3];
 		uint32_t crc =
 		    (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
-		/* Type 0 is never written: a run of zero bytes (a hole, a zeroed block) is damage.
-		 */
+		/* Type 0 is never written: zeros to the end are a mapped file's unused part; a run
+		 * of zeros with more behind it (a hole, a zeroed block) is damage. */
+		if (got == HEADER && is_zero(h, HEADER) && zeros_to_end(f)) {
+			unused = true;
+			break;
+		}
 		if (got < HEADER || h[0] == 0 || len > DDNS_JOURNAL_PAYLOAD_MAX ||
 		    (range->to != 0 && good + HEADER + len > range->to) ||
 		    fread(payload, 1, len, f) != len || ddns_crc32(payload, len) != crc)
@@ -205,7 +324,8 @@ int ddns_journal_scan(const char *path, const struct ddns_journal_range *range, 
 		rc = DDNS_EIO;
 	*next = good;
 	/* Damage is what lies between the last intact record and the end of the file. */
-	if (rc == DDNS_OK && range->max == 0 && range->to == 0 && fseeko(f, 0, SEEK_END) == 0) {
+	if (rc == DDNS_OK && !unused && range->max == 0 && range->to == 0 &&
+	    fseeko(f, 0, SEEK_END) == 0) {
 		off_t size = ftello(f);
 		if (size > 0 && (uint64_t)size > good)
 			*damaged = (uint64_t)size - good;

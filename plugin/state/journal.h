@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
  * An append-only file of typed, checksummed records: the plugin's memory across crashes and
- * restarts. A record is written with one write() call, so a killed process leaves either all of it
- * or, at worst after a power loss, a torn tail that the reader detects by length and CRC. Records
+ * restarts. A record is written with one write() call (or copied into the mapped file), so a
+ * killed process leaves all of it or, at worst, a torn tail that the reader detects by length and
+ * CRC. Records
  * may also be staged in memory and written together later, one write() for many: a busy writer
  * then makes one system call per round instead of several per record.
  *
@@ -21,15 +22,37 @@
 struct ddns_journal {
 	int fd;            /* open for appending; -1 when closed */
 	char path[512];    /* the file */
-	uint64_t bytes;    /* size of the file */
+	uint64_t bytes;    /* where the records end: the size of the file unless it is mapped */
 	uint8_t *staged;   /* records staged and not yet written; NULL until the first is */
 	size_t staged_len; /* bytes used in staged */
+	uint8_t *map;      /* the file mapped shared (ddns_journal_open_mapped), or NULL */
+	uint64_t map_len;  /* bytes mapped; the file is at least that long, zeros past bytes */
+	uint64_t ready;    /* the mapped pages below this offset are writable in memory */
 };
 
 /* Opens (creating, mode 0600) path for appending. Returns DDNS_OK or an errno code. */
 int ddns_journal_open(struct ddns_journal *j, const char *path);
 
-/* Closes the file, dropping what is staged (flush first); a closed journal may be closed again. */
+/*
+ * Creates path anew (mode 0600), map_len bytes of zeros (a sparse file), and maps it shared, so
+ * that an append to pages made ready (ddns_journal_prepare) is a copy into memory, with no
+ * system call: the page cache holds it as it would hold a write(), so a killed process loses
+ * nothing. Appends past the ready pages, or all of them where the file cannot be mapped, are
+ * written as usual (where a full disk is an error, not a signal). Readers stop at the zeros.
+ * Returns DDNS_OK or an errno code (nothing is open then).
+ */
+int ddns_journal_open_mapped(struct ddns_journal *j, const char *path, uint64_t map_len);
+
+/*
+ * Makes up to ahead bytes of the mapped file from offset from on writable in memory, so that the
+ * appends there copy without a fault; returns the new ready offset for the appender to take
+ * (unchanged when none could be: the disk may be full, and appends then go by write()). Touches
+ * no journal field, so that it can run outside the lock under which appends run.
+ */
+uint64_t ddns_journal_prepare(const struct ddns_journal *j, uint64_t from, uint64_t ahead);
+
+/* Closes the file, dropping what is staged (flush first), cutting a mapped file back to its
+ * records; a closed journal may be closed again. */
 void ddns_journal_close(struct ddns_journal *j);
 
 /*
@@ -68,7 +91,8 @@ int ddns_journal_sync(struct ddns_journal *j);
  * Calls fn(ctx, type, payload, length) for every intact record of the file at path, in order.
  * Stops at the first record that is cut short or whose checksum fails: that and everything after
  * it is reported through *damaged (the count of bytes not read), since a length that cannot be
- * trusted leaves no way to find the next record. A missing file is an empty journal.
+ * trusted leaves no way to find the next record. Zeros from a record's start to the end of the
+ * file are the unused part of a mapped file, not damage. A missing file is an empty journal.
  * Returns DDNS_OK or the errno code of a read failure.
  */
 typedef void (*ddns_journal_fn)(void *ctx, uint8_t type, const uint8_t *payload, size_t length);

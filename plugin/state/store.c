@@ -39,7 +39,8 @@ int store_segment_create(struct ddns_store *s, uint64_t n, struct ddns_journal *
 	struct ddns_writer w = {buf, sizeof(buf), 0, false};
 	store_segment_path(s, n, path, sizeof(path));
 	unlink(path);
-	int rc = ddns_journal_open(j, path);
+	/* Mapped twice as long as a segment grows before the worker starts the next. */
+	int rc = ddns_journal_open_mapped(j, path, 2 * s->limits.segment_bytes);
 	store_put_format(&w);
 	uint8_t type = REC_FORMAT;
 	const void *payload = buf;

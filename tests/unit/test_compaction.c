@@ -288,7 +288,10 @@ static void files_stay_bounded(void **state)
 	 * times what is live (a window: about 20 KB) and a round. */
 	assert_true(bytes < 2 * 4096 + 4 * 24 * 1024);
 	assert_true(files <= 3);
-	assert_int_equal(ddns_store_bytes(run->store), bytes);
+	/* The files hold the records and the unused end of the current segment's mapping (twice
+	 * the segment limit). */
+	assert_true(ddns_store_bytes(run->store) <= bytes);
+	assert_true(bytes <= ddns_store_bytes(run->store) + 2 * 4096);
 	ddns_store_free(run->store);
 	assert_true(open_run(dir, run));
 	assert_true(is_finished(run));
@@ -384,7 +387,8 @@ static void a_disk_that_fails_for_a_while(void **state)
 	while (run->n_events > 0)
 		assert_true(handle_oldest(run));
 	/* Every write fails for 500 rounds: events are handled from memory (as the engine does with
-	 * one it could not write), the worker's records are not written, one line says so. */
+	 * one it could not write), the worker's records are not written, one line says so. Events
+	 * copied into the pages of the mapped segment made ready before still go in. */
 	ddns_log_set_sink(count_lines, &log);
 	limit_file_size(1);
 	int failed = 0;
@@ -393,9 +397,10 @@ static void a_disk_that_fails_for_a_while(void **state)
 		bool spilled;
 		char text[32];
 		snprintf(text, sizeof(text), "event %llu", (unsigned long long)r);
-		failed += ddns_store_event(run->store, (const uint8_t *)text, strlen(text), false,
-		                           &seq, &spilled) != DDNS_OK;
-		handle_round(run, r, 0);
+		bool written = ddns_store_event(run->store, (const uint8_t *)text, strlen(text),
+		                                false, &seq, &spilled) == DDNS_OK;
+		failed += !written;
+		handle_round(run, r, written ? seq : 0);
 		ddns_clock_advance(10);
 	}
 	assert_true(ddns_store_retry_at(run->store) >= 0);
@@ -406,7 +411,7 @@ static void a_disk_that_fails_for_a_while(void **state)
 	while (run->n_events > 0)
 		assert_true(handle_oldest(run));
 	ddns_log_set_sink(NULL, NULL);
-	assert_int_equal(failed, 500);
+	assert_true(failed > 0 && failed < 500);
 	assert_int_equal(log.failed, 1);
 	assert_int_equal(log.recovered, 1);
 	assert_int_equal(ddns_store_retry_at(run->store), -1);

@@ -516,6 +516,84 @@ static void zeros_are_damage_not_records(void **state)
 	assert_int_equal(s.n, 0);
 }
 
+/* Appends one record of text with type, checking where the journal ends after it. */
+static void append_text(struct ddns_journal *j, uint8_t type, const char *text)
+{
+	const void *payload = text;
+	size_t len = strlen(text);
+	uint64_t before = j->bytes;
+	assert_int_equal(ddns_journal_append(j, 1, &type, &payload, &len), DDNS_OK);
+	assert_int_equal(j->bytes, before + 8 + len);
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+/* A mapped journal: written before its pages are ready, copied into them once they are, written
+ * past its mapping; read back whole while open (zeros behind the records, as a killed process
+ * leaves them, are no damage) and after closing, cut back to its records. */
+static void mapped_appends(void **state)
+{
+	char dir[64], path[128];
+	uint64_t damaged;
+	(void)state;
+	fake_state_dir(dir);
+	snprintf(path, sizeof(path), "%s/mapped", dir);
+	struct ddns_journal j;
+	assert_int_equal(ddns_journal_open_mapped(&j, path, 100), DDNS_OK);
+	assert_non_null(j.map);
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	assert_int_equal(j.map_len, page);
+	assert_int_equal(file_size(path), (off_t)page);
+	append_text(&j, 1, "written");
+	j.ready = ddns_journal_prepare(&j, j.bytes, 1 << 20);
+	assert_int_equal(j.ready, page); /* never past the mapping */
+	append_text(&j, 2, "copied");
+	assert_memory_equal(j.map + 15 + 8, "copied", 6);
+	/* Up to the mapping's end, then past it. */
+	char big[1000];
+	memset(big, 'b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	while (j.bytes + 8 + strlen(big) <= j.map_len)
+		append_text(&j, 3, big);
+	append_text(&j, 4, big);
+	append_text(&j, 5, "after");
+	assert_true(j.bytes > j.map_len);
+
+	/* Another process reads it as it is now. */
+	struct seen s = {0};
+	assert_int_equal(ddns_journal_read(path, collect, &s, &damaged), DDNS_OK);
+	assert_int_equal(damaged, 0);
+	assert_int_equal(s.types[0], 1);
+	assert_string_equal(s.text[1], "copied");
+	assert_int_equal(s.types[s.n - 1], 5);
+	uint64_t records = j.bytes;
+	ddns_journal_close(&j);
+	assert_int_equal(file_size(path), (off_t)records);
+
+	/* Killed before the pages past the records were used: the zeros end the records. */
+	assert_int_equal(ddns_journal_open_mapped(&j, path, 3 * page), DDNS_OK);
+	j.ready = ddns_journal_prepare(&j, 0, page);
+	append_text(&j, 1, "only");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ddns_journal_read(path, collect, &s, &damaged), DDNS_OK);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(damaged, 0);
+	/* A record behind zeros is damage, not an end. */
+	j.bytes += 64;
+	append_text(&j, 2, "behind");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ddns_journal_read(path, collect, &s, &damaged), DDNS_OK);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(damaged, 3 * page - (8 + 4));
+	ddns_journal_close(&j);
+	fake_state_dir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +602,7 @@ int main(void)
 	    cmocka_unit_test(corrupt_record_in_the_middle),
 	    cmocka_unit_test(write_error_and_oversize),
 	    cmocka_unit_test(staged_records),
+	    cmocka_unit_test(mapped_appends),
 	    cmocka_unit_test_setup_teardown(unfinished_change_is_resumed_after_restart, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(event_written_but_never_handled_is_replayed, setup,
