@@ -36,17 +36,10 @@ int answer(CalloutHandle &handle, int result, const std::string &text,
 
 const char *resync_state_name(enum ddns_resync_state state)
 {
-	switch (state) {
-	case DDNS_RESYNC_RUNNING:
-		return "running";
-	case DDNS_RESYNC_DONE:
-		return "done";
-	case DDNS_RESYNC_FAILED:
-		return "failed";
-	case DDNS_RESYNC_NONE:
-		break;
-	}
-	return "none";
+	static const char *const names[] = {"none", "running", "done", "failed"};
+	static_assert(sizeof(names) / sizeof(names[0]) == DDNS_RESYNC_FAILED + 1,
+	              "a resync state without a name");
+	return names[state];
 }
 
 // The running or last resync: its number, state, figures and, when it failed, why.
