@@ -111,7 +111,8 @@ int ddns_engine_resync_start(ddns_engine *e, int family, bool force)
 		free(r);
 		return DDNS_ENOMEM;
 	}
-	qsort(r->set.items, r->set.n, sizeof(*r->set.items), cmp_recorded);
+	if (r->set.n > 0) /* items is NULL with none, which qsort must not be given */
+		qsort(r->set.items, r->set.n, sizeof(*r->set.items), cmp_recorded);
 	e->resync = r;
 	pthread_mutex_lock(&e->lock);
 	e->resync_status = (struct ddns_resync_status){
@@ -161,8 +162,9 @@ static int compare_lease(ddns_engine *e, struct ddns_resync *r, bool force,
 	struct recorded key;
 	memset(key.address, 0, sizeof(key.address));
 	memcpy(key.address, ev->address, r->set.family == AF_INET ? 4 : 16);
-	struct recorded *rec =
-	    bsearch(&key, r->set.items, r->set.n, sizeof(*r->set.items), cmp_recorded);
+	struct recorded *rec = r->set.n == 0 ? NULL
+	                                     : bsearch(&key, r->set.items, r->set.n,
+	                                               sizeof(*r->set.items), cmp_recorded);
 	char name[DDNS_NAME_MAX] = "";
 	const char *why;
 	if (ev->fqdn[0] != '\0' && ddns_name_normalize(ev->fqdn, NAME_HOST, false, name, &why) != 0)
