@@ -195,13 +195,13 @@ CPU_ROWS="$LAB_DIR/cpu-rows"
 
 # disk_row MODE RATE GRANTED: appends to $DISK_ROWS what the plugin wrote to state-dir per lease
 # granted (events, changes owed and done, published entries, rewrites: ddns-direct's
-# state-bytes-written), state-dir's size at the end, and Kea's lease file per lease.
+# state-bytes-written), state-dir's disk use at the end, and Kea's lease file per lease.
 disk_row() {
 	local written size lease_file
 	[ "$3" -gt 0 ] || return 0
 	written=$(plugin_status "a.get('state-bytes-written', -1)")
 	[ "$written" -ge 0 ] || return 0 # a library before the counter
-	size=$(du -sb "$LAB_DIR/state" | awk '{ print $1 }')
+	size=$(disk_use "$LAB_DIR/state")
 	lease_file=$(stat -c %s "$LAB_DIR/leases4.csv")
 	printf '| %-6s | %5s | %7s | %9s | %10s | %11s |\n' "$1" "$2" "$3" \
 		"$(calc "$written / $3")" "$(calc "$size / 1024")" "$(calc "$lease_file / $3")" >>"$DISK_ROWS"

@@ -26,7 +26,7 @@ soak() {
 	while kill -0 $perf 2>/dev/null; do
 		sleep "$step"
 		printf '| %7s | %12s | %13s | %5s | %11s | %11s |\n' $((SECONDS - t0)) \
-			"$(plugin_stat lease-events)" "$(($(du -sb "$LAB_DIR/state" | awk '{ print $1 }') / 1024))" \
+			"$(plugin_stat lease-events)" "$(($(disk_use "$LAB_DIR/state") / 1024))" \
 			"$(ls "$LAB_DIR/state" | wc -l)" "$(($(plugin_stat state-bytes-written) / 1048576))" \
 			"$(($(awk '/^VmRSS:/ { print $2 }' "/proc/$PID_kea/status") / 1024))"
 	done
@@ -66,7 +66,7 @@ scale() {
 		kea4_start kea "$LAB_DIR/kea-sink.json" "$KEA_LOG"
 		ms=$((($(date +%s%N) - start) / 1000000))
 		rss=$(($(awk '/^VmRSS:/ { print $2 }' "/proc/$PID_kea/status") / 1024))
-		mib=$(calc "$(du -sb "$LAB_DIR/state" | awk '{ print $1 }') / 1048576")
+		mib=$(calc "$(disk_use "$LAB_DIR/state") / 1048576")
 		printf '| %-26s | %13s | %8s | %12s |\n' "$label" "$mib" "$ms" "$rss"
 		lab_stop "$PID_kea"
 	done
