@@ -79,7 +79,10 @@ lab_cleanup() {
 			tail -n 40 "$f" >&2
 		done
 	elif [ -n "$LAB_DIR" ] && [ "${LAB_KEEP:-}" != 1 ]; then
-		rm -rf "$LAB_DIR"
+		# A server's worker processes (samba's) may still be writing there for a moment
+		# after the server itself is gone: the removal is repeated until it succeeds.
+		for _ in $(seq 50); do rm -rf "$LAB_DIR" 2>/dev/null && break; sleep 0.1; done
+		[ ! -e "$LAB_DIR" ] || { lab_log "cannot remove $LAB_DIR"; rc=1; }
 	fi
 	exit $rc
 }
