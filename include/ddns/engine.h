@@ -150,10 +150,11 @@ struct ddns_resync_report {
  * even what is recorded, as after restoring a zone from a backup) is submitted for publication,
  * and each recorded name that no lease holds any more is submitted for withdrawal; that work then
  * runs like any other (journaled, retried). The work is done by ddns_engine_resync_step, a slice
- * at a time, so that the host can go on serving between slices. Returns DDNS_OK, DDNS_EBUSY (one
- * is running), DDNS_ENOMEM or DDNS_EINVAL (family). Thread: the one that steps it, not the worker.
+ * at a time, so that the host can go on serving between slices. On DDNS_OK, *number is the
+ * resync's number (struct ddns_resync_status); other returns: DDNS_EBUSY (one is running),
+ * DDNS_ENOMEM or DDNS_EINVAL (family). Thread: the one that steps it, not the worker.
  */
-int ddns_engine_resync_start(ddns_engine *engine, int family, bool force);
+int ddns_engine_resync_start(ddns_engine *engine, int family, bool force, uint64_t *number);
 
 /*
  * Does at most about max_leases leases' worth of the running resync: reads pages from src and

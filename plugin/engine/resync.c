@@ -90,7 +90,7 @@ static void publish_status(ddns_engine *e, enum ddns_resync_state state, int err
 	pthread_mutex_unlock(&e->lock);
 }
 
-int ddns_engine_resync_start(ddns_engine *e, int family, bool force)
+int ddns_engine_resync_start(ddns_engine *e, int family, bool force, uint64_t *number)
 {
 	if (family != AF_INET && family != AF_INET6)
 		return DDNS_EINVAL;
@@ -121,6 +121,7 @@ int ddns_engine_resync_start(ddns_engine *e, int family, bool force)
 	    .force = force,
 	    .report = {.recorded = r->set.n},
 	};
+	*number = e->resync_status.number;
 	pthread_mutex_unlock(&e->lock);
 	return DDNS_OK;
 }

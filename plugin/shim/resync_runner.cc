@@ -3,11 +3,11 @@
 #include "shim/resync_runner.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cc/command_interpreter.h>
@@ -31,9 +31,9 @@ namespace
 
 // A slice's length and the pause after it: Kea answers a client at most this much later while a
 // resync runs, and the resync takes about twice as long as it would alone.
-constexpr long SLICE_NS = 4000000;
+constexpr std::chrono::milliseconds SLICE{4};
 constexpr long PAUSE_NS = 4000000;
-// Leases per engine step: small enough that a slice ends close to SLICE_NS.
+// Leases per engine step: small enough that a slice ends close to SLICE.
 constexpr size_t STEP_LEASES = 64;
 
 // The lease database is read a page at a time with lease_cmds' lease4-get-page or
@@ -116,9 +116,7 @@ int lease_held(void *ctx, int family, const uint8_t *address)
 	LeasePages &lp = *static_cast<LeasePages *>(ctx);
 	const char *name = family == AF_INET ? "lease4-get" : "lease6-get";
 	try {
-		isc::asiolink::IOAddress ip =
-		    family == AF_INET ? isc::asiolink::IOAddress::fromBytes(AF_INET, address)
-		                      : isc::asiolink::IOAddress::fromBytes(AF_INET6, address);
+		isc::asiolink::IOAddress ip = isc::asiolink::IOAddress::fromBytes(family, address);
 		ElementPtr args = Element::createMap();
 		args->set("ip-address", Element::create(ip.toText()));
 		if (family == AF_INET6)
@@ -154,25 +152,13 @@ void arm(long ns)
 
 int begin(bool force, uint64_t &number)
 {
-	int rc = ddns_engine_resync_start(engine, server_family, force);
+	int rc = ddns_engine_resync_start(engine, server_family, force, &number);
 	if (rc != DDNS_OK)
 		return rc;
 	pages = LeasePages();
 	pages.family = server_family;
-	ddns_engine_status st;
-	if (ddns_engine_get_status(engine, &st) == DDNS_OK) {
-		number = st.resync.number;
-		ddns_engine_status_free(&st);
-	}
 	arm(1);
 	return DDNS_OK;
-}
-
-int64_t now_ns()
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 // Kea's interface manager calls this when the timer fires.
@@ -182,11 +168,11 @@ void run_slice(int fd)
 	if (read(fd, &fired, sizeof(fired)) < 0 || engine == nullptr)
 		return;
 	ddns_lease_source source = {read_leases, lease_held, read_error, &pages};
-	int64_t until = now_ns() + SLICE_NS;
+	auto until = std::chrono::steady_clock::now() + SLICE;
 	int rc;
 	do
 		rc = ddns_engine_resync_step(engine, &source, STEP_LEASES);
-	while (rc > 0 && now_ns() < until);
+	while (rc > 0 && std::chrono::steady_clock::now() < until);
 	if (rc > 0) {
 		arm(PAUSE_NS);
 		return;

@@ -184,6 +184,26 @@ static int write_records(struct ddns_journal *j, struct iovec *iov, int n, size_
 
 enum { MAX_RECORDS = 32 };
 
+/* The bytes count records take framed. */
+static size_t records_size(size_t count, const size_t *lengths)
+{
+	size_t size = 0;
+	for (size_t i = 0; i < count; i++)
+		size += HEADER + lengths[i];
+	return size;
+}
+
+/* Frames count records into memory at at, which has records_size() bytes. */
+static void put_records(uint8_t *at, size_t count, const uint8_t *types,
+                        const void *const *payloads, const size_t *lengths)
+{
+	for (size_t i = 0; i < count; i++) {
+		put_header(at, types[i], payloads[i], lengths[i]);
+		memcpy(at + HEADER, payloads[i], lengths[i]);
+		at += HEADER + lengths[i];
+	}
+}
+
 int ddns_journal_append(struct ddns_journal *j, size_t count, const uint8_t *types,
                         const void *const *payloads, const size_t *lengths)
 {
@@ -192,39 +212,28 @@ int ddns_journal_append(struct ddns_journal *j, size_t count, const uint8_t *typ
 	int rc = check_sizes(count, lengths, MAX_RECORDS);
 	if (rc != DDNS_OK)
 		return rc;
-	size_t need = 0;
-	for (size_t i = 0; i < count; i++)
-		need += HEADER + lengths[i];
+	size_t need = records_size(count, lengths);
 	if (j->map != NULL && j->staged_len == 0 && j->bytes + need <= j->ready) {
-		uint8_t *at = j->map + j->bytes;
-		for (size_t i = 0; i < count; i++) {
-			put_header(at, types[i], payloads[i], lengths[i]);
-			memcpy(at + HEADER, payloads[i], lengths[i]);
-			at += HEADER + lengths[i];
-		}
+		put_records(j->map + j->bytes, count, types, payloads, lengths);
 		j->bytes += need;
 		return DDNS_OK;
 	}
 	int n = 0;
-	size_t total = j->staged_len;
 	if (j->staged_len > 0)
 		iov[n++] = (struct iovec){j->staged, j->staged_len};
 	for (size_t i = 0; i < count; i++) {
 		put_header(headers[i], types[i], payloads[i], lengths[i]);
 		iov[n++] = (struct iovec){headers[i], HEADER};
 		iov[n++] = (struct iovec){(void *)payloads[i], lengths[i]};
-		total += HEADER + lengths[i];
 	}
-	return write_records(j, iov, n, total);
+	return write_records(j, iov, n, j->staged_len + need);
 }
 
 int ddns_journal_stage(struct ddns_journal *j, size_t count, const uint8_t *types,
                        const void *const *payloads, const size_t *lengths)
 {
 	int rc = check_sizes(count, lengths, DDNS_JOURNAL_STAGE_MAX / HEADER);
-	size_t need = 0;
-	for (size_t i = 0; i < count; i++)
-		need += HEADER + lengths[i];
+	size_t need = rc == DDNS_OK ? records_size(count, lengths) : 0;
 	if (rc == DDNS_OK && need > DDNS_JOURNAL_STAGE_MAX)
 		rc = DDNS_EINVAL;
 	if (rc != DDNS_OK)
@@ -235,12 +244,8 @@ int ddns_journal_stage(struct ddns_journal *j, size_t count, const uint8_t *type
 		return DDNS_ENOMEM;
 	if (j->staged_len + need > DDNS_JOURNAL_STAGE_MAX)
 		rc = ddns_journal_flush(j);
-	for (size_t i = 0; i < count; i++) {
-		uint8_t *at = j->staged + j->staged_len;
-		put_header(at, types[i], payloads[i], lengths[i]);
-		memcpy(at + HEADER, payloads[i], lengths[i]);
-		j->staged_len += HEADER + lengths[i];
-	}
+	put_records(j->staged + j->staged_len, count, types, payloads, lengths);
+	j->staged_len += need;
 	return rc;
 }
 

@@ -46,7 +46,8 @@ static const struct ddns_lease_source source = {read_db, held_db, NULL, NULL};
 static int resync(struct engine_fixture *fx, struct lease_db *db, bool force, int want_rc,
                   struct ddns_resync_report *r)
 {
-	assert_int_equal(ddns_engine_resync_start(fx->engine, AF_INET, force), DDNS_OK);
+	uint64_t number = 0;
+	assert_int_equal(ddns_engine_resync_start(fx->engine, AF_INET, force, &number), DDNS_OK);
 	struct ddns_lease_source src = source;
 	src.ctx = db;
 	int steps = 0, rc;
@@ -57,6 +58,7 @@ static int resync(struct engine_fixture *fx, struct lease_db *db, bool force, in
 	assert_int_equal(ddns_engine_get_status(fx->engine, &st), DDNS_OK);
 	assert_int_equal(st.resync.state, rc == DDNS_OK ? DDNS_RESYNC_DONE : DDNS_RESYNC_FAILED);
 	assert_int_equal(st.resync.error, rc);
+	assert_int_equal(st.resync.number, number);
 	*r = st.resync.report;
 	ddns_engine_status_free(&st);
 	assert_int_equal(ddns_engine_wait_idle(fx->engine, 5000), DDNS_OK);
@@ -169,9 +171,12 @@ static void resync_keeps_a_name_granted_again_behind_the_reader(void **state)
 static void resync_runs_one_at_a_time(void **state)
 {
 	struct engine_fixture *fx = *state;
-	assert_int_equal(ddns_engine_resync_start(fx->engine, AF_INET, false), DDNS_OK);
-	assert_int_equal(ddns_engine_resync_start(fx->engine, AF_INET, true), DDNS_EBUSY);
-	assert_int_equal(ddns_engine_resync_start(fx->engine, 99, false), DDNS_EINVAL);
+	uint64_t number = 0;
+	assert_int_equal(ddns_engine_resync_start(fx->engine, AF_INET, false, &number), DDNS_OK);
+	assert_int_equal(number, 1);
+	assert_int_equal(ddns_engine_resync_start(fx->engine, AF_INET, true, &number), DDNS_EBUSY);
+	assert_int_equal(ddns_engine_resync_start(fx->engine, 99, false, &number), DDNS_EINVAL);
+	assert_int_equal(number, 1);
 	struct lease_db db = {.n = 1};
 	db.leases[0] = lease4(DDNS_LEASE_GRANTED, 27, "f.corp.example.");
 	struct ddns_lease_source src = source;
