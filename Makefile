@@ -161,6 +161,7 @@ demo: deps
 # 3.0 runs it in that version's root, against that version's own D2.
 ifeq ($(filter-out $(KEA_HERE),$(KEA)),)
 bench: deps
+	@[ -z "$$BENCH_PERF" ] || $(MAKE) -s deps DEB_PACKAGES=linux-perf
 	@echo "==== benchmark with Kea $$(kea-dhcp4 -v)"
 	$(MAKE) all $(BUILD)/tests/ddns-state-scale
 	bash tests/bench/bench.sh $(LIB)

@@ -68,8 +68,11 @@ static void unpublish(ddns_engine *e, const struct ddns_job_record *rec)
 }
 
 /* The job's change is settled: count it, and say whether what waited for it may start. */
-static void settle(ddns_engine *e, struct job *job, enum ddns_step step, const char *what)
+static void settle(ddns_engine *e, struct job *job, enum ddns_step step)
 {
+	char what[2 * DDNS_NAME_MAX + 64];
+	if (step == DDNS_STEP_CONFLICT || step == DDNS_STEP_NOT_OURS)
+		ddns_change_describe(&job->rec.change, what, sizeof(what));
 	switch (step) {
 	case DDNS_STEP_CONFLICT:
 		if (job->denied)
@@ -147,11 +150,9 @@ static void finish_job(ddns_engine *e, struct job *job)
 /* Takes a sender's verdict: settle and finish, or schedule the next attempt. */
 static void collect(ddns_engine *e, struct job *job, int64_t retry_at)
 {
-	char what[2 * DDNS_NAME_MAX + 64];
 	if (job->result == JOB_DONE) {
-		ddns_change_describe(&job->rec.change, what, sizeof(what));
 		if (job->step >= 0)
-			settle(e, job, (enum ddns_step)job->step, what);
+			settle(e, job, (enum ddns_step)job->step);
 		finish_job(e, job);
 	} else if (job->result == JOB_NEXT) {
 		ddns_owed_schedule(&e->owed, job, 0);

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -20,24 +19,24 @@ static void change_init(struct ddns_change *c, enum ddns_change_op op, ldns_rr_t
 	c->ttl = ttl;
 	c->mode = p->mode;
 	memcpy(c->dhcid, p->dhcid, sizeof(c->dhcid));
-	snprintf(c->owner, sizeof(c->owner), "%s", owner);
-	snprintf(c->rdata, sizeof(c->rdata), "%s", rdata);
+	ddns_name_copy(c->owner, owner);
+	ddns_name_copy(c->rdata, rdata);
 }
 
 /*
- * Adds the changes for p's records of the lease to the plan. An added reverse record waits for its
- * forward name: if the name turns out to belong to another client, the PTR is not published either.
+ * Adds the changes for p's records of the lease (its address as text in addr) to the plan. An
+ * added reverse record waits for its forward name: if the name turns out to belong to another
+ * client, the PTR is not published either.
  */
 static void plan_records(const struct ddns_planner *pl, struct ddns_plan *plan,
                          enum ddns_change_op op, const struct ddns_lease_event *ev,
-                         const struct ddns_published *p, bool best_effort)
+                         const char *addr, const struct ddns_published *p, bool best_effort)
 {
-	char addr[INET6_ADDRSTRLEN], rev[DDNS_NAME_MAX];
+	char rev[DDNS_NAME_MAX];
 	struct ddns_job_record fwd = {.best_effort = best_effort,
 	                              .valid_until = op == DDNS_CHANGE_ADD ? ev->expires : 0,
 	                              .family = ev->family};
 	uint32_t ttl = ddns_config_client_ttl(pl->cfg, &ev->dns, ev->lifetime);
-	inet_ntop(ev->family, ev->address, addr, sizeof(addr));
 	memcpy(fwd.address, ev->address, sizeof(fwd.address));
 	struct ddns_job_record ptr = fwd;
 	change_init(&fwd.change, op, ev->family == AF_INET ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA,
@@ -157,7 +156,7 @@ static bool plan_changes(const struct ddns_planner *pl, const struct ddns_lease_
 	if (had != NULL && !same) {
 		struct ddns_published old = *had;
 		ddns_published_remove(pl->published, ev->family, ev->address);
-		plan_records(pl, plan, DDNS_CHANGE_REMOVE, ev, &old, false);
+		plan_records(pl, plan, DDNS_CHANGE_REMOVE, ev, addr, &old, false);
 		changed = true;
 	} else if (had == NULL && !grant && want.fqdn[0] != '\0') {
 		/* Nothing recorded (an HA partner published it, or it was published before the
@@ -166,7 +165,7 @@ static bool plan_changes(const struct ddns_planner *pl, const struct ddns_lease_
 		want.forward = pl->cfg->forward;
 		want.reverse = pl->cfg->reverse;
 		identify(pl, ev, &want);
-		plan_records(pl, plan, DDNS_CHANGE_REMOVE, ev, &want, !pl->partnered);
+		plan_records(pl, plan, DDNS_CHANGE_REMOVE, ev, addr, &want, !pl->partnered);
 		return false;
 	}
 	if (!want.forward && !want.reverse) {
@@ -180,7 +179,7 @@ static bool plan_changes(const struct ddns_planner *pl, const struct ddns_lease_
 		          "lease %s: out of memory recording what is published; its removal will "
 		          "use the lease's name",
 		          addr);
-	plan_records(pl, plan, DDNS_CHANGE_ADD, ev, &want, false);
+	plan_records(pl, plan, DDNS_CHANGE_ADD, ev, addr, &want, false);
 	return true;
 }
 

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* Chained hash table keyed by address, its entries as small as their name; see published.h. */
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "ddns/error.h"
 #include "engine/published.h"
+#include "util/name.h"
 
 /* An entry holds its name at its length (struct ddns_published keeps room for the longest): a
  * million addresses take about 110 MB, not 360. */
@@ -33,7 +33,7 @@ struct ddns_published_map {
 /* The entry's value, whole. */
 static void unpack(const struct entry *e, struct ddns_published *out)
 {
-	snprintf(out->fqdn, sizeof(out->fqdn), "%s", e->fqdn);
+	ddns_name_copy(out->fqdn, e->fqdn);
 	out->forward = e->forward;
 	out->reverse = e->reverse;
 	out->mode = (enum ddns_conflict_mode)e->mode;

@@ -15,50 +15,71 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "ddns/error.h"
 #include "update/update.h"
 
+/* Writes an octet's decimal digits and a dot at p; returns the end. */
+static char *put_decimal_label(char *p, unsigned octet)
+{
+	if (octet >= 100)
+		*p++ = (char)('0' + octet / 100);
+	if (octet >= 10)
+		*p++ = (char)('0' + octet / 10 % 10);
+	*p++ = (char)('0' + octet % 10);
+	*p++ = '.';
+	return p;
+}
+
 void ddns_reverse_name(int family, const uint8_t *address, char *out)
 {
-	if (family == AF_INET) {
-		snprintf(out, DDNS_NAME_MAX, "%u.%u.%u.%u.in-addr.arpa.", address[3], address[2],
-		         address[1], address[0]);
-		return;
-	}
 	static const char hex[] = "0123456789abcdef";
 	char *p = out;
+	if (family == AF_INET) {
+		for (int i = 3; i >= 0; i--)
+			p = put_decimal_label(p, address[i]);
+		memcpy(p, "in-addr.arpa.", sizeof("in-addr.arpa."));
+		return;
+	}
 	for (int i = 15; i >= 0; i--) {
 		*p++ = hex[address[i] & 0xF];
 		*p++ = '.';
 		*p++ = hex[address[i] >> 4];
 		*p++ = '.';
 	}
-	snprintf(p, DDNS_NAME_MAX - (size_t)(p - out), "ip6.arpa.");
+	memcpy(p, "ip6.arpa.", sizeof("ip6.arpa."));
 }
 
-/* Builds messages with a "sticky" failure flag, so each step is a flat list of pushes. */
+/*
+ * Builds a message with a "sticky" failure flag, so each step is a flat list of pushes. Records go
+ * straight into the packet's sections (RFC 2136 reuses the answer section for prerequisites and
+ * the authority section for updates); the change's names are converted to the wire form once.
+ */
 struct msg {
-	ldns_rr_list *prereq;
-	ldns_rr_list *update;
+	ldns_pkt *pkt;
 	ldns_rr_type mark; /* the owner's mark: DHCID, or TXT for servers without DHCID */
 	bool failed;
+	uint8_t owner[DDNS_NAME_WIRE_MAX]; /* the current change's owner, wire form */
+	size_t owner_len;
 };
 
-static void push(struct msg *m, ldns_rr_list *list, ldns_rr *rr)
+static const ldns_pkt_section PREREQ = LDNS_SECTION_ANSWER, UPDATE = LDNS_SECTION_AUTHORITY;
+
+static void push(struct msg *m, ldns_pkt_section section, ldns_rr *rr)
 {
-	if (rr == NULL || !ldns_rr_list_push_rr(list, rr)) {
+	if (rr == NULL || !ldns_pkt_push_rr(m->pkt, section, rr)) {
 		ldns_rr_free(rr);
 		m->failed = true;
 	}
 }
 
 /* A record with no rdata: class ANY = "RRset exists / delete RRset", NONE = "does not exist". */
-static ldns_rr *empty_rr(const char *owner, ldns_rr_class klass, ldns_rr_type type)
+static ldns_rr *empty_rr(const struct msg *m, ldns_rr_class klass, ldns_rr_type type)
 {
 	ldns_rr *rr = ldns_rr_new();
-	ldns_rdf *name = ldns_dname_new_frm_str(owner);
+	ldns_rdf *name = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, m->owner_len, m->owner);
 	if (rr == NULL || name == NULL) {
 		ldns_rr_free(rr);
 		ldns_rdf_deep_free(name);
@@ -77,25 +98,28 @@ static ldns_rr *empty_rr(const char *owner, ldns_rr_class klass, ldns_rr_type ty
  * for other types, or when out of memory. */
 static ldns_rdf *value_rdf(const struct ddns_change *c)
 {
+	uint8_t wire[DDNS_NAME_WIRE_MAX];
+	size_t len;
 	switch (c->type) {
 	case LDNS_RR_TYPE_A:
 		return ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, c->rdata);
 	case LDNS_RR_TYPE_AAAA:
 		return ldns_rdf_new_frm_str(LDNS_RDF_TYPE_AAAA, c->rdata);
 	case LDNS_RR_TYPE_PTR:
-		return ldns_dname_new_frm_str(c->rdata);
+		len = ddns_name_wire(c->rdata, wire);
+		return len > 0 ? ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, len, wire) : NULL;
 	default:
 		return NULL;
 	}
 }
 
 /* The change's own record, in class klass (IN to add, NONE to delete, with TTL 0). */
-static ldns_rr *value_rr(const struct ddns_change *c, ldns_rr_class klass)
+static ldns_rr *value_rr(const struct msg *m, const struct ddns_change *c, ldns_rr_class klass)
 {
 	ldns_rr *rr = NULL;
 	ldns_rdf *rd = value_rdf(c);
 	if (rd != NULL) {
-		rr = empty_rr(c->owner, klass, c->type);
+		rr = empty_rr(m, klass, c->type);
 		if (rr == NULL || !ldns_rr_push_rdf(rr, rd)) {
 			ldns_rr_free(rr);
 			ldns_rdf_deep_free(rd);
@@ -118,7 +142,7 @@ static ldns_rr *value_rr(const struct ddns_change *c, ldns_rr_class klass)
  * base64 text): IN with TTL to add, IN with TTL 0 as a prerequisite. */
 static ldns_rr *dhcid_rr(const struct msg *m, const struct ddns_change *c, uint32_t ttl)
 {
-	ldns_rr *rr = empty_rr(c->owner, LDNS_RR_CLASS_IN, m->mark);
+	ldns_rr *rr = empty_rr(m, LDNS_RR_CLASS_IN, m->mark);
 	ldns_rdf *rd = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_B64, DDNS_DHCID_LEN, c->dhcid);
 	if (rd != NULL && m->mark == LDNS_RR_TYPE_TXT) {
 		char *text = ldns_rdf2str(rd);
@@ -139,9 +163,9 @@ static ldns_rr *dhcid_rr(const struct msg *m, const struct ddns_change *c, uint3
 static void require_dhcid(struct msg *m, const struct ddns_change *c)
 {
 	if (c->mode == DDNS_CHECK_WITH_DHCID)
-		push(m, m->prereq, dhcid_rr(m, c, 0));
+		push(m, PREREQ, dhcid_rr(m, c, 0));
 	else if (c->mode == DDNS_CHECK_EXISTS_WITH_DHCID)
-		push(m, m->prereq, empty_rr(c->owner, LDNS_RR_CLASS_ANY, m->mark));
+		push(m, PREREQ, empty_rr(m, LDNS_RR_CLASS_ANY, m->mark));
 }
 
 static bool with_dhcid(const struct ddns_change *c)
@@ -158,27 +182,27 @@ static void forward_message(struct msg *m, const struct ddns_change *c)
 {
 	bool add = c->op == DDNS_CHANGE_ADD;
 	if (add && checking(c) && c->step == 0) {
-		push(m, m->prereq, empty_rr(c->owner, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_ANY));
-		push(m, m->update, value_rr(c, LDNS_RR_CLASS_IN));
-		push(m, m->update, dhcid_rr(m, c, c->ttl));
+		push(m, PREREQ, empty_rr(m, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_ANY));
+		push(m, UPDATE, value_rr(m, c, LDNS_RR_CLASS_IN));
+		push(m, UPDATE, dhcid_rr(m, c, c->ttl));
 	} else if (add) {
 		if (c->step > 0)
 			require_dhcid(m, c);
-		push(m, m->update, empty_rr(c->owner, LDNS_RR_CLASS_ANY, c->type));
+		push(m, UPDATE, empty_rr(m, LDNS_RR_CLASS_ANY, c->type));
 		if (c->mode == DDNS_NO_CHECK_WITH_DHCID)
-			push(m, m->update, empty_rr(c->owner, LDNS_RR_CLASS_ANY, m->mark));
-		push(m, m->update, value_rr(c, LDNS_RR_CLASS_IN));
+			push(m, UPDATE, empty_rr(m, LDNS_RR_CLASS_ANY, m->mark));
+		push(m, UPDATE, value_rr(m, c, LDNS_RR_CLASS_IN));
 		if (c->mode == DDNS_NO_CHECK_WITH_DHCID)
-			push(m, m->update, dhcid_rr(m, c, c->ttl));
+			push(m, UPDATE, dhcid_rr(m, c, c->ttl));
 	} else if (c->step == 0) {
 		require_dhcid(m, c);
-		push(m, m->update, value_rr(c, LDNS_RR_CLASS_NONE));
+		push(m, UPDATE, value_rr(m, c, LDNS_RR_CLASS_NONE));
 	} else {
 		/* The DHCID goes only with the last address of the name. */
 		require_dhcid(m, c);
-		push(m, m->prereq, empty_rr(c->owner, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_A));
-		push(m, m->prereq, empty_rr(c->owner, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_AAAA));
-		push(m, m->update, empty_rr(c->owner, LDNS_RR_CLASS_ANY, m->mark));
+		push(m, PREREQ, empty_rr(m, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_A));
+		push(m, PREREQ, empty_rr(m, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_AAAA));
+		push(m, UPDATE, empty_rr(m, LDNS_RR_CLASS_ANY, m->mark));
 	}
 }
 
@@ -186,20 +210,20 @@ static void reverse_message(struct msg *m, const struct ddns_change *c)
 {
 	if (!with_dhcid(c)) {
 		if (c->op == DDNS_CHANGE_ADD) {
-			push(m, m->update, empty_rr(c->owner, LDNS_RR_CLASS_ANY, c->type));
-			push(m, m->update, value_rr(c, LDNS_RR_CLASS_IN));
+			push(m, UPDATE, empty_rr(m, LDNS_RR_CLASS_ANY, c->type));
+			push(m, UPDATE, value_rr(m, c, LDNS_RR_CLASS_IN));
 		} else {
-			push(m, m->update, value_rr(c, LDNS_RR_CLASS_NONE));
+			push(m, UPDATE, value_rr(m, c, LDNS_RR_CLASS_NONE));
 		}
 		return;
 	}
 	if (c->op == DDNS_CHANGE_REMOVE)
 		require_dhcid(m, c);
-	push(m, m->update, empty_rr(c->owner, LDNS_RR_CLASS_ANY, c->type));
-	push(m, m->update, empty_rr(c->owner, LDNS_RR_CLASS_ANY, m->mark));
+	push(m, UPDATE, empty_rr(m, LDNS_RR_CLASS_ANY, c->type));
+	push(m, UPDATE, empty_rr(m, LDNS_RR_CLASS_ANY, m->mark));
 	if (c->op == DDNS_CHANGE_ADD) {
-		push(m, m->update, value_rr(c, LDNS_RR_CLASS_IN));
-		push(m, m->update, dhcid_rr(m, c, c->ttl));
+		push(m, UPDATE, value_rr(m, c, LDNS_RR_CLASS_IN));
+		push(m, UPDATE, dhcid_rr(m, c, c->ttl));
 	}
 }
 
@@ -221,6 +245,11 @@ static void append_change(struct msg *m, const struct ddns_change *change,
 	struct ddns_change c = *change;
 	if (!ddns_update_marked(&c) || ownership == DDNS_OWNER_NONE)
 		c.mode = DDNS_NO_CHECK_WITHOUT_DHCID;
+	m->owner_len = ddns_name_wire(c.owner, m->owner);
+	if (m->owner_len == 0) {
+		m->failed = true;
+		return;
+	}
 	if (is_forward(&c))
 		forward_message(m, &c);
 	else
@@ -230,24 +259,27 @@ static void append_change(struct msg *m, const struct ddns_change *change,
 ldns_pkt *ddns_update_build_owned(const char *zone, enum ddns_ownership ownership,
                                   const struct ddns_change *const *changes, size_t n)
 {
-	struct msg m = {ldns_rr_list_new(), ldns_rr_list_new(),
-	                ownership == DDNS_OWNER_TXT ? LDNS_RR_TYPE_TXT : LDNS_RR_TYPE_DHCID, false};
-	ldns_rdf *zone_rdf = ldns_dname_new_frm_str(zone);
-	ldns_pkt *pkt = NULL;
-	m.failed = m.prereq == NULL || m.update == NULL || zone_rdf == NULL || n == 0;
+	struct msg m = {.mark =
+	                    ownership == DDNS_OWNER_TXT ? LDNS_RR_TYPE_TXT : LDNS_RR_TYPE_DHCID};
+	uint8_t wire[DDNS_NAME_WIRE_MAX];
+	size_t len = ddns_name_wire(zone, wire);
+	ldns_rdf *zone_rdf = len > 0 ? ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, len, wire) : NULL;
+	/* The zone section is a question for the zone's SOA; the packet takes zone_rdf. */
+	m.pkt = zone_rdf != NULL && n > 0
+	            ? ldns_pkt_query_new(zone_rdf, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0)
+	            : NULL;
+	if (m.pkt == NULL) {
+		ldns_rdf_deep_free(zone_rdf);
+		return NULL;
+	}
+	ldns_pkt_set_opcode(m.pkt, LDNS_PACKET_UPDATE);
 	for (size_t i = 0; i < n && !m.failed; i++)
 		append_change(&m, changes[i], ownership);
-	if (!m.failed) {
-		/* Takes zone_rdf, copies the lists. */
-		pkt = ldns_update_pkt_new(zone_rdf, LDNS_RR_CLASS_IN, m.prereq, m.update, NULL);
-		zone_rdf = NULL;
-		if (pkt != NULL)
-			ldns_pkt_set_rd(pkt, false);
+	if (m.failed) {
+		ldns_pkt_free(m.pkt);
+		return NULL;
 	}
-	ldns_rdf_deep_free(zone_rdf);
-	ldns_rr_list_deep_free(m.prereq);
-	ldns_rr_list_deep_free(m.update);
-	return pkt;
+	return m.pkt;
 }
 
 ldns_pkt *ddns_update_build_batch(const char *zone, const struct ddns_change *const *changes,

@@ -107,3 +107,30 @@ uint64_t ddns_name_hash(const char *name)
 		h = (h ^ *p) * 1099511628211ull;
 	return h != 0 ? h : 1;
 }
+
+size_t ddns_name_wire(const char *name, uint8_t out[DDNS_NAME_WIRE_MAX])
+{
+	size_t len = 0;
+	if (strcmp(name, ".") != 0) {
+		for (const char *p = name; *p != '\0';) {
+			size_t label = strcspn(p, ".");
+			if (label == 0 || label > 63 || len + 1 + label + 1 > DDNS_NAME_WIRE_MAX)
+				return 0;
+			out[len++] = (uint8_t)label;
+			for (size_t i = 0; i < label; i++)
+				out[len++] = (uint8_t)tolower((unsigned char)p[i]);
+			p += label;
+			if (*p == '.')
+				p++;
+		}
+	}
+	out[len++] = 0;
+	return len;
+}
+
+void ddns_name_copy(char *out, const char *in)
+{
+	size_t len = strnlen(in, DDNS_NAME_MAX - 1);
+	memcpy(out, in, len);
+	out[len] = '\0';
+}

@@ -36,6 +36,20 @@ bool ddns_name_in_zone(const char *name, const char *zone);
 /* Number of labels of a normalised name ("." has 0). */
 size_t ddns_name_labels(const char *name);
 
+/* Longest wire form of a name (RFC 1035 section 2.3.4). */
+#define DDNS_NAME_WIRE_MAX 255
+
+/*
+ * The wire form of a name in presentation form without escapes (a normalised name, or one that
+ * only differs from it in case), lower-cased as DNSSEC's canonical form and RFC 4701 want it:
+ * writes it to out and returns its length, or 0 when the name has an empty or overlong label or
+ * is too long. A missing trailing dot is taken as present. Thread: any.
+ */
+size_t ddns_name_wire(const char *name, uint8_t out[DDNS_NAME_WIRE_MAX]);
+
+/* Copies a name or other short text into out (DDNS_NAME_MAX bytes), cut to fit. Thread: any. */
+void ddns_name_copy(char *out, const char *in);
+
 /* A 64-bit hash of a name (FNV-1a), never 0: the engine compares owner names and zone keys by it.
  * Thread: any. */
 uint64_t ddns_name_hash(const char *name);

@@ -20,6 +20,9 @@
 # sink: state-dir's size sampled ten times along the way (it must stay flat). BENCH_SCALE_ADDRESSES
 # (default 1000000; 0 skips it): a state-dir with that many published addresses (written by
 # ddns-state-scale), the engine's start on it and its memory, then kea-dhcp4 started on it.
+# BENCH_PERF (a directory; default none): each run's load is also profiled with perf (call graphs
+# of Kea's process, every thread), and the report, per thread name, goes to
+# DIR/perf-MODE-RATE.txt.
 #
 # Mode "ncr" is Kea doing its own DDNS work (names, FQDN options, a request per lease to D2's
 # port) with a listener that discards the requests: what Kea costs itself for DDNS whoever sends
@@ -208,6 +211,39 @@ disk_row() {
 }
 DISK_ROWS="$LAB_DIR/disk-rows"
 
+# profile_start / profile_end MODE RATE: with BENCH_PERF, perf samples Kea's threads (call
+# graphs) while the load runs; the report, by thread name then function, is kept in BENCH_PERF.
+profile_start() {
+	[ -n "${BENCH_PERF:-}" ] || return 0
+	perf record -q -F 1999 --call-graph dwarf,16384 -p "$PID_kea" -o "$LAB_DIR/perf.data" >/dev/null 2>&1 &
+	PID_perf=$!
+}
+profile_end() {
+	[ -n "${PID_perf:-}" ] || return 0
+	kill -INT "$PID_perf"
+	wait "$PID_perf" || true
+	PID_perf=
+	mkdir -p "$BENCH_PERF"
+	local out="$BENCH_PERF/perf-$1-$2.txt" comm t
+	{
+		echo "# Kea's threads since it started: context switches (voluntary, involuntary), then"
+		echo "# CPU in user space and in the kernel (clock ticks)"
+		for t in /proc/"$PID_kea"/task/*; do
+			printf '# %s %s %s\n' "$(cat "$t/comm")" \
+				"$(awk '/ctxt_switches/ { printf "%s ", $2 }' "$t/status")" \
+				"$(sed 's/.*) //' "$t/stat" | awk '{ print $12, $13 }')"
+		done
+	} >"$out" 2>/dev/null
+	perf report -i "$LAB_DIR/perf.data" --stdio --sort comm -g none >>"$out" 2>/dev/null || true
+	for comm in ddns-worker ddns-sender kea-dhcp4; do
+		printf '\n==== %s: functions with what they call (children), then alone (self)\n' "$comm"
+		perf report -i "$LAB_DIR/perf.data" --stdio --comms "$comm" --percentage relative \
+			--children --sort sym --percent-limit 1.5 -g none 2>/dev/null | grep -v '^#' | grep .
+		perf report -i "$LAB_DIR/perf.data" --stdio --comms "$comm" --percentage relative \
+			--no-children --sort dso,sym --percent-limit 1 -g none 2>/dev/null | grep -v '^#' | grep .
+	done >>"$out"
+}
+
 # run MODE RATE: one measurement; prints its table row.
 run() {
 	local mode=$1 rate=$2
@@ -249,9 +285,11 @@ zone \"$REV\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; }
 
 	local start end
 	start=$(date +%s.%N)
+	profile_start
 	perfdhcp -4 -l 127.0.0.1 -L 1068 -R $((rate * SECS * 2)) -r "$rate" -p "$SECS" 127.0.0.1 \
 		>"$LAB_DIR/perfdhcp-$mode-$rate.log" 2>&1 || true
 	end=$(date +%s.%N)
+	profile_end "$mode" "$rate"
 	local granted
 	granted=$(active_leases4 "$LAB_DIR/leases4.csv" | wc -l)
 

@@ -92,6 +92,35 @@ static void zones_and_labels(void **state)
 	assert_int_equal(ddns_name_labels("."), 0);
 }
 
+/* Wire forms: lower case, a length octet per label, the root's zero; bad labels give 0. */
+static void wire_names(void **state)
+{
+	(void)state;
+	uint8_t wire[DDNS_NAME_WIRE_MAX];
+	assert_int_equal(ddns_name_wire("Ab.c.", wire), 6);
+	assert_memory_equal(wire, "\2ab\1c\0", 6);
+	assert_int_equal(ddns_name_wire("ab.c", wire), 6);
+	assert_memory_equal(wire, "\2ab\1c\0", 6);
+	assert_int_equal(ddns_name_wire(".", wire), 1);
+	assert_int_equal(wire[0], 0);
+	assert_int_equal(ddns_name_wire("a..b.", wire), 0);
+	char name[300];
+	memset(name, 'a', 64);
+	strcpy(name + 64, ".b.");
+	assert_int_equal(ddns_name_wire(name, wire), 0); /* a 64-octet label */
+	for (int i = 0; i < 128; i++)
+		memcpy(name + 2 * i, "a.", 2);
+	name[254] = '\0'; /* 127 labels: 255 octets with the root */
+	assert_int_equal(ddns_name_wire(name, wire), 255);
+	strcpy(name + 254, "a."); /* 128 labels: one octet too many */
+	assert_int_equal(ddns_name_wire(name, wire), 0);
+	char copy[DDNS_NAME_MAX];
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	ddns_name_copy(copy, name);
+	assert_int_equal(strlen(copy), DDNS_NAME_MAX - 1);
+}
+
 static void reverse_names(void **state)
 {
 	(void)state;
@@ -99,6 +128,9 @@ static void reverse_names(void **state)
 	uint8_t v4[4] = {10, 1, 2, 3};
 	ddns_reverse_name(AF_INET, v4, out);
 	assert_string_equal(out, "3.2.1.10.in-addr.arpa.");
+	uint8_t digits[4] = {255, 100, 0, 99};
+	ddns_reverse_name(AF_INET, digits, out);
+	assert_string_equal(out, "99.0.100.255.in-addr.arpa.");
 	uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x2f};
 	ddns_reverse_name(AF_INET6, v6, out);
 	assert_string_equal(
@@ -234,6 +266,7 @@ int main(void)
 	    cmocka_unit_test(every_error_has_text),
 	    cmocka_unit_test(host_names),
 	    cmocka_unit_test(zones_and_labels),
+	    cmocka_unit_test(wire_names),
 	    cmocka_unit_test(reverse_names),
 	    cmocka_unit_test(addresses),
 	    cmocka_unit_test(json_reader),
