@@ -25,8 +25,14 @@
 /* Lease events the worker takes from the queue before it dispatches again. */
 #define EVENTS_PER_ROUND 256
 
-/* After a round of events, how long the worker lets more gather before it takes them. */
-#define GATHER_MS 5
+/*
+ * After a round of events, how long the worker lets more gather before it takes them. A round
+ * has a cost of its own (the owed list walked for due changes, the records written, the state
+ * published, a sleep and a wake-up): at 2,000 leases a second, rounds every 5 ms cost the worker
+ * about 19 us of CPU per lease, every 20 ms 12 and every 50 ms 9. New changes linger 100 ms for
+ * others to their zone anyway, so the wait adds little to the time a record takes to appear.
+ */
+#define GATHER_MS 50
 
 void ddns_engine_journal_failed(ddns_engine *e)
 {
