@@ -20,7 +20,7 @@
 
 /* How often the worker forces state-dir to disk while busy (a killed Kea loses nothing either
  * way: its writes are in the kernel; this bounds what a power cut can take). */
-#define SYNC_INTERVAL_MS 200
+#define SYNC_INTERVAL_MS 1000
 
 /* Lease events the worker takes from the queue before it dispatches again. */
 #define EVENTS_PER_ROUND 256

@@ -67,13 +67,19 @@ static void identify(const struct ddns_planner *pl, const struct ddns_lease_even
 	p->mode = ddns_config_client_mode(pl->cfg, &ev->dns);
 	if (p->mode == DDNS_NO_CHECK_WITHOUT_DHCID)
 		return;
-	if (ddns_dhcid_compute(ev->id_type, ev->id, ev->id_len, p->fqdn, p->dhcid) != 0) {
+	int rc = ddns_dhcid_compute(ev->id_type, ev->id, ev->id_len, p->fqdn, p->dhcid);
+	if (rc == DDNS_EINVAL)
 		log_warn(DDNS_DIRECT_NO_CLIENT_IDENTITY,
 		         "%s: the lease carries no client identity, so no DHCID: published "
 		         "without conflict checks",
 		         p->fqdn);
+	else if (rc != DDNS_OK)
+		log_error(DDNS_DIRECT_OUT_OF_MEMORY,
+		          "%s: cannot compute the client's DHCID (%s): published without conflict "
+		          "checks",
+		          p->fqdn, ddns_strerror(rc));
+	if (rc != DDNS_OK)
 		p->mode = DDNS_NO_CHECK_WITHOUT_DHCID;
-	}
 }
 
 bool ddns_plan_lease_over(int64_t expires)

@@ -1,12 +1,23 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* DHCID computation; see dhcid.h. */
+#include <pthread.h>
 #include <string.h>
 
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 
 #include "ddns/error.h"
 #include "update/dhcid.h"
 #include "util/name.h"
+
+/* SHA-256, looked up once: OpenSSL 3 looks an algorithm up by name for each SHA256() call, which
+ * cost more than the hash of a name. */
+static EVP_MD *sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
 
 int ddns_dhcid_compute(enum ddns_id_type id_type, const uint8_t *id, size_t id_len,
                        const char *fqdn, uint8_t out[DDNS_DHCID_LEN])
@@ -18,9 +29,11 @@ int ddns_dhcid_compute(enum ddns_id_type id_type, const uint8_t *id, size_t id_l
 	size_t name_len = ddns_name_wire(fqdn, buf + id_len);
 	if (name_len == 0)
 		return DDNS_EINVAL;
+	pthread_once(&sha256_once, fetch_sha256);
+	if (sha256 == NULL || !EVP_Digest(buf, id_len + name_len, out + 3, NULL, sha256, NULL))
+		return DDNS_ENOMEM;
 	out[0] = 0;
 	out[1] = (uint8_t)id_type;
 	out[2] = 1; /* SHA-256 */
-	SHA256(buf, id_len + name_len, out + 3);
 	return DDNS_OK;
 }

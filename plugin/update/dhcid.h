@@ -18,7 +18,8 @@
 /*
  * Computes the DHCID RDATA for a client identity (id_type and its bytes as in the lease event:
  * for DDNS_ID_HWADDR the htype octet then chaddr) and a normalised FQDN. Writes DDNS_DHCID_LEN
- * bytes to out and returns DDNS_OK, or DDNS_EINVAL when the identity is missing or the name is
+ * bytes to out and returns DDNS_OK, DDNS_ENOMEM when OpenSSL cannot hash (out of memory, or
+ * SHA-256 not available), or DDNS_EINVAL when the identity is missing or the name is
  * invalid.
  */
 int ddns_dhcid_compute(enum ddns_id_type id_type, const uint8_t *id, size_t id_len,
