@@ -87,10 +87,9 @@ static void note_bare_mac(struct ddns_quirks *q, const struct ddns_send_attempt 
  * No answer at all proves nothing: the refusal stands.
  */
 static bool key_forgotten(const struct ddns_sender *sender, const struct ddns_target *target,
-                          const ldns_pkt *update, const struct ddns_tsig_signer *signer)
+                          const char *zone, const struct ddns_tsig_signer *signer)
 {
-	const ldns_rr *zone = ldns_rr_list_rr(ldns_pkt_question(update), 0);
-	ldns_rdf *qname = zone != NULL ? ldns_rdf_clone(ldns_rr_owner(zone)) : NULL;
+	ldns_rdf *qname = ldns_dname_new_frm_str(zone);
 	ldns_pkt *query =
 	    qname != NULL ? ldns_pkt_query_new(qname, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0) : NULL;
 	if (query == NULL) {
@@ -108,7 +107,7 @@ static bool key_forgotten(const struct ddns_sender *sender, const struct ddns_ta
 
 /* One signed (or unsigned) exchange of query with target, GSS-TSIG keys taken and given back. */
 static void attempt(const struct ddns_sender *sender, const struct ddns_tsig_key *key,
-                    ldns_pkt *query, struct ddns_send_attempt *a)
+                    const char *zone, const ldns_buffer *query, struct ddns_send_attempt *a)
 {
 	struct ddns_gss_key *gss_key = NULL;
 	struct ddns_tsig_signer signer = {0};
@@ -126,9 +125,9 @@ static void attempt(const struct ddns_sender *sender, const struct ddns_tsig_key
 			signer = ddns_tsig_hmac_signer(key);
 		}
 		ldns_pkt *reply = NULL;
-		a->error = ddns_exchange(sender->transport, &a->target->addr, query,
-		                         key != NULL ? &signer : NULL, sender->timeout_ms, &reply,
-		                         &a->info);
+		a->error = ddns_exchange_wire(sender->transport, &a->target->addr, query,
+		                              key != NULL ? &signer : NULL, sender->timeout_ms,
+		                              &reply, &a->info);
 		ldns_pkt_free(reply);
 		if (a->error == DDNS_OK)
 			a->error = ddns_rcode_error(a->info.rcode);
@@ -141,7 +140,7 @@ static void attempt(const struct ddns_sender *sender, const struct ddns_tsig_key
 		bool badkey = a->error == DDNS_ETSIG && a->info.tsig_error == DDNS_TSIG_BADKEY;
 		bool forgotten = !badkey && tries == 0 && a->error == DDNS_EREFUSED &&
 		                 a->unauthenticated &&
-		                 key_forgotten(sender, a->target, query, &signer);
+		                 key_forgotten(sender, a->target, zone, &signer);
 		if ((badkey && tries == 0) || forgotten)
 			log_info(
 			    DDNS_DIRECT_GSS_BADKEY,
@@ -165,7 +164,7 @@ enum ddns_send_result ddns_send_changes(const struct ddns_sender *sender,
                                         const struct ddns_change *const *changes, size_t n,
                                         ddns_send_observer observer, void *ctx, int *answer)
 {
-	ldns_pkt *query = ddns_update_build_owned(ts->zone, ts->ownership, changes, n);
+	ldns_buffer *query = ddns_update_build_owned(ts->zone, ts->ownership, changes, n);
 	if (query == NULL) {
 		log_error(DDNS_DIRECT_OUT_OF_MEMORY,
 		          "%s: cannot build the UPDATE message (out of memory)", changes[0]->owner);
@@ -177,7 +176,7 @@ enum ddns_send_result ddns_send_changes(const struct ddns_sender *sender,
 	for (size_t i = 0; i < ts->n_targets && result == DDNS_SEND_FAILED; i++) {
 		struct ddns_send_attempt a = {.target = &ts->targets[i]};
 		int64_t started = ddns_clock_now_ms();
-		attempt(sender, ts->key, query, &a);
+		attempt(sender, ts->key, ts->zone, query, &a);
 		a.ms = (long)(ddns_clock_now_ms() - started);
 		a.final = is_prerequisite_failure(a.error);
 		*answer = a.error;
@@ -188,7 +187,7 @@ enum ddns_send_result ddns_send_changes(const struct ddns_sender *sender,
 		stale |= ts->discovered && (a.error == DDNS_ENOTAUTH || a.error == DDNS_ENOTZONE);
 		observer(ctx, &a);
 	}
-	ldns_pkt_free(query);
+	ldns_buffer_free(query);
 	return result == DDNS_SEND_FAILED && stale ? DDNS_SEND_STALE : result;
 }
 

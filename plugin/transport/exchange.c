@@ -80,109 +80,48 @@ static uint16_t random_id(void)
 	return id;
 }
 
-static bool same_question(const ldns_pkt *query, const ldns_pkt *reply)
+/* The end of the wire name at offset at in msg (len bytes), or 0 when it does not end inside. */
+static size_t name_end(const uint8_t *msg, size_t len, size_t at)
 {
-	const ldns_rr_list *q = ldns_pkt_question(query);
-	const ldns_rr_list *r = ldns_pkt_question(reply);
-	if (ldns_rr_list_rr_count(r) != 1 || ldns_rr_list_rr_count(q) != 1)
-		return false;
-	const ldns_rr *qr = ldns_rr_list_rr(q, 0), *rr = ldns_rr_list_rr(r, 0);
-	return ldns_rr_get_type(qr) == ldns_rr_get_type(rr) &&
-	       ldns_rr_get_class(qr) == ldns_rr_get_class(rr) &&
-	       ldns_dname_compare(ldns_rr_owner(qr), ldns_rr_owner(rr)) == 0;
+	while (at < len && msg[at] != 0) {
+		if (msg[at] > 63)
+			return 0; /* a pointer or an extended label: not in a question we wrote */
+		at += 1 + (size_t)msg[at];
+	}
+	return at < len ? at + 1 : 0;
 }
 
-/* Checks that reply answers query; a FORMERR may come without the question. */
-static bool matches(const ldns_pkt *query, const ldns_pkt *reply)
+/* Checks that reply answers the query in wire form (q, q_len bytes): its ID, opcode and question.
+ * A FORMERR may come without the question. */
+static bool matches(const uint8_t *q, size_t q_len, const ldns_pkt *reply)
 {
-	if (!ldns_pkt_qr(reply) || ldns_pkt_id(reply) != ldns_pkt_id(query) ||
-	    ldns_pkt_get_opcode(reply) != ldns_pkt_get_opcode(query))
+	if (!ldns_pkt_qr(reply) || ldns_pkt_id(reply) != ldns_read_uint16(q) ||
+	    ldns_pkt_get_opcode(reply) != ((q[2] >> 3) & 0xF))
 		return false;
 	if (ldns_pkt_qdcount(reply) == 0 && ldns_pkt_get_rcode(reply) == LDNS_RCODE_FORMERR)
 		return true;
-	return same_question(query, reply);
-}
-
-/* Whether the wire names a and b (len bytes each, both whole names) are equal, ignoring case. */
-static bool same_name(const uint8_t *a, const uint8_t *b, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
+	const ldns_rr_list *question = ldns_pkt_question(reply);
+	size_t end = name_end(q, q_len, LDNS_HEADER_SIZE);
+	if (ldns_rr_list_rr_count(question) != 1 || end == 0 || end + 4 > q_len)
+		return false;
+	const ldns_rr *rr = ldns_rr_list_rr(question, 0);
+	const ldns_rdf *name = ldns_rr_owner(rr);
+	size_t name_len = end - LDNS_HEADER_SIZE;
+	if ((unsigned)ldns_rr_get_type(rr) != ldns_read_uint16(q + end) ||
+	    (unsigned)ldns_rr_get_class(rr) != ldns_read_uint16(q + end + 2) ||
+	    ldns_rdf_size(name) != name_len)
+		return false;
+	const uint8_t *a = ldns_rdf_data(name), *b = q + LDNS_HEADER_SIZE;
+	for (size_t i = 0; i < name_len; i++)
 		if (tolower(a[i]) != tolower(b[i]))
 			return false;
 	return true;
 }
 
-/* Writes name, as a pointer to the zone's name at offset 12 after the labels above the zone when
- * it is in the zone, else whole. */
-static void put_owner(ldns_buffer *b, const ldns_rdf *name, const ldns_rdf *zone)
-{
-	const uint8_t *n = ldns_rdf_data(name), *z = ldns_rdf_data(zone);
-	size_t n_len = ldns_rdf_size(name), z_len = ldns_rdf_size(zone), above = 0;
-	while (above < n_len && n_len - above > z_len && n[above] != 0)
-		above += 1 + (size_t)n[above];
-	if (!ldns_buffer_reserve(b, n_len))
-		return;
-	if (above < n_len && n_len - above == z_len && z_len > 1 &&
-	    same_name(n + above, z, z_len)) {
-		ldns_buffer_write(b, n, above);
-		ldns_buffer_write_u16(b, 0xC000 | LDNS_HEADER_SIZE);
-	} else {
-		ldns_buffer_write(b, n, n_len);
-	}
-}
-
-static void put_section(ldns_buffer *b, const ldns_rr_list *rrs, const ldns_rdf *zone)
-{
-	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
-		put_owner(b, ldns_rr_owner(rr), zone);
-		if (!ldns_buffer_reserve(b, 10))
-			return;
-		ldns_buffer_write_u16(b, ldns_rr_get_type(rr));
-		ldns_buffer_write_u16(b, ldns_rr_get_class(rr));
-		ldns_buffer_write_u32(b, ldns_rr_ttl(rr));
-		size_t rdlength_at = ldns_buffer_position(b);
-		ldns_buffer_write_u16(b, 0);
-		ldns_rr_rdata2buffer_wire(b, rr);
-		ldns_buffer_write_u16_at(b, rdlength_at,
-		                         (uint16_t)(ldns_buffer_position(b) - rdlength_at - 2));
-	}
-}
-
-/* An UPDATE's wire form (see ddns_wire_of); false when out of memory. */
-static bool put_update(ldns_buffer *b, const ldns_pkt *pkt)
-{
-	const ldns_rr *zone = ldns_rr_list_rr(ldns_pkt_question(pkt), 0);
-	const ldns_rr_list *sections[] = {ldns_pkt_answer(pkt), ldns_pkt_authority(pkt),
-	                                  ldns_pkt_additional(pkt)};
-	ldns_buffer_write_u16(b, ldns_pkt_id(pkt));
-	ldns_buffer_write_u8(b, (uint8_t)(ldns_pkt_get_opcode(pkt) << 3));
-	ldns_buffer_write_u8(b, 0);
-	ldns_buffer_write_u16(b, 1);
-	for (size_t i = 0; i < 3; i++)
-		ldns_buffer_write_u16(b, (uint16_t)ldns_rr_list_rr_count(sections[i]));
-	/* The zone section: the zone's name whole, at offset 12 for every pointer after it. */
-	const ldns_rdf *zone_name = ldns_rr_owner(zone);
-	if (!ldns_buffer_reserve(b, ldns_rdf_size(zone_name) + 4))
-		return false;
-	ldns_buffer_write(b, ldns_rdf_data(zone_name), ldns_rdf_size(zone_name));
-	ldns_buffer_write_u16(b, ldns_rr_get_type(zone));
-	ldns_buffer_write_u16(b, ldns_rr_get_class(zone));
-	for (size_t i = 0; i < 3; i++)
-		put_section(b, sections[i], zone_name);
-	return ldns_buffer_status_ok(b);
-}
-
 ldns_buffer *ddns_wire_of(const ldns_pkt *pkt)
 {
-	ldns_buffer *b = ldns_buffer_new(4096);
-	if (b == NULL)
-		return NULL;
-	bool update = ldns_pkt_get_opcode(pkt) == LDNS_PACKET_UPDATE &&
-	              ldns_rr_list_rr_count(ldns_pkt_question(pkt)) == 1 &&
-	              ldns_pkt_edns(pkt) == false && ldns_pkt_tsig(pkt) == NULL;
-	bool ok = update ? put_update(b, pkt) : ldns_pkt2buffer_wire(b, pkt) == LDNS_STATUS_OK;
-	if (!ok) {
+	ldns_buffer *b = ldns_buffer_new(512);
+	if (b != NULL && ldns_pkt2buffer_wire(b, pkt) != LDNS_STATUS_OK) {
 		ldns_buffer_free(b);
 		return NULL;
 	}
@@ -191,7 +130,7 @@ ldns_buffer *ddns_wire_of(const ldns_pkt *pkt)
 
 /* ddns_exchange and ddns_exchange_stream; keep_wire (may be NULL) takes the reply's bytes. */
 static int exchange(const struct ddns_transport *transport, const struct ddns_addr *server,
-                    ldns_pkt *query, const struct ddns_tsig_signer *signer, bool tcp,
+                    const ldns_buffer *query, const struct ddns_tsig_signer *signer, bool tcp,
                     int timeout_ms, ldns_pkt **reply, struct ddns_exchange_info *info,
                     uint8_t **keep_wire, size_t *keep_len)
 {
@@ -205,12 +144,15 @@ static int exchange(const struct ddns_transport *transport, const struct ddns_ad
 
 	uint8_t mac[DDNS_TSIG_MAC_MAX];
 	size_t mac_len = 0;
-	ldns_pkt_set_id(query, random_id());
-	ldns_rr_free(ldns_pkt_tsig(query));
-	ldns_pkt_set_tsig(query, NULL);
-	ldns_buffer *query_wire = ddns_wire_of(query);
+	size_t query_len = ldns_buffer_position(query);
+	if (query_len < LDNS_HEADER_SIZE)
+		return DDNS_EINVAL;
+	/* A copy for this exchange: the ID and the signature are its own. */
+	ldns_buffer *query_wire = ldns_buffer_new(query_len);
 	if (query_wire == NULL)
 		return DDNS_ENOMEM;
+	ldns_buffer_write(query_wire, ldns_buffer_begin(query), query_len);
+	ldns_buffer_write_u16_at(query_wire, 0, random_id());
 	if (signer != NULL && (rc = ddns_tsig_sign(query_wire, signer, mac, &mac_len)) != DDNS_OK) {
 		ldns_buffer_free(query_wire);
 		return rc;
@@ -235,7 +177,8 @@ static int exchange(const struct ddns_transport *transport, const struct ddns_ad
 		if (rc != DDNS_OK)
 			break;
 		ldns_pkt *parsed = NULL;
-		if (ldns_wire2pkt(&parsed, buf, len) != LDNS_STATUS_OK || !matches(query, parsed)) {
+		if (ldns_wire2pkt(&parsed, buf, len) != LDNS_STATUS_OK ||
+		    !matches(ldns_buffer_begin(query_wire), query_len, parsed)) {
 			ldns_pkt_free(parsed);
 			rc = DDNS_EMALFORMED;
 			break;
@@ -273,12 +216,40 @@ static int exchange(const struct ddns_transport *transport, const struct ddns_ad
 	return rc;
 }
 
+int ddns_exchange_wire(const struct ddns_transport *transport, const struct ddns_addr *server,
+                       const ldns_buffer *query, const struct ddns_tsig_signer *signer,
+                       int timeout_ms, ldns_pkt **reply, struct ddns_exchange_info *info)
+{
+	return exchange(transport, server, query, signer, false, timeout_ms, reply, info, NULL,
+	                NULL);
+}
+
+/* The exchange of a query built with ldns (its TSIG, if any, left out). */
+static int exchange_pkt(const struct ddns_transport *transport, const struct ddns_addr *server,
+                        ldns_pkt *query, const struct ddns_tsig_signer *signer, bool tcp,
+                        int timeout_ms, ldns_pkt **reply, struct ddns_exchange_info *info,
+                        uint8_t **keep_wire, size_t *keep_len)
+{
+	ldns_rr *tsig = ldns_pkt_tsig(query);
+	ldns_pkt_set_tsig(query, NULL);
+	ldns_buffer *wire = ddns_wire_of(query);
+	ldns_pkt_set_tsig(query, tsig);
+	*reply = NULL;
+	*info = (struct ddns_exchange_info){.rcode = -1, .tsig_form = DDNS_TSIG_FORM_NONE};
+	if (wire == NULL)
+		return DDNS_ENOMEM;
+	int rc = exchange(transport, server, wire, signer, tcp, timeout_ms, reply, info, keep_wire,
+	                  keep_len);
+	ldns_buffer_free(wire);
+	return rc;
+}
+
 int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr *server,
                   ldns_pkt *query, const struct ddns_tsig_signer *signer, int timeout_ms,
                   ldns_pkt **reply, struct ddns_exchange_info *info)
 {
-	return exchange(transport, server, query, signer, false, timeout_ms, reply, info, NULL,
-	                NULL);
+	return exchange_pkt(transport, server, query, signer, false, timeout_ms, reply, info, NULL,
+	                    NULL);
 }
 
 int ddns_exchange_stream(const struct ddns_transport *transport, const struct ddns_addr *server,
@@ -286,6 +257,6 @@ int ddns_exchange_stream(const struct ddns_transport *transport, const struct dd
                          size_t *wire_len, struct ddns_exchange_info *info)
 {
 	*wire = NULL;
-	return exchange(transport, server, query, NULL, true, timeout_ms, reply, info, wire,
-	                wire_len);
+	return exchange_pkt(transport, server, query, NULL, true, timeout_ms, reply, info, wire,
+	                    wire_len);
 }

@@ -24,14 +24,21 @@ struct ddns_exchange_info {
 };
 
 /*
- * Sends query to server and waits for its reply. The query's ID is replaced by a random one and,
- * when signer is not NULL, the query is (re-)signed, so the same query may be sent to several
- * servers in turn. On DDNS_OK, *reply holds the parsed reply (caller frees with ldns_pkt_free) and
- * info->rcode its RCODE, whatever it is. Otherwise *reply is NULL and the return value says why:
- * DDNS_ETIMEOUT, DDNS_ENETWORK, DDNS_EMALFORMED (no parseable matching reply), DDNS_ETSIG (TSIG
- * error in the reply, or a reply to a signed request that is unsigned or fails verification),
- * DDNS_ETRUNCATED, DDNS_ENOMEM. Thread: any; query must not be shared between threads.
+ * Sends query (a message in wire form with no TSIG, the buffer's position at its end) to server
+ * and waits for its reply. A copy of it is sent, with a random ID and, when signer is not NULL,
+ * signed, so the same query may be sent to several servers in turn. On DDNS_OK, *reply holds the
+ * parsed reply (caller frees with ldns_pkt_free) and info->rcode its RCODE, whatever it is.
+ * Otherwise *reply is NULL and the return value says why: DDNS_ETIMEOUT, DDNS_ENETWORK,
+ * DDNS_EMALFORMED (no parseable matching reply), DDNS_ETSIG (TSIG error in the reply, or a reply to
+ * a signed request that is unsigned or fails verification), DDNS_ETRUNCATED, DDNS_ENOMEM,
+ * DDNS_EINVAL (query shorter than a header). Thread: any.
  */
+int ddns_exchange_wire(const struct ddns_transport *transport, const struct ddns_addr *server,
+                       const ldns_buffer *query, const struct ddns_tsig_signer *signer,
+                       int timeout_ms, ldns_pkt **reply, struct ddns_exchange_info *info);
+
+/* As ddns_exchange_wire for a query built with ldns (a TSIG record in it is left out). Thread:
+ * any; query must not be shared between threads. */
 int ddns_exchange(const struct ddns_transport *transport, const struct ddns_addr *server,
                   ldns_pkt *query, const struct ddns_tsig_signer *signer, int timeout_ms,
                   ldns_pkt **reply, struct ddns_exchange_info *info);
@@ -46,13 +53,9 @@ int ddns_exchange_stream(const struct ddns_transport *transport, const struct dd
                          size_t *wire_len, struct ddns_exchange_info *info);
 
 /*
- * The wire form of pkt (with no TSIG) in a new buffer, its position at the end of the message, or
- * NULL when out of memory. An UPDATE's owner names are written against the zone's name in the
- * zone section (the labels above it, then a pointer): every owner of an UPDATE is in its zone, so
- * that takes most of what compression saves, for none of the cost of ldns's compression (a tree of
- * every name, its keys copied), which was a quarter of a sender's time. Other messages are written
- * by ldns. The buffer starts small and grows with the message (ldns_pkt2wire takes 64 KB for each,
- * which the allocator then hands back to the kernel). Free with ldns_buffer_free.
+ * The wire form of pkt in a new buffer, its position at the end of the message, or NULL when out
+ * of memory. The buffer starts small and grows with the message (ldns_pkt2wire takes 64 KB for
+ * each, which the allocator then hands back to the kernel). Free with ldns_buffer_free.
  */
 ldns_buffer *ddns_wire_of(const ldns_pkt *pkt);
 

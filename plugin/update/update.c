@@ -16,10 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
+
+#include <openssl/evp.h>
 
 #include "ddns/error.h"
 #include "update/update.h"
+#include "update/wire.h"
 
 /* Writes an octet's decimal digits and a dot at p; returns the end. */
 static char *put_decimal_label(char *p, unsigned octet)
@@ -52,120 +56,85 @@ void ddns_reverse_name(int family, const uint8_t *address, char *out)
 	memcpy(p, "ip6.arpa.", sizeof("ip6.arpa."));
 }
 
-/*
- * Builds a message with a "sticky" failure flag, so each step is a flat list of pushes. Records go
- * straight into the packet's sections (RFC 2136 reuses the answer section for prerequisites and
- * the authority section for updates); the change's names are converted to the wire form once.
- */
+/* The message being built, and the owner's mark: DHCID, or TXT for servers without DHCID. */
 struct msg {
-	ldns_pkt *pkt;
-	ldns_rr_type mark; /* the owner's mark: DHCID, or TXT for servers without DHCID */
-	bool failed;
-	uint8_t owner[DDNS_NAME_WIRE_MAX]; /* the current change's owner, wire form */
-	size_t owner_len;
+	struct ddns_update_wire w;
+	ldns_rr_type mark;
 };
 
-static const ldns_pkt_section PREREQ = LDNS_SECTION_ANSWER, UPDATE = LDNS_SECTION_AUTHORITY;
-
-static void push(struct msg *m, ldns_pkt_section section, ldns_rr *rr)
-{
-	if (rr == NULL || !ldns_pkt_push_rr(m->pkt, section, rr)) {
-		ldns_rr_free(rr);
-		m->failed = true;
-	}
-}
+static const enum ddns_wire_section PREREQ = DDNS_WIRE_PREREQ, UPDATE = DDNS_WIRE_UPDATE;
 
 /* A record with no rdata: class ANY = "RRset exists / delete RRset", NONE = "does not exist". */
-static ldns_rr *empty_rr(const struct msg *m, ldns_rr_class klass, ldns_rr_type type)
+static void empty(struct msg *m, enum ddns_wire_section section, ldns_rr_class klass,
+                  ldns_rr_type type)
 {
-	ldns_rr *rr = ldns_rr_new();
-	ldns_rdf *name = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, m->owner_len, m->owner);
-	if (rr == NULL || name == NULL) {
-		ldns_rr_free(rr);
-		ldns_rdf_deep_free(name);
-		return NULL;
-	}
-	ldns_rr_set_owner(rr, name);
-	ldns_rr_set_type(rr, type);
-	ldns_rr_set_class(rr, klass);
-	ldns_rr_set_ttl(rr, 0);
-	ldns_rr_set_question(rr, false);
-	return rr;
+	ddns_update_wire_rr(&m->w, section, type, klass, 0, NULL, 0);
 }
 
-/* The rdata of the change's own record, built directly for the address and PTR records every
- * lease sends (parsing a record from text cost a sender more than the rest of the message); NULL
- * for other types, or when out of memory. */
-static ldns_rdf *value_rdf(const struct ddns_change *c)
+/* Any other type (the probe's TXT): its rdata parsed from text by ldns. */
+static void other_value(struct msg *m, enum ddns_wire_section section, const struct ddns_change *c,
+                        ldns_rr_class klass)
 {
-	uint8_t wire[DDNS_NAME_WIRE_MAX];
-	size_t len;
-	switch (c->type) {
-	case LDNS_RR_TYPE_A:
-		return ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, c->rdata);
-	case LDNS_RR_TYPE_AAAA:
-		return ldns_rdf_new_frm_str(LDNS_RDF_TYPE_AAAA, c->rdata);
-	case LDNS_RR_TYPE_PTR:
-		len = ddns_name_wire(c->rdata, wire);
-		return len > 0 ? ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, len, wire) : NULL;
-	default:
-		return NULL;
-	}
+	char text[2 * DDNS_NAME_MAX + 64];
+	ldns_rr *rr = NULL;
+	ldns_buffer *rdata = ldns_buffer_new(256);
+	snprintf(text, sizeof(text), "%s %u IN %s %s", c->owner, c->ttl,
+	         ldns_rr_descript(c->type)->_name, c->rdata);
+	if (rdata != NULL && ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL) == LDNS_STATUS_OK &&
+	    ldns_rr_rdata2buffer_wire(rdata, rr) == LDNS_STATUS_OK)
+		ddns_update_wire_rr(&m->w, section, c->type, klass,
+		                    klass == LDNS_RR_CLASS_IN ? c->ttl : 0,
+		                    ldns_buffer_begin(rdata), ldns_buffer_position(rdata));
+	else
+		ddns_update_wire_fail(&m->w);
+	ldns_rr_free(rr);
+	ldns_buffer_free(rdata);
 }
 
 /* The change's own record, in class klass (IN to add, NONE to delete, with TTL 0). */
-static ldns_rr *value_rr(const struct msg *m, const struct ddns_change *c, ldns_rr_class klass)
+static void value(struct msg *m, enum ddns_wire_section section, const struct ddns_change *c,
+                  ldns_rr_class klass)
 {
-	ldns_rr *rr = NULL;
-	ldns_rdf *rd = value_rdf(c);
-	if (rd != NULL) {
-		rr = empty_rr(m, klass, c->type);
-		if (rr == NULL || !ldns_rr_push_rdf(rr, rd)) {
-			ldns_rr_free(rr);
-			ldns_rdf_deep_free(rd);
-			return NULL;
-		}
-	} else {
-		/* Any other type (the probe's TXT) from text. */
-		char text[2 * DDNS_NAME_MAX + 64];
-		snprintf(text, sizeof(text), "%s %u IN %s %s", c->owner, c->ttl,
-		         ldns_rr_descript(c->type)->_name, c->rdata);
-		if (ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL) != LDNS_STATUS_OK)
-			return NULL;
-		ldns_rr_set_class(rr, klass);
-	}
-	ldns_rr_set_ttl(rr, klass == LDNS_RR_CLASS_IN ? c->ttl : 0);
-	return rr;
+	uint8_t rdata[DDNS_NAME_WIRE_MAX];
+	size_t len = 0;
+	if (c->type == LDNS_RR_TYPE_A && inet_pton(AF_INET, c->rdata, rdata) == 1)
+		len = 4;
+	else if (c->type == LDNS_RR_TYPE_AAAA && inet_pton(AF_INET6, c->rdata, rdata) == 1)
+		len = 16;
+	else if (c->type == LDNS_RR_TYPE_PTR)
+		len = ddns_name_wire(c->rdata, rdata);
+	else if (c->type != LDNS_RR_TYPE_A && c->type != LDNS_RR_TYPE_AAAA)
+		return other_value(m, section, c, klass);
+	if (len == 0)
+		ddns_update_wire_fail(&m->w);
+	ddns_update_wire_rr(&m->w, section, c->type, klass, klass == LDNS_RR_CLASS_IN ? c->ttl : 0,
+	                    rdata, len);
 }
 
 /* The client's mark at the change's owner, its DHCID in the record type of m (a TXT holds its
  * base64 text): IN with TTL to add, IN with TTL 0 as a prerequisite. */
-static ldns_rr *dhcid_rr(const struct msg *m, const struct ddns_change *c, uint32_t ttl)
+static void mark(struct msg *m, enum ddns_wire_section section, const struct ddns_change *c,
+                 uint32_t ttl)
 {
-	ldns_rr *rr = empty_rr(m, LDNS_RR_CLASS_IN, m->mark);
-	ldns_rdf *rd = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_B64, DDNS_DHCID_LEN, c->dhcid);
-	if (rd != NULL && m->mark == LDNS_RR_TYPE_TXT) {
-		char *text = ldns_rdf2str(rd);
-		ldns_rdf_deep_free(rd);
-		rd = text != NULL ? ldns_rdf_new_frm_str(LDNS_RDF_TYPE_STR, text) : NULL;
-		free(text);
+	uint8_t txt[1 + 4 * ((DDNS_DHCID_LEN + 2) / 3) + 1]; /* length, base64, NUL */
+	const uint8_t *rdata = c->dhcid;
+	size_t len = DDNS_DHCID_LEN;
+	if (m->mark == LDNS_RR_TYPE_TXT) {
+		int n = EVP_EncodeBlock(txt + 1, c->dhcid, DDNS_DHCID_LEN);
+		txt[0] = (uint8_t)n; /* one character-string */
+		rdata = txt;
+		len = 1 + (size_t)n;
 	}
-	if (rr == NULL || rd == NULL || !ldns_rr_push_rdf(rr, rd)) {
-		ldns_rr_free(rr);
-		ldns_rdf_deep_free(rd);
-		return NULL;
-	}
-	ldns_rr_set_ttl(rr, ttl);
-	return rr;
+	ddns_update_wire_rr(&m->w, section, m->mark, LDNS_RR_CLASS_IN, ttl, rdata, len);
 }
 
 /* Prerequisite that the owner carries this client's DHCID (or, in check-exists mode, any). */
 static void require_dhcid(struct msg *m, const struct ddns_change *c)
 {
 	if (c->mode == DDNS_CHECK_WITH_DHCID)
-		push(m, PREREQ, dhcid_rr(m, c, 0));
+		mark(m, PREREQ, c, 0);
 	else if (c->mode == DDNS_CHECK_EXISTS_WITH_DHCID)
-		push(m, PREREQ, empty_rr(m, LDNS_RR_CLASS_ANY, m->mark));
+		empty(m, PREREQ, LDNS_RR_CLASS_ANY, m->mark);
 }
 
 static bool with_dhcid(const struct ddns_change *c)
@@ -182,27 +151,27 @@ static void forward_message(struct msg *m, const struct ddns_change *c)
 {
 	bool add = c->op == DDNS_CHANGE_ADD;
 	if (add && checking(c) && c->step == 0) {
-		push(m, PREREQ, empty_rr(m, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_ANY));
-		push(m, UPDATE, value_rr(m, c, LDNS_RR_CLASS_IN));
-		push(m, UPDATE, dhcid_rr(m, c, c->ttl));
+		empty(m, PREREQ, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_ANY);
+		value(m, UPDATE, c, LDNS_RR_CLASS_IN);
+		mark(m, UPDATE, c, c->ttl);
 	} else if (add) {
 		if (c->step > 0)
 			require_dhcid(m, c);
-		push(m, UPDATE, empty_rr(m, LDNS_RR_CLASS_ANY, c->type));
+		empty(m, UPDATE, LDNS_RR_CLASS_ANY, c->type);
 		if (c->mode == DDNS_NO_CHECK_WITH_DHCID)
-			push(m, UPDATE, empty_rr(m, LDNS_RR_CLASS_ANY, m->mark));
-		push(m, UPDATE, value_rr(m, c, LDNS_RR_CLASS_IN));
+			empty(m, UPDATE, LDNS_RR_CLASS_ANY, m->mark);
+		value(m, UPDATE, c, LDNS_RR_CLASS_IN);
 		if (c->mode == DDNS_NO_CHECK_WITH_DHCID)
-			push(m, UPDATE, dhcid_rr(m, c, c->ttl));
+			mark(m, UPDATE, c, c->ttl);
 	} else if (c->step == 0) {
 		require_dhcid(m, c);
-		push(m, UPDATE, value_rr(m, c, LDNS_RR_CLASS_NONE));
+		value(m, UPDATE, c, LDNS_RR_CLASS_NONE);
 	} else {
 		/* The DHCID goes only with the last address of the name. */
 		require_dhcid(m, c);
-		push(m, PREREQ, empty_rr(m, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_A));
-		push(m, PREREQ, empty_rr(m, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_AAAA));
-		push(m, UPDATE, empty_rr(m, LDNS_RR_CLASS_ANY, m->mark));
+		empty(m, PREREQ, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_A);
+		empty(m, PREREQ, LDNS_RR_CLASS_NONE, LDNS_RR_TYPE_AAAA);
+		empty(m, UPDATE, LDNS_RR_CLASS_ANY, m->mark);
 	}
 }
 
@@ -210,20 +179,20 @@ static void reverse_message(struct msg *m, const struct ddns_change *c)
 {
 	if (!with_dhcid(c)) {
 		if (c->op == DDNS_CHANGE_ADD) {
-			push(m, UPDATE, empty_rr(m, LDNS_RR_CLASS_ANY, c->type));
-			push(m, UPDATE, value_rr(m, c, LDNS_RR_CLASS_IN));
+			empty(m, UPDATE, LDNS_RR_CLASS_ANY, c->type);
+			value(m, UPDATE, c, LDNS_RR_CLASS_IN);
 		} else {
-			push(m, UPDATE, value_rr(m, c, LDNS_RR_CLASS_NONE));
+			value(m, UPDATE, c, LDNS_RR_CLASS_NONE);
 		}
 		return;
 	}
 	if (c->op == DDNS_CHANGE_REMOVE)
 		require_dhcid(m, c);
-	push(m, UPDATE, empty_rr(m, LDNS_RR_CLASS_ANY, c->type));
-	push(m, UPDATE, empty_rr(m, LDNS_RR_CLASS_ANY, m->mark));
+	empty(m, UPDATE, LDNS_RR_CLASS_ANY, c->type);
+	empty(m, UPDATE, LDNS_RR_CLASS_ANY, m->mark);
 	if (c->op == DDNS_CHANGE_ADD) {
-		push(m, UPDATE, value_rr(m, c, LDNS_RR_CLASS_IN));
-		push(m, UPDATE, dhcid_rr(m, c, c->ttl));
+		value(m, UPDATE, c, LDNS_RR_CLASS_IN);
+		mark(m, UPDATE, c, c->ttl);
 	}
 }
 
@@ -245,50 +214,31 @@ static void append_change(struct msg *m, const struct ddns_change *change,
 	struct ddns_change c = *change;
 	if (!ddns_update_marked(&c) || ownership == DDNS_OWNER_NONE)
 		c.mode = DDNS_NO_CHECK_WITHOUT_DHCID;
-	m->owner_len = ddns_name_wire(c.owner, m->owner);
-	if (m->owner_len == 0) {
-		m->failed = true;
-		return;
-	}
+	ddns_update_wire_owner(&m->w, c.owner);
 	if (is_forward(&c))
 		forward_message(m, &c);
 	else
 		reverse_message(m, &c);
 }
 
-ldns_pkt *ddns_update_build_owned(const char *zone, enum ddns_ownership ownership,
-                                  const struct ddns_change *const *changes, size_t n)
+ldns_buffer *ddns_update_build_owned(const char *zone, enum ddns_ownership ownership,
+                                     const struct ddns_change *const *changes, size_t n)
 {
 	struct msg m = {.mark =
 	                    ownership == DDNS_OWNER_TXT ? LDNS_RR_TYPE_TXT : LDNS_RR_TYPE_DHCID};
-	uint8_t wire[DDNS_NAME_WIRE_MAX];
-	size_t len = ddns_name_wire(zone, wire);
-	ldns_rdf *zone_rdf = len > 0 ? ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, len, wire) : NULL;
-	/* The zone section is a question for the zone's SOA; the packet takes zone_rdf. */
-	m.pkt = zone_rdf != NULL && n > 0
-	            ? ldns_pkt_query_new(zone_rdf, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0)
-	            : NULL;
-	if (m.pkt == NULL) {
-		ldns_rdf_deep_free(zone_rdf);
-		return NULL;
-	}
-	ldns_pkt_set_opcode(m.pkt, LDNS_PACKET_UPDATE);
-	for (size_t i = 0; i < n && !m.failed; i++)
+	ddns_update_wire_start(&m.w, zone);
+	for (size_t i = 0; i < n && !m.w.failed; i++)
 		append_change(&m, changes[i], ownership);
-	if (m.failed) {
-		ldns_pkt_free(m.pkt);
-		return NULL;
-	}
-	return m.pkt;
+	return ddns_update_wire_finish(&m.w);
 }
 
-ldns_pkt *ddns_update_build_batch(const char *zone, const struct ddns_change *const *changes,
-                                  size_t n)
+ldns_buffer *ddns_update_build_batch(const char *zone, const struct ddns_change *const *changes,
+                                     size_t n)
 {
 	return ddns_update_build_owned(zone, DDNS_OWNER_DHCID, changes, n);
 }
 
-ldns_pkt *ddns_update_build(const char *zone, const struct ddns_change *change)
+ldns_buffer *ddns_update_build(const char *zone, const struct ddns_change *change)
 {
 	return ddns_update_build_batch(zone, &change, 1);
 }

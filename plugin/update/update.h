@@ -43,25 +43,26 @@ enum ddns_step {
 };
 
 /*
- * Builds message change->step for change in zone (normalised; the owner must be in it). Returns a
- * new packet the caller frees with ldns_pkt_free, or NULL when out of memory or the change is
- * malformed.
+ * Builds message change->step for change in zone (normalised; the owner must be in it), in its
+ * wire form (ID 0, no TSIG: ddns_exchange_wire sets both). Returns a new buffer, its position at
+ * the message's end, that the caller frees with ldns_buffer_free; or NULL when out of memory or
+ * the change is malformed. Thread: any.
  */
-ldns_pkt *ddns_update_build(const char *zone, const struct ddns_change *change);
+ldns_buffer *ddns_update_build(const char *zone, const struct ddns_change *change);
 
 /*
  * One message carrying message change->step of each of the n changes (n >= 1, all in zone, no two
  * with the same owner): the prerequisite and update sections are those of the single messages,
  * concatenated in order. RFC 2136 applies a message whole or not at all, so one failed
- * prerequisite rejects every change in it. Returns a new packet (ldns_pkt_free) or NULL.
+ * prerequisite rejects every change in it. Returns a new buffer (ldns_buffer_free) or NULL.
  */
-ldns_pkt *ddns_update_build_batch(const char *zone, const struct ddns_change *const *changes,
-                                  size_t n);
+ldns_buffer *ddns_update_build_batch(const char *zone, const struct ddns_change *const *changes,
+                                     size_t n);
 
 /* As ddns_update_build_batch, with the owner's mark in the records ownership says (AUTO: DHCID;
  * NONE: every change is a plain replace, as without DHCID). */
-ldns_pkt *ddns_update_build_owned(const char *zone, enum ddns_ownership ownership,
-                                  const struct ddns_change *const *changes, size_t n);
+ldns_buffer *ddns_update_build_owned(const char *zone, enum ddns_ownership ownership,
+                                     const struct ddns_change *const *changes, size_t n);
 
 /* Whether the messages of change carry an owner's mark (its mode uses a DHCID). */
 bool ddns_update_marked(const struct ddns_change *change);

@@ -56,14 +56,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                             .rdata = "10.0.0.1",
 	                             .ttl = 60,
 	                             .mode = DDNS_CHECK_WITH_DHCID};
-	ldns_pkt *query = ddns_update_build("b.example.", &change);
+	ldns_buffer *query = ddns_update_build("b.example.", &change);
 	ldns_pkt *reply = NULL;
 	struct ddns_exchange_info info;
 	struct ddns_tsig_signer signer = ddns_tsig_hmac_signer(&cfg->keys[0]);
-	ddns_exchange(&transport, &cfg->resolvers[0], query,
-	              size > 0 && (data[size - 1] & 1) ? &signer : NULL, 10, &reply, &info);
+	ddns_exchange_wire(&transport, &cfg->resolvers[0], query,
+	                   size > 0 && (data[size - 1] & 1) ? &signer : NULL, 10, &reply, &info);
 	ldns_pkt_free(reply);
-	ldns_pkt_free(query);
+	ldns_buffer_free(query);
 
 	struct ddns_resolvers r = {cfg->resolvers, 1, &transport, 10, 0};
 	struct ddns_zone_info zone;
