@@ -44,8 +44,8 @@ void ddns_update_wire_owner(struct ddns_update_wire *w, const char *owner)
 }
 
 void ddns_update_wire_rr(struct ddns_update_wire *w, enum ddns_wire_section section,
-                         ldns_rr_type type, ldns_rr_class klass, uint32_t ttl,
-                         const uint8_t *rdata, size_t rdlen)
+                         ldns_rr_type type, ldns_rr_class klass, uint32_t ttl, const uint8_t *rdata,
+                         size_t rdlen)
 {
 	ldns_buffer *b = w->sections[section];
 	if (w->failed || w->counts[section] == UINT16_MAX || rdlen > UINT16_MAX ||

@@ -42,8 +42,8 @@ void ddns_update_wire_owner(struct ddns_update_wire *w, const char *owner);
 
 /* Appends a record of the current owner to section; rdata (rdlen bytes, NULL when 0) as is. */
 void ddns_update_wire_rr(struct ddns_update_wire *w, enum ddns_wire_section section,
-                         ldns_rr_type type, ldns_rr_class klass, uint32_t ttl,
-                         const uint8_t *rdata, size_t rdlen);
+                         ldns_rr_type type, ldns_rr_class klass, uint32_t ttl, const uint8_t *rdata,
+                         size_t rdlen);
 
 /* Marks the message failed (a record that could not be encoded). */
 void ddns_update_wire_fail(struct ddns_update_wire *w);
