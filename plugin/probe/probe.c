@@ -6,12 +6,15 @@
  * the failing step and the likely cause in one sentence. Exit status 0 only on success.
  */
 #include <getopt.h>
+#include <glob.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "config/config.h"
+#include "config/from_d2.h"
 #include "ddns/error.h"
 #include "discovery/locate.h"
 #include "engine/send.h"
@@ -39,13 +42,22 @@ static void usage(FILE *out)
 	    out,
 	    "usage: ddns-direct-probe NAME [--resolver ADDR]... [--config KEA.json] "
 	    "[--update-test]\n"
+	    "       ddns-direct-probe --from-d2 D2.conf [--pin] [--secrets-dir DIR | "
+	    "--show-secrets]\n"
 	    "  NAME           the host name whose updates you want to trace\n"
 	    "  --resolver     a recursive resolver to use (repeatable; default: from the\n"
 	    "                 configuration, else /etc/resolv.conf)\n"
 	    "  --config       a Kea configuration file; the ddns-direct hook parameters in it are\n"
 	    "                 used (resolvers, keys, zones)\n"
 	    "  --update-test  add, then remove, a TXT record at _ddns-direct-probe.NAME, signed\n"
-	    "                 with the zone's key, to prove updates reach the primary\n");
+	    "                 with the zone's key, to prove updates reach the primary\n"
+	    "  --from-d2      print the hooks-libraries entry that does the job of this Kea\n"
+	    "                 DHCP-DDNS (D2) configuration: its keys, each domain's own key;\n"
+	    "                 warnings name every setting not carried over\n"
+	    "  --pin          keep D2's servers as each zone's update targets (default: "
+	    "discovery)\n"
+	    "  --secrets-dir  write secrets D2 has inline to DIR/<key>.key (mode 0600)\n"
+	    "  --show-secrets print secrets D2 has inline in the entry (default: never printed)\n");
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -256,19 +268,51 @@ static bool probe_update(const struct ddns_config *cfg, const struct ddns_target
 	return ok;
 }
 
+static void print_warning(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "warning: %s\n", line);
+}
+
+/* --from-d2: the entry on stdout, warnings on stderr. */
+static int from_d2(const char *path, struct ddns_d2_options *opt)
+{
+	char library[PATH_MAX] = "libdhcp_ddns_direct.so";
+	glob_t dirs;
+	if (glob("/usr/lib/*/kea/hooks", GLOB_ONLYDIR, NULL, &dirs) == 0) {
+		snprintf(library, sizeof(library), "%s/libdhcp_ddns_direct.so", dirs.gl_pathv[0]);
+		globfree(&dirs);
+	}
+	opt->library = library;
+	opt->warn = print_warning;
+	char err[512];
+	int rc = ddns_d2_convert(path, opt, stdout, err, sizeof(err));
+	if (rc != DDNS_OK) {
+		fprintf(stderr, "ddns-direct-probe: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {{"resolver", required_argument, NULL, 'r'},
 	                                        {"config", required_argument, NULL, 'c'},
 	                                        {"update-test", no_argument, NULL, 'u'},
+	                                        {"from-d2", required_argument, NULL, 'd'},
+	                                        {"pin", no_argument, NULL, 'p'},
+	                                        {"secrets-dir", required_argument, NULL, 's'},
+	                                        {"show-secrets", no_argument, NULL, 'S'},
 	                                        {"help", no_argument, NULL, 'h'},
 	                                        {NULL, 0, NULL, 0}};
 	const char *config = NULL;
 	const char *resolvers[MAX_RESOLVERS];
 	size_t n_resolvers = 0;
 	bool test = false;
+	const char *d2 = NULL;
+	struct ddns_d2_options d2_opt = {0};
 	int opt;
-	while ((opt = getopt_long(argc, argv, "r:c:uh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:c:uhd:ps:S", options, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			if (n_resolvers == MAX_RESOLVERS) {
@@ -284,6 +328,18 @@ int main(int argc, char **argv)
 		case 'u':
 			test = true;
 			break;
+		case 'd':
+			d2 = optarg;
+			break;
+		case 'p':
+			d2_opt.pin = true;
+			break;
+		case 's':
+			d2_opt.secrets_dir = optarg;
+			break;
+		case 'S':
+			d2_opt.show_secrets = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -292,7 +348,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (d2 != NULL && optind == argc)
+		return from_d2(d2, &d2_opt);
+	if (optind != argc - 1 || d2 != NULL) {
 		usage(stderr);
 		return 2;
 	}
