@@ -432,6 +432,16 @@ static int put_zones(struct conv *c, const struct domain *d, size_t n, const cha
 	return DDNS_OK;
 }
 
+/* The secrets D2 had inline, wiped from the parsed tree before it is freed. */
+static void wipe_secrets(const struct json *keys)
+{
+	for (size_t i = 0; keys != NULL && keys->type == JSON_ARRAY && i < keys->count; i++) {
+		const struct json *secret = json_get(keys->values[i], "secret");
+		if (secret != NULL && secret->type == JSON_STRING)
+			explicit_bzero(secret->string, strlen(secret->string));
+	}
+}
+
 int ddns_d2_convert(const char *path, const struct ddns_d2_options *opt, FILE *out, char *err,
                     size_t errlen)
 {
@@ -517,6 +527,7 @@ int ddns_d2_convert(const char *path, const struct ddns_d2_options *opt, FILE *o
 		fprintf(c.out, "    \"forward\": %s,\n    \"reverse\": %s\n  }\n}\n",
 		        n_forward > 0 ? "true" : "false", n > n_forward ? "true" : "false");
 	}
+	wipe_secrets(json_get(d2, "tsig-keys"));
 	json_free(root);
 	if (text != NULL)
 		explicit_bzero(text, len);
