@@ -345,16 +345,19 @@ static const char *default_key(const struct domain *d, size_t n)
 }
 
 /*
- * Checks the domain's servers, warning about what cannot be carried over, and with print writes
- * them as pinned targets: "ip", "ip:port", "[ipv6]:port".
+ * Checks the domain's servers, warning about what cannot be carried over, and writes each as the
+ * plugin writes a target into texts: "ip", "ip:port", "[ipv6]:port".
  */
-static int put_servers(struct conv *c, const struct domain *d, bool print)
+static int server_texts(struct conv *c, const struct domain *d, char (*texts)[DDNS_D2_SERVER_TEXT],
+                        size_t *n)
 {
 	static const char *const known[] = {"ip-address", "port", "key-name", "hostname", NULL};
+	*n = 0;
 	if (d->servers == NULL)
 		return DDNS_OK;
-	if (print)
-		fprintf(c->out, ", \"servers\": [");
+	if (d->servers->count > DDNS_D2_SERVERS_MAX)
+		return fail(c, DDNS_EINVAL, "%s %s: more than %d dns-servers", d->where, d->name,
+		            DDNS_D2_SERVERS_MAX);
 	for (size_t i = 0; i < d->servers->count; i++) {
 		const struct json *s = d->servers->values[i];
 		const char *ip, *hostname, *key;
@@ -369,8 +372,9 @@ static int put_servers(struct conv *c, const struct domain *d, bool print)
 			rc = get_string(c, s, where, "key-name", &key);
 		if (rc != DDNS_OK)
 			return rc;
-		if (ip == NULL)
-			return fail(c, DDNS_EINVAL, "%s: no \"ip-address\"", where);
+		if (ip == NULL || strlen(ip) > 45)
+			return fail(c, DDNS_EINVAL, "%s: no \"ip-address\", or not an address",
+			            where);
 		if (hostname != NULL && hostname[0] != '\0')
 			warn(c, "%s: hostname %s is not carried over; the address is", where,
 			     hostname);
@@ -386,18 +390,13 @@ static int put_servers(struct conv *c, const struct domain *d, bool print)
 			return fail(c, DDNS_EINVAL,
 			            "%s: port: a number from 1 to 65535 is expected", where);
 		long number = port != NULL ? (long)port->integer : 53;
-		bool v6 = strchr(ip, ':') != NULL;
-		if (!print)
-			continue;
-		fprintf(c->out, "%s\"", i > 0 ? ", " : "");
 		if (number == 53)
-			fprintf(c->out, "%s", ip);
+			snprintf(texts[i], DDNS_D2_SERVER_TEXT, "%s", ip);
 		else
-			fprintf(c->out, v6 ? "[%s]:%ld" : "%s:%ld", ip, number);
-		fprintf(c->out, "\"");
+			snprintf(texts[i], DDNS_D2_SERVER_TEXT,
+			         strchr(ip, ':') != NULL ? "[%s]:%ld" : "%s:%ld", ip, number);
+		(*n)++;
 	}
-	if (print)
-		fprintf(c->out, "]");
 	return DDNS_OK;
 }
 
@@ -408,7 +407,9 @@ static int put_zones(struct conv *c, const struct domain *d, size_t n, const cha
 		bool own_key = d[i].key != NULL && (fallback == NULL || strcmp(d[i].key, fallback));
 		bool pin = c->opt->pin && d[i].servers != NULL && d[i].servers->count > 0;
 		listed |= d[i].servers != NULL && d[i].servers->count > 0;
-		int rc = put_servers(c, &d[i], false);
+		char texts[DDNS_D2_SERVERS_MAX][DDNS_D2_SERVER_TEXT];
+		size_t n_texts;
+		int rc = server_texts(c, &d[i], texts, &n_texts);
 		if (rc != DDNS_OK)
 			return rc;
 		if (!own_key && !pin)
@@ -419,8 +420,12 @@ static int put_zones(struct conv *c, const struct domain *d, size_t n, const cha
 			fprintf(c->out, ", \"key\": ");
 			put_string(c->out, d[i].key);
 		}
+		for (size_t k = 0; pin && k < n_texts; k++) {
+			fprintf(c->out, k == 0 ? ", \"servers\": [" : ", ");
+			put_string(c->out, texts[k]);
+		}
 		if (pin)
-			put_servers(c, &d[i], true);
+			fprintf(c->out, "]");
 		fprintf(c->out, " }");
 		any = true;
 	}
@@ -442,6 +447,63 @@ static void wipe_secrets(const struct json *keys)
 	}
 }
 
+/* What a D2 configuration holds, read and parsed; free with unload. */
+struct loaded {
+	char *text;
+	size_t len;
+	struct json *root;
+	const struct json *d2;
+	struct domain domains[MAX_DOMAINS];
+	size_t n;
+};
+
+static int load(struct conv *c, const char *path, struct loaded *l)
+{
+	size_t cap = 0;
+	memset(l, 0, sizeof(*l));
+	int rc = read_config(c, path, 0, &l->text, &l->len, &cap);
+	char why[256];
+	if (rc == DDNS_OK && json_parse(l->text != NULL ? l->text : "", l->len, &l->root, why,
+	                                sizeof(why)) != DDNS_OK)
+		rc = fail(c, DDNS_EINVAL, "%s", why);
+	l->d2 = json_get(l->root, "DhcpDdns");
+	if (rc == DDNS_OK && (l->d2 == NULL || l->d2->type != JSON_OBJECT))
+		rc = fail(c, DDNS_EINVAL, "no \"DhcpDdns\" object: not a D2 configuration");
+	if (rc == DDNS_OK)
+		rc = read_domains(c, l->d2, "forward-ddns", l->domains, &l->n);
+	if (rc == DDNS_OK)
+		rc = read_domains(c, l->d2, "reverse-ddns", l->domains, &l->n);
+	return rc;
+}
+
+static void unload(struct loaded *l)
+{
+	wipe_secrets(json_get(l->d2, "tsig-keys"));
+	json_free(l->root);
+	if (l->text != NULL)
+		explicit_bzero(l->text, l->len);
+	free(l->text);
+}
+
+int ddns_d2_domains(const char *path, void (*each)(void *ctx, const struct ddns_d2_domain *d),
+                    void *ctx, char *err, size_t errlen)
+{
+	struct ddns_d2_options quiet = {0};
+	struct conv c = {&quiet, NULL, err, errlen, path};
+	struct loaded l;
+	int rc = load(&c, path, &l);
+	for (size_t i = 0; rc == DDNS_OK && i < l.n; i++) {
+		struct ddns_d2_domain d = {.name = l.domains[i].name,
+		                           .reverse =
+		                               strcmp(l.domains[i].where, "reverse-ddns") == 0};
+		rc = server_texts(&c, &l.domains[i], d.servers, &d.n_servers);
+		if (rc == DDNS_OK)
+			each(ctx, &d);
+	}
+	unload(&l);
+	return rc;
+}
+
 int ddns_d2_convert(const char *path, const struct ddns_d2_options *opt, FILE *out, char *err,
                     size_t errlen)
 {
@@ -453,23 +515,11 @@ int ddns_d2_convert(const char *path, const struct ddns_d2_options *opt, FILE *o
 		return DDNS_ENOMEM;
 	/* Written to memory first: out gets the entry whole, or nothing. */
 	struct conv c = {opt, mem, err, errlen, path};
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	struct json *root = NULL;
-	struct domain domains[MAX_DOMAINS];
-	size_t n = 0;
-	int rc = read_config(&c, path, 0, &text, &len, &cap);
-	char why[256];
-	if (rc == DDNS_OK &&
-	    json_parse(text != NULL ? text : "", len, &root, why, sizeof(why)) != DDNS_OK)
-		rc = fail(&c, DDNS_EINVAL, "%s", why);
-	const struct json *d2 = json_get(root, "DhcpDdns");
-	if (rc == DDNS_OK && (d2 == NULL || d2->type != JSON_OBJECT))
-		rc = fail(&c, DDNS_EINVAL, "no \"DhcpDdns\" object: not a D2 configuration");
-	if (rc == DDNS_OK)
-		rc = read_domains(&c, d2, "forward-ddns", domains, &n);
-	if (rc == DDNS_OK)
-		rc = read_domains(&c, d2, "reverse-ddns", domains, &n);
+	struct loaded l;
+	int rc = load(&c, path, &l);
+	const struct json *d2 = l.d2;
+	struct domain *domains = l.domains;
+	size_t n = l.n;
 	for (size_t i = 0; rc == DDNS_OK && i < d2->count; i++) {
 		const char *const *k = known;
 		while (*k != NULL && strcmp(*k, d2->keys[i]) != 0)
@@ -527,11 +577,7 @@ int ddns_d2_convert(const char *path, const struct ddns_d2_options *opt, FILE *o
 		fprintf(c.out, "    \"forward\": %s,\n    \"reverse\": %s\n  }\n}\n",
 		        n_forward > 0 ? "true" : "false", n > n_forward ? "true" : "false");
 	}
-	wipe_secrets(json_get(d2, "tsig-keys"));
-	json_free(root);
-	if (text != NULL)
-		explicit_bzero(text, len);
-	free(text);
+	unload(&l);
 	if (fclose(mem) != 0 && rc == DDNS_OK)
 		rc = fail(&c, DDNS_ENOMEM, "out of memory");
 	if (rc == DDNS_OK && fwrite(result, 1, result_len, out) != result_len)

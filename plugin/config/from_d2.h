@@ -23,6 +23,24 @@ struct ddns_d2_options {
 	void *ctx;
 };
 
+#define DDNS_D2_SERVERS_MAX 16
+#define DDNS_D2_SERVER_TEXT 64
+
+/* One of D2's domains with its servers, as a check against discovery needs it. */
+struct ddns_d2_domain {
+	const char *name; /* as D2 writes it */
+	bool reverse;     /* from reverse-ddns */
+	size_t n_servers;
+	char servers[DDNS_D2_SERVERS_MAX][DDNS_D2_SERVER_TEXT]; /* "ip", "ip:port", "[ipv6]:port" */
+};
+
+/*
+ * Calls each for every domain of the D2 configuration in path, forward domains first (d and its
+ * strings are valid during the call). Returns as ddns_d2_convert; no warnings. Thread: any.
+ */
+int ddns_d2_domains(const char *path, void (*each)(void *ctx, const struct ddns_d2_domain *d),
+                    void *ctx, char *err, size_t errlen);
+
 /*
  * Converts the D2 configuration in file path and writes the hooks-libraries entry (a JSON object)
  * to out. A secret that D2 had inline is never written to out unless opt->show_secrets; with

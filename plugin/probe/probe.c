@@ -19,6 +19,7 @@
 #include "discovery/locate.h"
 #include "engine/send.h"
 #include "gss/mech.h"
+#include "probe/d2_check.h"
 #include "util/clock.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -44,6 +45,8 @@ static void usage(FILE *out)
 	    "[--update-test]\n"
 	    "       ddns-direct-probe --from-d2 D2.conf [--pin] [--secrets-dir DIR | "
 	    "--show-secrets]\n"
+	    "       ddns-direct-probe --from-d2 D2.conf --check [--resolver ADDR]... "
+	    "[--config KEA.json]\n"
 	    "  NAME           the host name whose updates you want to trace\n"
 	    "  --resolver     a recursive resolver to use (repeatable; default: from the\n"
 	    "                 configuration, else /etc/resolv.conf)\n"
@@ -56,6 +59,9 @@ static void usage(FILE *out)
 	    "                 warnings name every setting not carried over\n"
 	    "  --pin          keep D2's servers as each zone's update targets (default: "
 	    "discovery)\n"
+	    "  --check        run discovery for each D2 domain and show D2's servers beside what "
+	    "it\n"
+	    "                 finds, each disagreement flagged (exit status 1 if any)\n"
 	    "  --secrets-dir  write secrets D2 has inline to DIR/<key>.key (mode 0600)\n"
 	    "  --show-secrets print secrets D2 has inline in the entry (default: never printed)\n");
 }
@@ -303,6 +309,7 @@ int main(int argc, char **argv)
 	                                        {"pin", no_argument, NULL, 'p'},
 	                                        {"secrets-dir", required_argument, NULL, 's'},
 	                                        {"show-secrets", no_argument, NULL, 'S'},
+	                                        {"check", no_argument, NULL, 'C'},
 	                                        {"help", no_argument, NULL, 'h'},
 	                                        {NULL, 0, NULL, 0}};
 	const char *config = NULL;
@@ -310,9 +317,10 @@ int main(int argc, char **argv)
 	size_t n_resolvers = 0;
 	bool test = false;
 	const char *d2 = NULL;
+	bool check = false;
 	struct ddns_d2_options d2_opt = {0};
 	int opt;
-	while ((opt = getopt_long(argc, argv, "r:c:uhd:ps:S", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:c:uhd:ps:SC", options, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			if (n_resolvers == MAX_RESOLVERS) {
@@ -340,6 +348,9 @@ int main(int argc, char **argv)
 		case 'S':
 			d2_opt.show_secrets = true;
 			break;
+		case 'C':
+			check = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -348,15 +359,16 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (d2 != NULL && optind == argc)
+	if (d2 != NULL && optind == argc && !check)
 		return from_d2(d2, &d2_opt);
-	if (optind != argc - 1 || d2 != NULL) {
+	bool check_d2 = d2 != NULL && check && optind == argc;
+	if (!check_d2 && (optind != argc - 1 || d2 != NULL || check)) {
 		usage(stderr);
 		return 2;
 	}
 	char name[DDNS_NAME_MAX];
 	const char *why;
-	if (ddns_name_normalize(argv[optind], NAME_SERVICE, false, name, &why) != 0) {
+	if (!check_d2 && ddns_name_normalize(argv[optind], NAME_SERVICE, false, name, &why) != 0) {
 		fprintf(stderr, "ddns-direct-probe: '%s' is not a valid name: %s\n", argv[optind],
 		        why);
 		return 2;
@@ -379,6 +391,11 @@ int main(int argc, char **argv)
 		free(cfg->resolvers);
 		cfg->resolvers = addrs;
 		cfg->n_resolvers = addrs != NULL ? n_resolvers : 0;
+	}
+	if (check_d2) {
+		rc = ddns_d2_check(d2, cfg, stdout);
+		ddns_config_free(cfg);
+		return rc;
 	}
 
 	printf("Where do updates for %s go?\n  resolvers:", name);

@@ -4,7 +4,9 @@
 # ddns-direct has no use for) goes through `ddns-direct-probe --from-d2 --pin --secrets-dir`; the
 # parameters it prints, with only the lab's resolver and state-dir added, load in kea-dhcp4 and
 # publish every lease's A, PTR and DHCID, signed with D2's key. The secret is never printed, and
-# every D2 setting left behind is named in a warning.
+# every D2 setting left behind is named in a warning. --check runs discovery for each D2 domain and
+# flags what D2 gets wrong: a server that is not the zone's, a primary D2 does not list, a domain
+# that is not a zone of its own.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
 CLIENTS=50
@@ -40,6 +42,32 @@ for setting in ip-address port dns-server-timeout ncr-protocol ncr-format logger
 		lab_fail "no warning names $setting: $(cat "$LAB_DIR/warnings.txt")"
 done
 lab_log "converted: $(tr -d '\n' <"$LAB_DIR/entry.json" | tr -s ' ')"
+
+# --check: D2's listing of the lab, right, then wrong in three ways.
+rc=0
+"$PROBE" --from-d2 "$LAB_DIR/kea-dhcp-ddns.conf" --check --resolver 127.0.0.2 \
+	>"$LAB_DIR/check.txt" 2>&1 || rc=$?
+[ $rc -eq 0 ] && grep -q "^0 disagreements" "$LAB_DIR/check.txt" ||
+	lab_fail "--check of a right D2 listing: status $rc: $(cat "$LAB_DIR/check.txt")"
+cat >"$LAB_DIR/wrong.conf" <<CONF
+{ "DhcpDdns": {
+    "forward-ddns": { "ddns-domains": [
+        { "name": "corp.example.", "dns-servers": [ { "ip-address": "127.0.0.2" } ] },
+        { "name": "sub.corp.example.", "dns-servers": [ { "ip-address": "127.0.0.2" } ] } ] },
+    "reverse-ddns": { "ddns-domains": [
+        { "name": "1.10.in-addr.arpa.", "dns-servers": [ { "ip-address": "127.0.0.9" } ] } ] } } }
+CONF
+rc=0
+"$PROBE" --from-d2 "$LAB_DIR/wrong.conf" --check --resolver 127.0.0.2 >"$LAB_DIR/check.txt" 2>&1 || rc=$?
+for flagged in "sub.corp.example. is not a zone of its own: its names belong to zone corp.example. (D2 names the domain" \
+	"D2 sends to 127.0.0.9, which is neither the primary of 1.10.in-addr.arpa." \
+	"the primary ns1.corp.example. (127.0.0.2) is not among D2's servers" \
+	"^3 disagreements"; do
+	grep -q "$flagged" "$LAB_DIR/check.txt" || lab_fail "--check does not say '$flagged': $(cat "$LAB_DIR/check.txt")"
+done
+[ $rc -eq 1 ] || lab_fail "--check with disagreements exited $rc"
+cat "$LAB_DIR/check.txt"
+lab_log "--check: $(grep -c MISMATCH "$LAB_DIR/check.txt") disagreements flagged in the wrong listing, none in the right one"
 
 params=$(python3 -c '
 import json, sys
