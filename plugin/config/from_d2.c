@@ -12,10 +12,9 @@
 #include "config/from_d2.h"
 #include "ddns/error.h"
 #include "util/json.h"
+#include "util/kea_file.h"
 
-#define MAX_INCLUDE_DEPTH 8
-#define MAX_DOMAINS       256
-#define FILE_MAX          (4 * 1024 * 1024)
+#define MAX_DOMAINS 256
 
 struct conv {
 	const struct ddns_d2_options *opt;
@@ -45,73 +44,6 @@ static void warn(struct conv *c, const char *fmt, ...)
 	va_end(ap);
 	if (c->opt->warn != NULL)
 		c->opt->warn(c->opt->ctx, line);
-}
-
-/* Appends len bytes to the growing text *buf (*len used, *cap allocated). */
-static bool append(char **buf, size_t *len, size_t *cap, const char *bytes, size_t n)
-{
-	if (*len + n + 1 > *cap) {
-		size_t want = (*len + n + 1) * 2;
-		char *grown = want <= FILE_MAX ? realloc(*buf, want) : NULL;
-		if (grown == NULL)
-			return false;
-		*buf = grown;
-		*cap = want;
-	}
-	memcpy(*buf + *len, bytes, n);
-	*len += n;
-	(*buf)[*len] = '\0';
-	return true;
-}
-
-/*
- * Appends the file's text with each <?include "name"?> replaced by that file's text, as Kea does
- * (a relative name is opened from the current directory, as Kea opens it).
- */
-static int read_config(struct conv *c, const char *file, int depth, char **buf, size_t *len,
-                       size_t *cap)
-{
-	if (depth > MAX_INCLUDE_DEPTH)
-		return fail(c, DDNS_EINVAL, "includes nested deeper than %d at '%s'",
-		            MAX_INCLUDE_DEPTH, file);
-	FILE *f = fopen(file, "r");
-	if (f == NULL)
-		return fail(c, DDNS_EIO, "cannot read '%s': %s", file, strerror(errno));
-	char *text = NULL;
-	size_t n = 0, tcap = 0;
-	char chunk[4096];
-	size_t got;
-	bool ok = true;
-	while (ok && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		ok = append(&text, &n, &tcap, chunk, got);
-	fclose(f);
-	if (!ok) {
-		free(text);
-		return fail(c, DDNS_EINVAL, "'%s' is larger than %d bytes", file, FILE_MAX);
-	}
-	int rc = DDNS_OK;
-	const char *p = text != NULL ? text : "";
-	for (const char *at; rc == DDNS_OK && (at = strstr(p, "<?include")) != NULL;) {
-		const char *open = strchr(at, '"');
-		const char *close = open != NULL ? strchr(open + 1, '"') : NULL;
-		const char *end = close != NULL ? strstr(close, "?>") : NULL;
-		if (end == NULL) {
-			rc = fail(c, DDNS_EINVAL, "'%s': an <?include without \"file\"?>", file);
-			break;
-		}
-		char name[1024];
-		snprintf(name, sizeof(name), "%.*s", (int)(close - open - 1), open + 1);
-		if (!append(buf, len, cap, p, (size_t)(at - p)))
-			rc = fail(c, DDNS_EINVAL, "the configuration is larger than %d bytes",
-			          FILE_MAX);
-		else
-			rc = read_config(c, name, depth + 1, buf, len, cap);
-		p = end + 2;
-	}
-	if (rc == DDNS_OK && !append(buf, len, cap, p, strlen(p)))
-		rc = fail(c, DDNS_EINVAL, "the configuration is larger than %d bytes", FILE_MAX);
-	free(text);
-	return rc;
 }
 
 /* A string member of obj, or NULL (missing). A member of another type is an error. */
@@ -459,10 +391,11 @@ struct loaded {
 
 static int load(struct conv *c, const char *path, struct loaded *l)
 {
-	size_t cap = 0;
 	memset(l, 0, sizeof(*l));
-	int rc = read_config(c, path, 0, &l->text, &l->len, &cap);
-	char why[256];
+	char why[512];
+	int rc = ddns_kea_file_read(path, &l->text, &l->len, why, sizeof(why));
+	if (rc != DDNS_OK)
+		rc = fail(c, rc, "%s", why);
 	if (rc == DDNS_OK && json_parse(l->text != NULL ? l->text : "", l->len, &l->root, why,
 	                                sizeof(why)) != DDNS_OK)
 		rc = fail(c, DDNS_EINVAL, "%s", why);

@@ -67,22 +67,23 @@ static void check_domain(void *ctx, const struct ddns_d2_domain *d)
 	fprintf(c->out, "\n");
 	size_t before = c->flagged;
 	if (strcmp(ts.zone, zone) != 0) {
-		snprintf(line, sizeof(line),
-		         "%s is not a zone of its own: its names belong to zone %s (%s)", zone,
-		         ts.zone,
-		         ddns_name_in_zone(zone, ts.zone)
-		             ? "D2 names the domain as the zone of its updates, which a server "
-		               "refuses: NOTAUTH or NOTZONE"
-		             : "a zone below the domain: D2 sends its names to the domain's servers "
-		               "under the wrong zone");
+		snprintf(
+		    line, sizeof(line),
+		    "%s is not a zone of its own: its names belong to zone %s (%s)", zone, ts.zone,
+		    ddns_name_in_zone(zone, ts.zone)
+		        ? "D2 names the domain as the zone of its updates, which a server "
+		          "refuses: NOTAUTH or NOTZONE"
+		        : "a zone below the domain: D2 sends its names to the domain's servers "
+		          "under the wrong zone");
 		flag(c, line);
 	}
 	for (size_t i = 0; i < d->n_servers; i++)
 		if (!is_target(&ts, d->servers[i])) {
-			snprintf(line, sizeof(line),
-			         "D2 sends to %s, which is neither the primary of %s nor one of its "
-			         "name servers",
-			         d->servers[i], ts.zone);
+			snprintf(
+			    line, sizeof(line),
+			    "D2 sends to %s, which is neither the primary of %s nor one of its "
+			    "name servers",
+			    d->servers[i], ts.zone);
 			flag(c, line);
 		}
 	bool primary_listed = false;

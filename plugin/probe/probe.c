@@ -22,6 +22,7 @@
 #include "probe/d2_check.h"
 #include "util/clock.h"
 #include "util/json.h"
+#include "util/kea_file.h"
 #include "util/log.h"
 #include "util/name.h"
 
@@ -66,30 +67,6 @@ static void usage(FILE *out)
 	    "  --show-secrets print secrets D2 has inline in the entry (default: never printed)\n");
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return NULL;
-	char *buf = NULL;
-	size_t cap = 0;
-	*len = 0;
-	for (;;) {
-		if (*len + 4096 > cap) {
-			char *grown = realloc(buf, cap = cap * 2 + 8192);
-			if (grown == NULL)
-				break;
-			buf = grown;
-		}
-		size_t n = fread(buf + *len, 1, cap - *len, f);
-		*len += n;
-		if (n == 0)
-			break;
-	}
-	fclose(f);
-	return buf;
-}
-
 /* The "parameters" of the ddns-direct entry in a Kea configuration, or NULL. Borrowed. */
 static const struct json *hook_parameters(const struct json *root)
 {
@@ -114,12 +91,13 @@ static int load_config(const char *path, struct ddns_config **cfg)
 	const struct json *params = NULL;
 	if (path != NULL) {
 		size_t len;
-		char *text = slurp(path, &len);
-		if (text == NULL) {
-			fprintf(stderr, "ddns-direct-probe: cannot read %s\n", path);
+		char *text = NULL;
+		if (ddns_kea_file_read(path, &text, &len, err, sizeof(err)) != DDNS_OK) {
+			fprintf(stderr, "ddns-direct-probe: %s\n", err);
 			return 2;
 		}
 		int rc = json_parse(text, len, &root, err, sizeof(err));
+		explicit_bzero(text, len);
 		free(text);
 		if (rc != 0) {
 			fprintf(stderr, "ddns-direct-probe: %s: %s\n", path, err);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -14,6 +15,7 @@
 #include "util/addr.h"
 #include "util/base64.h"
 #include "util/json.h"
+#include "util/kea_file.h"
 #include "util/latency.h"
 #include "util/log.h"
 #include "util/name.h"
@@ -226,6 +228,50 @@ static void log_filter(void **state)
 	ddns_log_set_sink(NULL, NULL);
 }
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Kea's files: includes replaced by their files' text, nested; each failure names its file. */
+static void kea_files(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ddns-kea-file-XXXXXX", a[64], b[64], c[64], text_a[256], text_b[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/a.json", dir);
+	snprintf(b, sizeof(b), "%s/b.inc", dir);
+	snprintf(c, sizeof(c), "%s/c.inc", dir);
+	snprintf(text_a, sizeof(text_a), "{ \"x\": <?include \"%s\"?> }", b);
+	snprintf(text_b, sizeof(text_b), "[ 1, <?include \"%s\"?> ]", c);
+	write_text(a, text_a);
+	write_text(b, text_b);
+	write_text(c, "2");
+	char *text = NULL, err[256];
+	size_t len = 0;
+	assert_int_equal(ddns_kea_file_read(a, &text, &len, err, sizeof(err)), DDNS_OK);
+	assert_string_equal(text, "{ \"x\": [ 1, 2 ] }");
+	assert_int_equal(len, strlen(text));
+	free(text);
+	write_text(c, "<?include \"nowhere\"");
+	assert_int_equal(ddns_kea_file_read(a, &text, &len, err, sizeof(err)), DDNS_EINVAL);
+	assert_null(text);
+	assert_non_null(strstr(err, "c.inc': an <?include without"));
+	snprintf(text_b, sizeof(text_b), "<?include \"%s\"?>", b); /* includes itself */
+	write_text(b, text_b);
+	assert_int_equal(ddns_kea_file_read(a, &text, &len, err, sizeof(err)), DDNS_EINVAL);
+	assert_non_null(strstr(err, "nested deeper than 8"));
+	assert_int_equal(ddns_kea_file_read("/nonexistent", &text, &len, err, sizeof(err)),
+	                 DDNS_EIO);
+	assert_non_null(strstr(err, "cannot read '/nonexistent'"));
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void json_reader(void **state)
 {
 	(void)state;
@@ -263,15 +309,11 @@ static void json_reader(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(every_error_has_text),
-	    cmocka_unit_test(host_names),
-	    cmocka_unit_test(zones_and_labels),
-	    cmocka_unit_test(wire_names),
-	    cmocka_unit_test(reverse_names),
-	    cmocka_unit_test(addresses),
-	    cmocka_unit_test(json_reader),
-	    cmocka_unit_test(log_filter),
-	    cmocka_unit_test(base64),
+	    cmocka_unit_test(every_error_has_text), cmocka_unit_test(host_names),
+	    cmocka_unit_test(zones_and_labels),     cmocka_unit_test(wire_names),
+	    cmocka_unit_test(reverse_names),        cmocka_unit_test(addresses),
+	    cmocka_unit_test(json_reader),          cmocka_unit_test(kea_files),
+	    cmocka_unit_test(log_filter),           cmocka_unit_test(base64),
 	    cmocka_unit_test(latency_quantiles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
