@@ -92,7 +92,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(UNIT_HELP_OBJ) $(ENGINE_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lcmocka $(LDLIBS_ENGINE)
 
-$(PROBE): $(BUILD)/plugin/probe/probe.o $(BUILD)/plugin/probe/d2_check.o $(ENGINE_A)
+PROBE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard plugin/probe/*.c))
+$(PROBE): $(PROBE_OBJ) $(ENGINE_A)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_ENGINE)
 
 $(BUILD)/tests/ddns-state-scale: $(BUILD)/tests/bench/state_scale.o $(ENGINE_A)

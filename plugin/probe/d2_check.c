@@ -9,14 +9,18 @@
 #include "discovery/locate.h"
 #include "probe/d2_check.h"
 #include "util/addr.h"
+#include "util/log.h"
 #include "util/name.h"
 
-#define TIMEOUT_MS 2000
+#define TIMEOUT_MS  2000
+#define MAX_REVERSE 256 /* D2's reverse domains kept for the pools' check */
 
 struct check {
 	struct ddns_locator *loc;
 	FILE *out;
-	size_t flagged; /* disagreements and failures so far */
+	size_t flagged;                           /* disagreements and failures */
+	char reverse[MAX_REVERSE][DDNS_NAME_MAX]; /* D2's reverse domains */
+	size_t n_reverse;
 };
 
 static void flag(struct check *c, const char *what)
@@ -52,6 +56,8 @@ static void check_domain(void *ctx, const struct ddns_d2_domain *d)
 		flag(c, line);
 		return;
 	}
+	if (d->reverse && c->n_reverse < MAX_REVERSE)
+		memcpy(c->reverse[c->n_reverse++], zone, sizeof(zone));
 	struct ddns_target_set ts;
 	int rc = ddns_locate(c->loc, zone, false, &ts);
 	if (rc != DDNS_OK) {
@@ -101,25 +107,65 @@ static void check_domain(void *ctx, const struct ddns_d2_domain *d)
 		fprintf(c->out, "  OK\n");
 }
 
-int ddns_d2_check(const char *path, const struct ddns_config *cfg, FILE *out)
+/* A pool whose reverse name no D2 reverse domain covers: D2 never published its PTRs. */
+static void check_pool(void *ctx, const char *pool, const char *reverse)
 {
+	struct check *c = ctx;
+	for (size_t i = 0; i < c->n_reverse; i++)
+		if (ddns_name_in_zone(reverse, c->reverse[i]))
+			return;
+	char line[1024];
+	snprintf(line, sizeof(line),
+	         "pool %s: no D2 reverse domain covers %s, so D2 never published its PTR "
+	         "records (ddns-direct will, in the reverse zone it finds)",
+	         pool, reverse);
+	flag(c, line);
+}
+
+/* Discovery's own lines: only its warnings and errors (on stderr); the report says the rest. */
+static bool warnings_only(void *ctx, enum ddns_log_level level)
+{
+	(void)ctx;
+	return level >= DDNS_LOG_WARN;
+}
+
+int ddns_d2_check(const char *path, const struct ddns_config *cfg,
+                  const struct ddns_dhcp_config *dhcp, FILE *out)
+{
+	ddns_log_set_filter(warnings_only);
 	/* Discovery alone: a copy of the configuration without its zones. */
 	struct ddns_config bare = *cfg;
 	bare.zones = NULL;
 	bare.n_zones = 0;
-	struct check c = {ddns_locator_new(&bare, &ddns_socket_transport, TIMEOUT_MS), out, 0};
-	if (c.loc == NULL) {
+	struct check *c = calloc(1, sizeof(*c)); /* the reverse domains make it large */
+	if (c != NULL) {
+		c->loc = ddns_locator_new(&bare, &ddns_socket_transport, TIMEOUT_MS);
+		c->out = out;
+	}
+	if (c == NULL || c->loc == NULL) {
+		free(c);
 		fprintf(stderr, "ddns-direct-probe: out of memory\n");
 		return 2;
 	}
 	char err[512];
-	int rc = ddns_d2_domains(path, check_domain, &c, err, sizeof(err));
-	ddns_locator_free(c.loc);
+	int rc = ddns_d2_domains(path, check_domain, c, err, sizeof(err));
+	ddns_locator_free(c->loc);
 	if (rc != DDNS_OK) {
 		fprintf(stderr, "ddns-direct-probe: %s\n", err);
+		free(c);
 		return 2;
 	}
-	fprintf(out, "%zu disagreement%s between D2 and discovery\n", c.flagged,
-	        c.flagged == 1 ? "" : "s");
-	return c.flagged == 0 ? 0 : 1;
+	if (dhcp != NULL) {
+		fprintf(out, "pools of the DHCP server\n");
+		size_t before = c->flagged;
+		size_t pools = ddns_dhcp_config_pools(dhcp, check_pool, c);
+		if (c->flagged == before)
+			fprintf(out, "  OK: %zu pool%s, each under a D2 reverse domain\n", pools,
+			        pools == 1 ? "" : "s");
+	}
+	size_t flagged = c->flagged;
+	free(c);
+	fprintf(out, "%zu disagreement%s between D2 and discovery\n", flagged,
+	        flagged == 1 ? "" : "s");
+	return flagged == 0 ? 0 : 1;
 }

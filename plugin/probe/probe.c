@@ -20,6 +20,7 @@
 #include "engine/send.h"
 #include "gss/mech.h"
 #include "probe/d2_check.h"
+#include "probe/dhcp_config.h"
 #include "util/clock.h"
 #include "util/json.h"
 #include "util/kea_file.h"
@@ -46,8 +47,10 @@ static void usage(FILE *out)
 	    "[--update-test]\n"
 	    "       ddns-direct-probe --from-d2 D2.conf [--pin] [--secrets-dir DIR | "
 	    "--show-secrets]\n"
+	    "                         [--dhcp-config KEA.conf]\n"
 	    "       ddns-direct-probe --from-d2 D2.conf --check [--resolver ADDR]... "
 	    "[--config KEA.json]\n"
+	    "                         [--dhcp-config KEA.conf]\n"
 	    "  NAME           the host name whose updates you want to trace\n"
 	    "  --resolver     a recursive resolver to use (repeatable; default: from the\n"
 	    "                 configuration, else /etc/resolv.conf)\n"
@@ -60,9 +63,11 @@ static void usage(FILE *out)
 	    "                 warnings name every setting not carried over\n"
 	    "  --pin          keep D2's servers as each zone's update targets (default: "
 	    "discovery)\n"
-	    "  --check        run discovery for each D2 domain and show D2's servers beside what "
-	    "it\n"
-	    "                 finds, each disagreement flagged (exit status 1 if any)\n"
+	    "  --check        run discovery for each D2 domain and show D2's servers beside\n"
+	    "                 what it finds, each disagreement flagged (exit status 1 if any)\n"
+	    "  --dhcp-config  the DHCP server's Kea configuration: the changes it needs are\n"
+	    "                 printed as comments above the entry; --check also flags pools no\n"
+	    "                 D2 reverse domain covers\n"
 	    "  --secrets-dir  write secrets D2 has inline to DIR/<key>.key (mode 0600)\n"
 	    "  --show-secrets print secrets D2 has inline in the entry (default: never printed)\n");
 }
@@ -258,8 +263,10 @@ static void print_warning(void *ctx, const char *line)
 	fprintf(stderr, "warning: %s\n", line);
 }
 
-/* --from-d2: the entry on stdout, warnings on stderr. */
-static int from_d2(const char *path, struct ddns_d2_options *opt)
+/* --from-d2: the entry on stdout (below the DHCP server's changes, given its configuration),
+ * warnings on stderr. */
+static int from_d2(const char *path, struct ddns_d2_options *opt,
+                   const struct ddns_dhcp_config *dhcp, const char *dhcp_path)
 {
 	char library[PATH_MAX] = "libdhcp_ddns_direct.so";
 	glob_t dirs;
@@ -269,12 +276,22 @@ static int from_d2(const char *path, struct ddns_d2_options *opt)
 	}
 	opt->library = library;
 	opt->warn = print_warning;
-	char err[512];
-	int rc = ddns_d2_convert(path, opt, stdout, err, sizeof(err));
+	char err[512], *entry = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&entry, &len);
+	int rc = mem != NULL ? ddns_d2_convert(path, opt, mem, err, sizeof(err)) : DDNS_ENOMEM;
+	if (mem != NULL)
+		fclose(mem);
 	if (rc != DDNS_OK) {
-		fprintf(stderr, "ddns-direct-probe: %s\n", err);
+		fprintf(stderr, "ddns-direct-probe: %s\n", mem != NULL ? err : "out of memory");
+		free(entry);
 		return 1;
 	}
+	if (dhcp != NULL)
+		ddns_dhcp_config_changes(dhcp, dhcp_path, stdout);
+	fwrite(entry, 1, len, stdout);
+	explicit_bzero(entry, len); /* it holds a secret with --show-secrets */
+	free(entry);
 	return 0;
 }
 
@@ -288,6 +305,7 @@ int main(int argc, char **argv)
 	                                        {"secrets-dir", required_argument, NULL, 's'},
 	                                        {"show-secrets", no_argument, NULL, 'S'},
 	                                        {"check", no_argument, NULL, 'C'},
+	                                        {"dhcp-config", required_argument, NULL, 'D'},
 	                                        {"help", no_argument, NULL, 'h'},
 	                                        {NULL, 0, NULL, 0}};
 	const char *config = NULL;
@@ -296,9 +314,10 @@ int main(int argc, char **argv)
 	bool test = false;
 	const char *d2 = NULL;
 	bool check = false;
+	const char *dhcp_path = NULL;
 	struct ddns_d2_options d2_opt = {0};
 	int opt;
-	while ((opt = getopt_long(argc, argv, "r:c:uhd:ps:SC", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:c:uhd:ps:SCD:", options, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			if (n_resolvers == MAX_RESOLVERS) {
@@ -329,6 +348,9 @@ int main(int argc, char **argv)
 		case 'C':
 			check = true;
 			break;
+		case 'D':
+			dhcp_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -337,8 +359,14 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (d2 != NULL && optind == argc && !check)
-		return from_d2(d2, &d2_opt);
+	struct ddns_dhcp_config dhcp = {0};
+	if (dhcp_path != NULL && (d2 == NULL || !ddns_dhcp_config_read(dhcp_path, &dhcp)))
+		return 2;
+	if (d2 != NULL && optind == argc && !check) {
+		int status = from_d2(d2, &d2_opt, dhcp_path != NULL ? &dhcp : NULL, dhcp_path);
+		ddns_dhcp_config_free(&dhcp);
+		return status;
+	}
 	bool check_d2 = d2 != NULL && check && optind == argc;
 	if (!check_d2 && (optind != argc - 1 || d2 != NULL || check)) {
 		usage(stderr);
@@ -371,7 +399,8 @@ int main(int argc, char **argv)
 		cfg->n_resolvers = addrs != NULL ? n_resolvers : 0;
 	}
 	if (check_d2) {
-		rc = ddns_d2_check(d2, cfg, stdout);
+		rc = ddns_d2_check(d2, cfg, dhcp_path != NULL ? &dhcp : NULL, stdout);
+		ddns_dhcp_config_free(&dhcp);
 		ddns_config_free(cfg);
 		return rc;
 	}

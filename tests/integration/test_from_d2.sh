@@ -6,7 +6,8 @@
 # publish every lease's A, PTR and DHCID, signed with D2's key. The secret is never printed, and
 # every D2 setting left behind is named in a warning. --check runs discovery for each D2 domain and
 # flags what D2 gets wrong: a server that is not the zone's, a primary D2 does not list, a domain
-# that is not a zone of its own.
+# that is not a zone of its own, and (given the DHCP server's configuration) a pool no reverse
+# domain covers; --dhcp-config also prints the DHCP server's changes above the entry.
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
 CLIENTS=50
@@ -43,6 +44,26 @@ for setting in ip-address port dns-server-timeout ncr-protocol ncr-format logger
 done
 lab_log "converted: $(tr -d '\n' <"$LAB_DIR/entry.json" | tr -s ' ')"
 
+# The DHCP server before the move: D2's address in dhcp-ddns, no lease_cmds, and a second pool
+# that no D2 reverse domain covers.
+cat >"$LAB_DIR/kea-before.json" <<CONF
+{ "Dhcp4": {
+    "dhcp-ddns": { "enable-updates": true, "server-ip": "127.0.0.1", "server-port": 53001 },
+    "subnet4": [ { "id": 1, "subnet": "10.1.0.0/16", "pools": [ { "pool": "10.1.0.10 - 10.1.255.250" } ] } ],
+    "shared-networks": [ { "name": "lab2", "subnet4": [ { "id": 2, "subnet": "10.2.0.0/24",
+        "pools": [ { "pool": "10.2.0.0/25" } ] } ] } ] } }
+CONF
+mkdir -m 0700 "$LAB_DIR/keys2"
+"$PROBE" --from-d2 "$LAB_DIR/kea-dhcp-ddns.conf" --pin --secrets-dir "$LAB_DIR/keys2" \
+	--dhcp-config "$LAB_DIR/kea-before.json" >"$LAB_DIR/entry2.json" 2>/dev/null ||
+	lab_fail "the conversion with --dhcp-config failed"
+for change in "add libdhcp_lease_cmds.so before it" 'keep "enable-updates": true' \
+	'"server-ip" is about D2' "stop and disable kea-dhcp-ddns"; do
+	grep -q "^// .*$change" "$LAB_DIR/entry2.json" || lab_fail "--dhcp-config does not say '$change': $(cat "$LAB_DIR/entry2.json")"
+done
+diff <(grep -v '^//' "$LAB_DIR/entry2.json" | sed 's/keys2/keys/') "$LAB_DIR/entry.json" >/dev/null ||
+	lab_fail "the entry under the comments differs from the one without --dhcp-config"
+
 # --check: D2's listing of the lab, right, then wrong in three ways.
 rc=0
 "$PROBE" --from-d2 "$LAB_DIR/kea-dhcp-ddns.conf" --check --resolver 127.0.0.2 \
@@ -58,11 +79,13 @@ cat >"$LAB_DIR/wrong.conf" <<CONF
         { "name": "1.10.in-addr.arpa.", "dns-servers": [ { "ip-address": "127.0.0.9" } ] } ] } } }
 CONF
 rc=0
-"$PROBE" --from-d2 "$LAB_DIR/wrong.conf" --check --resolver 127.0.0.2 >"$LAB_DIR/check.txt" 2>&1 || rc=$?
+"$PROBE" --from-d2 "$LAB_DIR/wrong.conf" --check --resolver 127.0.0.2 \
+	--dhcp-config "$LAB_DIR/kea-before.json" >"$LAB_DIR/check.txt" 2>&1 || rc=$?
 for flagged in "sub.corp.example. is not a zone of its own: its names belong to zone corp.example. (D2 names the domain" \
 	"D2 sends to 127.0.0.9, which is neither the primary of 1.10.in-addr.arpa." \
 	"the primary ns1.corp.example. (127.0.0.2) is not among D2's servers" \
-	"^3 disagreements"; do
+	"pool 10.2.0.0/25: no D2 reverse domain covers 0.0.2.10.in-addr.arpa." \
+	"^4 disagreements"; do
 	grep -q "$flagged" "$LAB_DIR/check.txt" || lab_fail "--check does not say '$flagged': $(cat "$LAB_DIR/check.txt")"
 done
 [ $rc -eq 1 ] || lab_fail "--check with disagreements exited $rc"
