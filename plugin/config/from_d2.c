@@ -61,17 +61,22 @@ static int get_string(struct conv *c, const struct json *obj, const char *where,
 	return DDNS_OK;
 }
 
-/* Warns about each member of obj not in known (NULL-terminated). */
+/* Whether name is in known (NULL-terminated). */
+static bool listed(const char *const *known, const char *name)
+{
+	for (const char *const *k = known; *k != NULL; k++)
+		if (strcmp(name, *k) == 0)
+			return true;
+	return false;
+}
+
+/* Warns about each member of obj not in known. */
 static void unsupported(struct conv *c, const struct json *obj, const char *where,
                         const char *const *known, const char *why)
 {
-	for (size_t i = 0; i < obj->count; i++) {
-		bool found = false;
-		for (const char *const *k = known; *k != NULL && !found; k++)
-			found = strcmp(obj->keys[i], *k) == 0;
-		if (!found)
+	for (size_t i = 0; i < obj->count; i++)
+		if (!listed(known, obj->keys[i]))
 			warn(c, "%s: \"%s\" is not carried over: %s", where, obj->keys[i], why);
-	}
 }
 
 /* Why each of D2's own settings has no counterpart. */
@@ -385,8 +390,8 @@ struct loaded {
 	size_t len;
 	struct json *root;
 	const struct json *d2;
-	struct domain domains[MAX_DOMAINS];
-	size_t n;
+	struct domain domains[MAX_DOMAINS]; /* the forward ones first */
+	size_t n, n_forward;
 };
 
 static int load(struct conv *c, const char *path, struct loaded *l)
@@ -404,6 +409,7 @@ static int load(struct conv *c, const char *path, struct loaded *l)
 		rc = fail(c, DDNS_EINVAL, "no \"DhcpDdns\" object: not a D2 configuration");
 	if (rc == DDNS_OK)
 		rc = read_domains(c, l->d2, "forward-ddns", l->domains, &l->n);
+	l->n_forward = l->n;
 	if (rc == DDNS_OK)
 		rc = read_domains(c, l->d2, "reverse-ddns", l->domains, &l->n);
 	return rc;
@@ -426,9 +432,7 @@ int ddns_d2_domains(const char *path, void (*each)(void *ctx, const struct ddns_
 	struct loaded l;
 	int rc = load(&c, path, &l);
 	for (size_t i = 0; rc == DDNS_OK && i < l.n; i++) {
-		struct ddns_d2_domain d = {.name = l.domains[i].name,
-		                           .reverse =
-		                               strcmp(l.domains[i].where, "reverse-ddns") == 0};
+		struct ddns_d2_domain d = {.name = l.domains[i].name, .reverse = i >= l.n_forward};
 		rc = server_texts(&c, &l.domains[i], d.servers, &d.n_servers);
 		if (rc == DDNS_OK)
 			each(ctx, &d);
@@ -453,14 +457,10 @@ int ddns_d2_convert(const char *path, const struct ddns_d2_options *opt, FILE *o
 	const struct json *d2 = l.d2;
 	struct domain *domains = l.domains;
 	size_t n = l.n;
-	for (size_t i = 0; rc == DDNS_OK && i < d2->count; i++) {
-		const char *const *k = known;
-		while (*k != NULL && strcmp(*k, d2->keys[i]) != 0)
-			k++;
-		if (*k == NULL)
+	for (size_t i = 0; rc == DDNS_OK && i < d2->count; i++)
+		if (!listed(known, d2->keys[i]))
 			warn(&c, "DhcpDdns: \"%s\" is not carried over: %s", d2->keys[i],
 			     d2_setting_why(d2->keys[i]));
-	}
 	if (rc == DDNS_OK) {
 		fprintf(c.out, "{\n  \"library\": ");
 		put_string(c.out, opt->library);
@@ -476,25 +476,22 @@ int ddns_d2_convert(const char *path, const struct ddns_d2_options *opt, FILE *o
 			     domains[i].where, domains[i].name);
 	if (rc == DDNS_OK)
 		rc = put_zones(&c, domains, n, fallback);
-	size_t n_forward = 0;
-	for (size_t i = 0; i < n; i++)
-		n_forward += strcmp(domains[i].where, "forward-ddns") == 0;
+	static const char *const directions[] = {"forward", "reverse"};
+	size_t n_forward = l.n_forward, in_direction[] = {n_forward, n - n_forward};
 	for (int dir = 0; rc == DDNS_OK && dir < 2; dir++)
-		if ((dir == 0 ? n_forward : n - n_forward) == 0)
+		if (in_direction[dir] == 0)
 			warn(&c,
 			     "D2 has no %s domains, so it made no %s updates: \"%s\" is false "
 			     "(true has discovery find those zones)",
-			     dir == 0 ? "forward" : "reverse", dir == 0 ? "forward" : "reverse",
-			     dir == 0 ? "forward" : "reverse");
+			     directions[dir], directions[dir], directions[dir]);
 	if (rc == DDNS_OK && n_forward > 0) {
 		/* D2 updates only names under its forward domains (others get DHCP_DDNS_NO_MATCH).
 		 */
 		fprintf(c.out, "    \"allowed-suffixes\": [");
-		for (size_t i = 0, k = 0; i < n; i++)
-			if (strcmp(domains[i].where, "forward-ddns") == 0) {
-				fprintf(c.out, "%s", k++ > 0 ? ", " : "");
-				put_string(c.out, domains[i].name);
-			}
+		for (size_t i = 0; i < n_forward; i++) {
+			fprintf(c.out, "%s", i > 0 ? ", " : "");
+			put_string(c.out, domains[i].name);
+		}
 		fprintf(c.out, "],\n");
 	}
 	if (rc == DDNS_OK && n > n_forward)

@@ -29,14 +29,18 @@ static void flag(struct check *c, const char *what)
 	c->flagged++;
 }
 
+/* Whether server (D2's text) is addr. */
+static bool same_server(const char *server, const struct ddns_addr *addr)
+{
+	struct ddns_addr a;
+	return ddns_addr_parse(server, 53, &a) == DDNS_OK && ddns_addr_equal(&a, addr);
+}
+
 /* Whether server (D2's text) is one of the discovered targets. */
 static bool is_target(const struct ddns_target_set *ts, const char *server)
 {
-	struct ddns_addr a;
-	if (ddns_addr_parse(server, 53, &a) != DDNS_OK)
-		return false;
 	for (size_t i = 0; i < ts->n_targets; i++)
-		if (ddns_addr_equal(&a, &ts->targets[i].addr))
+		if (same_server(server, &ts->targets[i].addr))
 			return true;
 	return false;
 }
@@ -93,11 +97,8 @@ static void check_domain(void *ctx, const struct ddns_d2_domain *d)
 			flag(c, line);
 		}
 	bool primary_listed = false;
-	for (size_t i = 0; i < d->n_servers && !primary_listed; i++) {
-		struct ddns_addr a;
-		primary_listed = ddns_addr_parse(d->servers[i], 53, &a) == DDNS_OK &&
-		                 ddns_addr_equal(&a, &ts.targets[0].addr);
-	}
+	for (size_t i = 0; i < d->n_servers && !primary_listed; i++)
+		primary_listed = same_server(d->servers[i], &ts.targets[0].addr);
 	if (!primary_listed) {
 		snprintf(line, sizeof(line), "the primary %s (%s) is not among D2's servers",
 		         ts.targets[0].name, ts.targets[0].addr.text);

@@ -47,16 +47,15 @@ void ddns_dhcp_config_free(struct ddns_dhcp_config *cfg)
 	cfg->server = NULL;
 }
 
-/* Whether hooks-libraries has an entry whose library path contains name. */
-static bool has_library(const struct json *server, const char *name)
+const struct json *ddns_dhcp_config_library(const struct json *server, const char *name)
 {
 	const struct json *libs = json_get(server, "hooks-libraries");
 	for (size_t i = 0; libs != NULL && libs->type == JSON_ARRAY && i < libs->count; i++) {
 		const struct json *lib = json_get(libs->values[i], "library");
 		if (lib != NULL && lib->type == JSON_STRING && strstr(lib->string, name) != NULL)
-			return true;
+			return libs->values[i];
 	}
-	return false;
+	return NULL;
 }
 
 void ddns_dhcp_config_changes(const struct ddns_dhcp_config *cfg, const char *path, FILE *out)
@@ -66,13 +65,13 @@ void ddns_dhcp_config_changes(const struct ddns_dhcp_config *cfg, const char *pa
 	                                         "ncr-format"};
 	const char *server = cfg->v6 ? "Dhcp6" : "Dhcp4";
 	fprintf(out, "// Changes to %s (%s) for ddns-direct:\n", path, server);
-	if (has_library(cfg->server, "ddns_direct"))
+	if (ddns_dhcp_config_library(cfg->server, "ddns_direct") != NULL)
 		fprintf(out,
 		        "// - hooks-libraries: give the ddns-direct entry there the parameters "
 		        "below\n");
 	else
 		fprintf(out, "// - hooks-libraries: add the entry below\n");
-	if (!has_library(cfg->server, "lease_cmds"))
+	if (ddns_dhcp_config_library(cfg->server, "lease_cmds") == NULL)
 		fprintf(out, "// - hooks-libraries: add libdhcp_lease_cmds.so before it (for "
 		             "ddns-direct-resync)\n");
 	const struct json *ddns = json_get(cfg->server, "dhcp-ddns");

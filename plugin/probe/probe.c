@@ -23,7 +23,6 @@
 #include "probe/dhcp_config.h"
 #include "util/clock.h"
 #include "util/json.h"
-#include "util/kea_file.h"
 #include "util/log.h"
 #include "util/name.h"
 
@@ -72,49 +71,23 @@ static void usage(FILE *out)
 	    "  --show-secrets print secrets D2 has inline in the entry (default: never printed)\n");
 }
 
-/* The "parameters" of the ddns-direct entry in a Kea configuration, or NULL. Borrowed. */
-static const struct json *hook_parameters(const struct json *root)
-{
-	static const char *const servers[] = {"Dhcp4", "Dhcp6"};
-	for (size_t s = 0; s < 2; s++) {
-		const struct json *libs = json_get(json_get(root, servers[s]), "hooks-libraries");
-		for (size_t i = 0; libs != NULL && libs->type == JSON_ARRAY && i < libs->count;
-		     i++) {
-			const struct json *lib = json_get(libs->values[i], "library");
-			if (lib != NULL && lib->type == JSON_STRING &&
-			    strstr(lib->string, "ddns_direct") != NULL)
-				return json_get(libs->values[i], "parameters");
-		}
-	}
-	return NULL;
-}
-
 static int load_config(const char *path, struct ddns_config **cfg)
 {
 	char err[512];
-	struct json *root = NULL, *empty = NULL;
+	struct ddns_dhcp_config kea = {0};
+	struct json *empty = NULL;
 	const struct json *params = NULL;
 	if (path != NULL) {
-		size_t len;
-		char *text = NULL;
-		if (ddns_kea_file_read(path, &text, &len, err, sizeof(err)) != DDNS_OK) {
-			fprintf(stderr, "ddns-direct-probe: %s\n", err);
+		if (!ddns_dhcp_config_read(path, &kea))
 			return 2;
-		}
-		int rc = json_parse(text, len, &root, err, sizeof(err));
-		explicit_bzero(text, len);
-		free(text);
-		if (rc != 0) {
-			fprintf(stderr, "ddns-direct-probe: %s: %s\n", path, err);
-			return 2;
-		}
-		params = hook_parameters(root);
+		params =
+		    json_get(ddns_dhcp_config_library(kea.server, "ddns_direct"), "parameters");
 		if (params == NULL) {
 			fprintf(stderr,
 			        "ddns-direct-probe: %s has no hooks-libraries entry for "
 			        "libdhcp_ddns_direct.so with parameters\n",
 			        path);
-			json_free(root);
+			ddns_dhcp_config_free(&kea);
 			return 2;
 		}
 	} else {
@@ -122,7 +95,7 @@ static int load_config(const char *path, struct ddns_config **cfg)
 		params = empty;
 	}
 	int rc = ddns_config_from_json(params, "/etc/resolv.conf", cfg, err, sizeof(err));
-	json_free(root);
+	ddns_dhcp_config_free(&kea);
 	json_free(empty);
 	if (rc != DDNS_OK) {
 		fprintf(stderr, "ddns-direct-probe: %s\n", err);

@@ -14,7 +14,6 @@
  * without DHCID:                add replaces the RRset; remove deletes exactly the record
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -96,15 +95,21 @@ static void value(struct msg *m, enum ddns_wire_section section, const struct dd
                   ldns_rr_class klass)
 {
 	uint8_t rdata[DDNS_NAME_WIRE_MAX];
-	size_t len = 0;
-	if (c->type == LDNS_RR_TYPE_A && inet_pton(AF_INET, c->rdata, rdata) == 1)
-		len = 4;
-	else if (c->type == LDNS_RR_TYPE_AAAA && inet_pton(AF_INET6, c->rdata, rdata) == 1)
-		len = 16;
-	else if (c->type == LDNS_RR_TYPE_PTR)
+	size_t len;
+	switch (c->type) {
+	case LDNS_RR_TYPE_A:
+		len = inet_pton(AF_INET, c->rdata, rdata) == 1 ? 4 : 0;
+		break;
+	case LDNS_RR_TYPE_AAAA:
+		len = inet_pton(AF_INET6, c->rdata, rdata) == 1 ? 16 : 0;
+		break;
+	case LDNS_RR_TYPE_PTR:
 		len = ddns_name_wire(c->rdata, rdata);
-	else if (c->type != LDNS_RR_TYPE_A && c->type != LDNS_RR_TYPE_AAAA)
-		return other_value(m, section, c, klass);
+		break;
+	default:
+		other_value(m, section, c, klass);
+		return;
+	}
 	if (len == 0)
 		ddns_update_wire_fail(&m->w);
 	ddns_update_wire_rr(&m->w, section, c->type, klass, klass == LDNS_RR_CLASS_IN ? c->ttl : 0,

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* UPDATE messages in wire form; see wire.h. */
-#include <ctype.h>
 #include <string.h>
 
 #include "update/wire.h"
@@ -17,15 +16,6 @@ void ddns_update_wire_start(struct ddns_update_wire *w, const char *zone)
 	w->failed = w->zone_len == 0 || w->sections[0] == NULL || w->sections[1] == NULL;
 }
 
-/* Whether the wire names a and b (len bytes each) are equal, ignoring case. */
-static bool same_name(const uint8_t *a, const uint8_t *b, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (tolower(a[i]) != tolower(b[i]))
-			return false;
-	return true;
-}
-
 void ddns_update_wire_owner(struct ddns_update_wire *w, const char *owner)
 {
 	if (w->failed)
@@ -38,8 +28,9 @@ void ddns_update_wire_owner(struct ddns_update_wire *w, const char *owner)
 	size_t above = 0;
 	while (w->owner_len - above > w->zone_len)
 		above += 1 + (size_t)w->owner[above];
+	/* Both names came lower-cased from ddns_name_wire: bytes compare as names do. */
 	bool in_zone = w->owner_len - above == w->zone_len && w->zone_len > 1 &&
-	               same_name(w->owner + above, w->zone, w->zone_len);
+	               memcmp(w->owner + above, w->zone, w->zone_len) == 0;
 	w->owner_above = in_zone ? above : w->owner_len;
 }
 
