@@ -2,6 +2,8 @@
 # `make` builds the library and the probe; `make test` runs every suite; `make demo` shows it work.
 
 BUILD    ?= build
+# The release; a package's version adds the Kea it is built for (etc/debian/build.sh).
+VERSION   = 0.1.0
 CC       ?= cc
 CXX      ?= c++
 PREFIX   ?= /usr/local
@@ -57,7 +59,7 @@ DEB_PACKAGES = build-essential pkg-config kea-dev libboost-dev libldns-dev libss
                samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind
 
 .PHONY: all deps test test-matrix kea-roots unit integration demo bench install format format-check clean valgrind asan tsan \
-	fuzz fuzz-build test-asan
+	fuzz fuzz-build test-asan deb debs test-deb
 
 all: $(LIB) $(ENGINE_A) $(PROBE)
 
@@ -170,6 +172,40 @@ else
 bench:
 	bash tests/lib/kea_root.sh $(KEA) make bench
 endif
+
+# `make deb` packs the library and the probe for the Kea installed here into
+# $(BUILD)/deb/ddns-direct_VERSION+keaKEA_ARCH.deb, compiled with Debian's build flags (hardening)
+# and checked with lintian; `make deb KEA=2.6` (or 3.0) builds that Kea's package in its root, `make
+# debs` one for each. `make test-deb` installs each on a fresh Debian of its release (bookworm,
+# trixie, forky: tests/lib/kea_root.sh --fresh), runs the demo with Kea loading the library from its
+# hooks directory, and removes it again (tests/integration/deb_install.sh).
+DEB_COMMIT ?= $(shell git describe --always --dirty 2>/dev/null)
+DEB_OBJ = $(BUILD)/pkg/obj
+ifeq ($(filter-out $(KEA_HERE),$(KEA)),)
+deb: deps
+	@$(MAKE) -s deps DEB_PACKAGES=lintian
+	$(MAKE) BUILD=$(DEB_OBJ) CFLAGS="$$(dpkg-buildflags --get CFLAGS)" \
+		CXXFLAGS="$$(dpkg-buildflags --get CXXFLAGS)" CPPFLAGS="$$(dpkg-buildflags --get CPPFLAGS)" \
+		LDFLAGS="$$(dpkg-buildflags --get LDFLAGS)" all
+	bash etc/debian/build.sh $(BUILD)/deb $(BUILD)/pkg/stage $(DEB_OBJ)/libdhcp_ddns_direct.so \
+		$(DEB_OBJ)/ddns-direct-probe $(VERSION) $(DEB_COMMIT)
+else
+deb:
+	KEA_ROOT_SHARE=$(BUILD)/deb bash tests/lib/kea_root.sh $(KEA) make deb DEB_COMMIT=$(DEB_COMMIT)
+endif
+
+debs: kea-roots
+	rm -f $(BUILD)/deb/ddns-direct_*.deb
+	@set -e; for v in $(KEA_HERE) $(KEA_ROOT_VERSIONS); do $(MAKE) deb KEA=$$v; done
+
+# Every version is tried, whatever the one before it did.
+test-deb: debs
+	@rc=0; summary=""; for v in $(KEA_HERE) $(KEA_ROOT_VERSIONS); do \
+		deb=$$(ls $(BUILD)/deb/ddns-direct_$(VERSION)+kea$$v.*.deb); \
+		if KEA_ROOT_SHARE=$(BUILD)/deb bash tests/lib/kea_root.sh --fresh $$v \
+			bash tests/integration/deb_install.sh $$deb; then summary="$$summary Kea $$v PASS;"; \
+		else rc=1; summary="$$summary Kea $$v FAIL;"; fi; \
+	done; echo "==== test-deb:$$summary"; exit $$rc
 
 valgrind: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \

@@ -5,9 +5,15 @@
 # top, and everything mounted for the run is unmounted after it, whatever its outcome.
 #
 #   bash tests/lib/kea_root.sh VERSION COMMAND...    VERSION: 2.6 (trixie) or 3.0 (forky)
+#   bash tests/lib/kea_root.sh --fresh VERSION COMMAND...
+#                                        in a throwaway copy of a minimal root of the release that
+#                                        ships VERSION (2.2: bookworm too), nothing installed beyond
+#                                        debootstrap's minbase: how a package meets a fresh machine
 #   bash tests/lib/kea_root.sh --remove VERSION      deletes that cached root
 #
-# KEA_ROOTS names the cache folder (default /var/cache/ddns-direct/roots). Needs root.
+# KEA_ROOTS names the cache folder (default /var/cache/ddns-direct/roots). KEA_ROOT_SHARE names a
+# folder of the work tree (build/deb) that the root sees as the same folder of its copy, read and
+# written in place: how packages built in one root reach the host and another root. Needs root.
 
 set -euo pipefail
 
@@ -25,6 +31,13 @@ suite_of() {
 	esac
 }
 
+fresh_suite_of() {
+	case "$1" in
+	2.2) echo bookworm ;;
+	*) suite_of "$1" ;;
+	esac
+}
+
 # The host's mirror, so that a root reaches exactly what the host reaches.
 mirror() {
 	local uri
@@ -34,8 +47,9 @@ mirror() {
 	echo "$uri"
 }
 
+# build_root SUITE ROOT [PACKAGES]: debootstrap's minbase of SUITE, with PACKAGES (comma-separated).
 build_root() {
-	local suite=$1 root=$2 tmp=$2.partial script=""
+	local suite=$1 root=$2 include=${3:-} tmp=$2.partial script=""
 	# Both roots are built at once (make kea-roots): one installs debootstrap, the other waits.
 	(
 		flock 9
@@ -49,9 +63,9 @@ build_root() {
 	[ -e "/usr/share/debootstrap/scripts/$suite" ] || script=/usr/share/debootstrap/scripts/sid
 	rm -rf "$tmp"
 	log "building the $suite root in $root (debootstrap, a few minutes)"
-	debootstrap --variant=minbase --include=make,ca-certificates "$suite" "$tmp" "$(mirror)" $script \
-		>"$ROOTS/$suite.debootstrap.log" 2>&1 ||
-		die "debootstrap $suite failed; see $ROOTS/$suite.debootstrap.log"
+	debootstrap --variant=minbase ${include:+--include=$include} "$suite" "$tmp" "$(mirror)" $script \
+		>"$root.debootstrap.log" 2>&1 ||
+		die "debootstrap $suite failed; see $root.debootstrap.log"
 	# A testing suite's Release may be past its Valid-Until on the mirror.
 	printf 'Acquire::Check-Valid-Until "false";\nAcquire::Check-Date "false";\n' \
 		>"$tmp/etc/apt/apt.conf.d/99ddns-direct"
@@ -76,9 +90,11 @@ bind() {
 }
 
 RUN_ROOT=""
+SCRATCH=""
 cleanup() {
 	unmount_all
 	[ -z "$RUN_ROOT" ] || rm -rf "$RUN_ROOT/src"
+	[ -z "$SCRATCH" ] || rm -rf --one-file-system "$SCRATCH"
 }
 
 run_in_root() {
@@ -86,9 +102,8 @@ run_in_root() {
 	shift
 	RUN_ROOT=$root
 	trap cleanup EXIT
-	# A stopped run (CI cut, ^C) unmounts too; one killed outright leaves mounts the next undoes.
+	# A stopped run (CI cut, ^C) unmounts too.
 	trap 'exit 130' INT TERM HUP
-	{ findmnt -rn -o TARGET | grep -E "^$root(/|$)" || true; } | sort -r | xargs -r umount -l
 	# unshare -m inside the root needs the root to be a mount point of its own.
 	bind --bind "$root" "$root"
 	mount --make-private "$root"
@@ -103,6 +118,10 @@ run_in_root() {
 	rm -rf "$root/src"
 	mkdir -p "$root/src"
 	(cd "$TOP" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -C "$root/src" -xf -
+	if [ -n "${KEA_ROOT_SHARE:-}" ]; then
+		mkdir -p "$TOP/$KEA_ROOT_SHARE" "$root/src/$KEA_ROOT_SHARE"
+		bind --bind "$TOP/$KEA_ROOT_SHARE" "$root/src/$KEA_ROOT_SHARE"
+	fi
 	# A clean environment, but for the knobs of the benchmark and the labs.
 	local -a pass=()
 	local name
@@ -122,6 +141,11 @@ main() {
 		rm -rf "${ROOTS:?}/$suite" "$ROOTS/$suite.partial"
 		exit 0
 	fi
+	if [ "${1:-}" = --fresh ]; then
+		shift
+		run_fresh "$@"
+		exit
+	fi
 	local version=${1:?usage: kea_root.sh VERSION COMMAND...}
 	shift
 	[ $# -gt 0 ] || die "no command to run"
@@ -132,9 +156,35 @@ main() {
 	# One build per root at a time; a second caller waits for it.
 	exec 9>"$ROOTS/$suite.lock"
 	flock 9
-	[ -d "$root" ] || build_root "$suite" "$root"
+	[ -d "$root" ] || build_root "$suite" "$root" make,ca-certificates
 	log "Kea $version: running '$*' in the $suite root"
+	# A run killed outright left its mounts: undone before this one's.
+	{ findmnt -rn -o TARGET | grep -E "^$root(/|$)" || true; } | sort -r | xargs -r umount -l
 	run_in_root "$root" "$@"
+}
+
+# The pristine root is never written: each run sees it through an overlay whose upper layer is
+# thrown away. Only downloaded packages are kept between runs (the mirror is the slow part).
+run_fresh() {
+	local version=${1:?usage: kea_root.sh --fresh VERSION COMMAND...}
+	shift
+	[ $# -gt 0 ] || die "no command to run"
+	local suite pristine
+	suite=$(fresh_suite_of "$version")
+	pristine=$ROOTS/fresh-$suite
+	mkdir -p "$ROOTS"
+	(
+		flock 9
+		[ -d "$pristine" ] || build_root "$suite" "$pristine"
+	) 9>"$ROOTS/fresh-$suite.lock" || die "cannot build the fresh $suite root"
+	SCRATCH=$(mktemp -d "$ROOTS/fresh-$suite.run.XXXXXX")
+	trap cleanup EXIT
+	mkdir -p "$SCRATCH/upper" "$SCRATCH/work" "$SCRATCH/root" "$ROOTS/apt-archives-$suite/partial"
+	bind -t overlay overlay -o "lowerdir=$pristine,upperdir=$SCRATCH/upper,workdir=$SCRATCH/work" \
+		"$SCRATCH/root"
+	bind --bind "$ROOTS/apt-archives-$suite" "$SCRATCH/root/var/cache/apt/archives"
+	log "Kea $version: running '$*' in a fresh $suite root"
+	run_in_root "$SCRATCH/root" "$@"
 }
 
 main "$@"

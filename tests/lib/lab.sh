@@ -23,7 +23,9 @@ lab_enter() {
 	ip link set lo up
 	# What is under test, from the library make passes: the plugin, and beside it the probe and
 	# the lease tool.
-	LIB=$(realpath "${1:-build/libdhcp_ddns_direct.so}")
+	LIB=${1:-build/libdhcp_ddns_direct.so}
+	# A bare file name is a library in Kea's hooks directory (an installed package's).
+	[[ $LIB != */* ]] || LIB=$(realpath "$LIB")
 	PROBE=$(dirname "$LIB")/ddns-direct-probe
 	LEASE_TOOL=$(dirname "$LIB")/tests/ddns-lease
 	LAB_DIR=$(mktemp -d /tmp/ddns-lab.XXXXXX)
@@ -40,19 +42,26 @@ KEA_SYSTEM_HOOKS=$(ls -d /usr/lib/*/kea/hooks 2>/dev/null | head -n 1)
 # Kea 2.6.3 and 3.0 accept a hook library, lease file, log file or control socket only in their
 # supported directories, which these variables name (Kea 2.2 ignores them). The lab's are its scratch
 # directory, and for hooks one folder holding Kea's own libraries and the one under test (lab_hook).
-# The control sockets' directory must be mode 0750.
+# The control sockets' directory must be mode 0750. LAB_SYSTEM_HOOKS=1 leaves Kea its own hooks
+# directory (the test of an installed package).
 lab_kea_dirs() {
 	chmod 0750 "$LAB_DIR"
 	mkdir "$LAB_DIR/hooks"
 	[ -z "$KEA_SYSTEM_HOOKS" ] || ln -s "$KEA_SYSTEM_HOOKS"/*.so "$LAB_DIR/hooks/"
-	export KEA_HOOKS_PATH="$LAB_DIR/hooks" KEA_DHCP_DATA_DIR="$LAB_DIR" \
-		KEA_LOG_FILE_DIR="$LAB_DIR" KEA_CONTROL_SOCKET_DIR="$LAB_DIR"
+	[ "${LAB_SYSTEM_HOOKS:-}" = 1 ] || export KEA_HOOKS_PATH="$LAB_DIR/hooks"
+	export KEA_DHCP_DATA_DIR="$LAB_DIR" KEA_LOG_FILE_DIR="$LAB_DIR" KEA_CONTROL_SOCKET_DIR="$LAB_DIR"
 }
 
 # lab_hook LIBRARY: the path Kea loads LIBRARY (a path, or a file name in Kea's hooks directory)
-# by, in the lab's hooks folder.
+# by, in the lab's hooks folder; with LAB_SYSTEM_HOOKS=1 a file name stays a file name in Kea's own
+# hooks directory (Kea 2.2, which takes no bare name, gets that directory's full path).
 lab_hook() {
 	local lib=$1
+	if [ "${LAB_SYSTEM_HOOKS:-}" = 1 ] && [[ $lib != */* ]]; then
+		[ -e "$KEA_SYSTEM_HOOKS/$lib" ] || lab_fail "Kea's hooks directory has no $lib"
+		if kea_at_least 2.6; then echo "$lib"; else echo "$KEA_SYSTEM_HOOKS/$lib"; fi
+		return
+	fi
 	case "$lib" in
 	*/*) ln -sfn "$(realpath "$lib")" "$LAB_DIR/hooks/$(basename "$lib")" ;;
 	*) [ -e "$LAB_DIR/hooks/$lib" ] || lab_fail "Kea has no hook library $lib" ;;
@@ -317,6 +326,21 @@ zone_vs_leases() {
 		sort >"$LAB_DIR/want-ptr.txt"
 	{
 		diff -u "$leases" "$LAB_DIR/zone-a.txt" && diff -u "$LAB_DIR/want-ptr.txt" "$LAB_DIR/zone-ptr.txt"
+	} >"$LAB_DIR/zone-diff.txt" 2>&1
+}
+
+# zone_vs_leases6 SERVER FWD_ZONE REV_ZONE LEASES_TXT: the same for DHCPv6 leases (from
+# active_leases6): the AAAA records of FWD_ZONE and the ip6.arpa PTR records of REV_ZONE.
+zone_vs_leases6() {
+	local server=$1 fwd=$2 rev=$3 leases=$4
+	axfr "$server" "$fwd" | awk '$4 == "AAAA" { print $5, $1 }' | sort >"$LAB_DIR/zone-aaaa.txt"
+	axfr "$server" "$rev" | awk '$4 == "PTR" { print $1, $5 }' | sort >"$LAB_DIR/zone-ptr.txt"
+	python3 -c 'import ipaddress, sys
+for line in open(sys.argv[1]):
+    addr, name = line.split()
+    print(ipaddress.ip_address(addr).reverse_pointer + ".", name)' "$leases" | sort >"$LAB_DIR/want-ptr.txt"
+	{
+		diff -u "$leases" "$LAB_DIR/zone-aaaa.txt" && diff -u "$LAB_DIR/want-ptr.txt" "$LAB_DIR/zone-ptr.txt"
 	} >"$LAB_DIR/zone-diff.txt" 2>&1
 }
 
