@@ -79,12 +79,22 @@ static void on_attempt(void *arg, const struct ddns_send_attempt *a)
 	}
 }
 
-/* A PTR's owner may be an RFC 2317 alias: the record then goes to its target. False when that
- * cannot be checked now (logged). */
-static bool follow_ptr_alias(const struct ddns_batch_env *e, struct job *job)
+static bool stopping(const struct ddns_batch_env *e)
 {
-	if (job->rec.change.type != LDNS_RR_TYPE_PTR || job->rec.alias_checked)
-		return true;
+	return atomic_load(e->stopping);
+}
+
+static bool needs_alias_check(const struct job *job)
+{
+	return job->rec.change.type == LDNS_RR_TYPE_PTR && !job->rec.alias_checked;
+}
+
+/* A PTR's owner may be an RFC 2317 alias: the record then goes to its target. DDNS_OK, or why
+ * that cannot be checked now (logged). */
+static int follow_ptr_alias(const struct ddns_batch_env *e, struct job *job)
+{
+	if (!needs_alias_check(job))
+		return DDNS_OK;
 	char owner[DDNS_NAME_MAX], what[2 * DDNS_NAME_MAX + 64];
 	int rc = ddns_locate_ptr_owner(e->locator, job->rec.change.owner, owner);
 	if (rc != DDNS_OK) {
@@ -92,11 +102,11 @@ static bool follow_ptr_alias(const struct ddns_batch_env *e, struct job *job)
 		log_warn(DDNS_DIRECT_CLASSLESS_CHECK_FAILED,
 		         "%s: cannot check for a classless delegation: %s", what,
 		         ddns_strerror(rc));
-		return false;
+		return rc;
 	}
 	snprintf(job->rec.change.owner, sizeof(job->rec.change.owner), "%s", owner);
 	job->rec.alias_checked = true;
-	return true;
+	return DDNS_OK;
 }
 
 /* Whether the server answered, and refused: an answer about the name or its rights, unlike
@@ -174,9 +184,11 @@ static enum job_result run_job(const struct ddns_batch_env *e, struct job *job)
 	char what[2 * DDNS_NAME_MAX + 64];
 	bool fresh = false;
 	job->attempts++;
-	if (!follow_ptr_alias(e, job))
+	if (follow_ptr_alias(e, job) != DDNS_OK)
 		return JOB_RETRY;
 	for (;;) {
+		if (stopping(e))
+			return JOB_RETRY;
 		ddns_change_describe(&job->rec.change, what, sizeof(what));
 		int rc = ddns_locate(e->locator, job->rec.change.owner, fresh, &ts);
 		if (rc == DDNS_EEXCLUDED) {
@@ -227,10 +239,12 @@ static enum job_result run_job(const struct ddns_batch_env *e, struct job *job)
 	}
 }
 
-/* Failures that say nothing of the names in a message: every message to the server meets them. */
+/* Failures that say nothing of the names in a message: every message to the server meets them
+ * (a key the server rejects, or a reply not signed by it, included). */
 static bool about_the_server(int error)
 {
-	return error == DDNS_ETIMEOUT || error == DDNS_ENETWORK || error == DDNS_EGSS;
+	return error == DDNS_ETIMEOUT || error == DDNS_ENETWORK || error == DDNS_EGSS ||
+	       error == DDNS_ETSIG;
 }
 
 /*
@@ -245,6 +259,11 @@ static bool about_the_server(int error)
 static void send_group(const struct ddns_batch_env *e, struct job **group, size_t n,
                        const struct ddns_target_set *ts)
 {
+	if (stopping(e)) {
+		for (size_t i = 0; i < n; i++)
+			group[i]->result = JOB_RETRY;
+		return;
+	}
 	if (n == 1) {
 		group[0]->result = run_job(e, group[0]);
 		return;
@@ -297,15 +316,29 @@ static void send_group(const struct ddns_batch_env *e, struct job **group, size_
 
 /*
  * Runs a batch (jobs of one key, distinct names): those in the zone of the first that can be
- * located go out together (send_group); any other runs on its own. Thread: a sender.
+ * located go out together (send_group); any other runs on its own. When the check for a
+ * classless delegation met a silent server, the batch's other PTR changes wait for their next
+ * attempt rather than each wait for the same timeout. Thread: a sender.
  */
 void ddns_batch_run(const struct ddns_batch_env *e, struct job *first)
 {
 	struct job *group[DDNS_BATCH_MAX];
 	size_t n_group = 0;
 	struct ddns_target_set ts, other;
+	int alias_check = DDNS_OK;
 	for (struct job *job = first; job != NULL; job = job->bnext) {
-		if (!follow_ptr_alias(e, job)) {
+		if (stopping(e)) {
+			job->result = JOB_RETRY;
+			continue;
+		}
+		if (needs_alias_check(job) && about_the_server(alias_check)) {
+			job->attempts++;
+			job->result = JOB_RETRY;
+			continue;
+		}
+		int rc = follow_ptr_alias(e, job);
+		if (rc != DDNS_OK) {
+			alias_check = rc;
 			job->attempts++;
 			job->result = JOB_RETRY;
 			continue;

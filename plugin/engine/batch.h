@@ -8,6 +8,8 @@
 #ifndef DDNS_ENGINE_BATCH_H
 #define DDNS_ENGINE_BATCH_H
 
+#include <stdatomic.h>
+
 #include "discovery/locate.h"
 #include "engine/counters.h"
 #include "engine/job.h"
@@ -25,14 +27,17 @@ struct ddns_batch_env {
 	const struct ddns_sender *sender; /* how messages go out */
 	struct ddns_counters *counters;   /* attempts, answers, skipped changes */
 	struct ddns_zone_notes *zones;    /* what is learned of zones */
+	const atomic_bool *stopping; /* set when the engine stops: no further exchange starts */
 };
 
 /*
  * Runs the batch starting at first (jobs of one zone key, distinct names, linked by bnext): sets
  * each job's result, step and attempts. A job whose name the server keeps refusing while it
  * applies others (DDNS_DENIED_TRIES times) comes back done with step DDNS_STEP_CONFLICT and
- * denied set. Thread: a sender; touches only the batch's jobs, the
- * locator and the counters; blocks for the exchanges (each bounded by the sender's timeout).
+ * denied set. Once the engine is stopping, no further exchange starts: the jobs not finished come
+ * back JOB_RETRY (they stay owed in state-dir and resume at the next start). Thread: a sender;
+ * touches only the batch's jobs, the locator and the counters; blocks for the exchanges (each
+ * bounded by the sender's timeout).
  */
 void ddns_batch_run(const struct ddns_batch_env *env, struct job *first);
 

@@ -470,7 +470,8 @@ int ddns_engine_new(const char *params_json, const struct ddns_engine_opts *opts
 	ddns_dispatcher_init(&e->dispatcher, e->locator);
 	bool gss_ok = start_gss(e, opts->gss_mech);
 	e->sender = (struct ddns_sender){transport, e->gss, timeout_ms, &e->quirks};
-	e->batch_env = (struct ddns_batch_env){e->locator, &e->sender, &e->counters, &e->zones};
+	e->batch_env =
+	    (struct ddns_batch_env){e->locator, &e->sender, &e->counters, &e->zones, &e->stopping};
 	if (e->queue == NULL || e->published == NULL || e->locator == NULL ||
 	    (opts->transport == NULL && e->sockets == NULL) || !gss_ok) {
 		snprintf(err, errlen, "out of memory while starting the engine");
@@ -544,7 +545,8 @@ void ddns_engine_free(ddns_engine *e)
 	ddns_queue_close(e->queue);
 	if (e->worker_started)
 		pthread_join(e->worker, NULL);
-	/* The senders finish their current batch (at most two timeouts per target). */
+	/* The senders start no further exchange (ddns_batch_env.stopping) and end with the one
+	 * under way; what they leave is owed in state-dir. */
 	ddns_pool_free(e->senders);
 	e->senders = NULL;
 	size_t queued = ddns_queue_length(e->queue);

@@ -125,7 +125,7 @@ run_in_root() {
 	# A clean environment, but for the knobs of the benchmark and the labs.
 	local -a pass=()
 	local name
-	for name in $(compgen -e | grep -E "^(BENCH_|LAB_KEEP$)" || true); do
+	for name in $(compgen -e | grep -E "^(BENCH_|SOAK_|LAB_KEEP$)" || true); do
 		pass+=("$name=${!name}")
 	done
 	chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \

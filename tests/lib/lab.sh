@@ -315,13 +315,14 @@ ddns_lab_params() {
 JSON
 }
 
-# zone_vs_leases SERVER FWD_ZONE REV_ZONE LEASES_TXT: succeeds when the host-* A records of
-# FWD_ZONE and the PTR records of REV_ZONE at SERVER are exactly those of the leases
-# ("address name" lines); otherwise leaves the differences in $LAB_DIR/zone-diff.txt.
+# zone_vs_leases SERVER FWD_ZONE REV_ZONE LEASES_TXT [REV_SERVER]: succeeds when the host-* A
+# records of FWD_ZONE at SERVER and the PTR records of REV_ZONE at REV_SERVER (default: SERVER) are
+# exactly those of the leases ("address name" lines); otherwise leaves the differences in
+# $LAB_DIR/zone-diff.txt.
 zone_vs_leases() {
-	local server=$1 fwd=$2 rev=$3 leases=$4
+	local server=$1 fwd=$2 rev=$3 leases=$4 rev_server=${5:-$1}
 	axfr "$server" "$fwd" | awk '$4 == "A" && $1 ~ /^host-/ { print $5, $1 }' | sort >"$LAB_DIR/zone-a.txt"
-	axfr "$server" "$rev" | awk '$4 == "PTR" { print $1, $5 }' | sort >"$LAB_DIR/zone-ptr.txt"
+	axfr "$rev_server" "$rev" | awk '$4 == "PTR" { print $1, $5 }' | sort >"$LAB_DIR/zone-ptr.txt"
 	while read -r addr name; do echo "$(reverse_v4 "$addr") $name"; done <"$leases" |
 		sort >"$LAB_DIR/want-ptr.txt"
 	{

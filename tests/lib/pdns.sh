@@ -5,6 +5,7 @@
 # pdns_zones NAME ADDR SECRET ZONE...: pdns_server on ADDR, primary for each ZONE (SOA and NS
 # ns1.corp.example., its address ADDR in corp.example), accepting updates signed with hmac-sha256
 # key "ddns-key" from loopback and nothing else, AXFR to loopback; returns once it answers.
+# PDNS_PORT replaces port 53, PDNS_MNAME the zones' SOA and NS name ns1.corp.example.
 pdns_zones() {
 	local name=$1 addr=$2 secret=$3
 	shift 3
@@ -17,7 +18,7 @@ pdns_zones() {
 launch=gsqlite3
 gsqlite3-database=$dir/pdns.db
 local-address=$addr
-local-port=53
+local-port=${PDNS_PORT:-53}
 socket-dir=$dir
 dnsupdate=yes
 allow-dnsupdate-from=127.0.0.0/8
@@ -35,7 +36,7 @@ CONF
 	local zone
 	for zone in "$@"; do
 		{
-			"${util[@]}" create-zone "$zone" ns1.corp.example. &&
+			"${util[@]}" create-zone "$zone" "${PDNS_MNAME:-ns1.corp.example.}" &&
 				"${util[@]}" set-meta "$zone" TSIG-ALLOW-DNSUPDATE ddns-key &&
 				"${util[@]}" set-meta "$zone" SOA-EDIT-DNSUPDATE INCREASE
 		} >>"$dir/pdnsutil.log" 2>&1 || lab_fail "pdnsutil cannot create $zone: $(tail -n 3 "$dir/pdnsutil.log")"
@@ -44,7 +45,14 @@ CONF
 				lab_fail "pdnsutil cannot add ns1.corp.example: $(tail -n 3 "$dir/pdnsutil.log")"
 		fi
 	done
+	pdns_start "$name" "$addr" "$1"
+}
+
+# pdns_start NAME ADDR ZONE: (re)starts the pdns_server pdns_zones set up as NAME, with its
+# database as it is; returns once it answers for ZONE.
+pdns_start() {
+	local name=$1 addr=$2 zone=$3 dir="$LAB_DIR/$1"
 	lab_spawn "$name" pdns_server --config-dir="$dir" --socket-dir="$dir" --daemon=no --guardian=no
-	lab_wait 20 dig @"$addr" +time=1 +tries=1 +short SOA "$1" ||
+	lab_wait 20 dig @"$addr" -p "${PDNS_PORT:-53}" +time=1 +tries=1 +short SOA "$zone" ||
 		lab_fail "pdns_server $name on $addr did not start: $(tail -n 5 "$LAB_DIR/$name.log")"
 }
