@@ -241,6 +241,24 @@ static void prepare_appends(struct ddns_store *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+int store_resume_segment(struct ddns_store *s)
+{
+	if (s->n_segs == 0 || s->segs[s->n_segs - 1].version != DDNS_STORE_FORMAT)
+		return -ENOSPC;
+	const struct segment *last = &s->segs[s->n_segs - 1];
+	char path[512];
+	store_segment_path(s, last->n, path, sizeof(path));
+	struct ddns_journal j = {.fd = -1};
+	int rc = ddns_journal_reopen_mapped(&j, path, last->bytes);
+	if (rc != DDNS_OK)
+		return rc;
+	pthread_mutex_lock(&s->lock);
+	s->events = j;
+	pthread_mutex_unlock(&s->lock);
+	prepare_appends(s);
+	return DDNS_OK;
+}
+
 void ddns_store_maintain(struct ddns_store *s, ddns_store_fill_fn fill, void *fill_ctx)
 {
 	maintain_files(s, fill, fill_ctx);

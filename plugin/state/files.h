@@ -109,6 +109,10 @@ int store_rewrite(struct ddns_store *s, ddns_store_fill_fn fill, void *fill_ctx)
 /* Appends events to a new segment from now on; the current one (if any) is synced and kept. */
 int store_start_segment(struct ddns_store *s);
 
+/* Appends events to the last segment again, after its records, where a disk too full for a new
+ * one still has the blocks of the pages the last run made ready. DDNS_OK or why not. */
+int store_resume_segment(struct ddns_store *s);
+
 /* Deletes the segments (not the current one) whose events are all handled. */
 void store_drop_segments(struct ddns_store *s);
 

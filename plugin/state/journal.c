@@ -68,6 +68,37 @@ int ddns_journal_open_mapped(struct ddns_journal *j, const char *path, uint64_t 
 	return DDNS_OK;
 }
 
+int ddns_journal_reopen_mapped(struct ddns_journal *j, const char *path, uint64_t bytes)
+{
+	snprintf(j->path, sizeof(j->path), "%s", path);
+	j->staged = NULL;
+	j->staged_len = 0;
+	j->map = NULL;
+	j->map_len = j->ready = 0;
+	j->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (j->fd < 0)
+		return -errno;
+	struct stat st;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	int rc = fstat(j->fd, &st) == 0 ? DDNS_OK : -errno;
+	uint64_t size = rc == DDNS_OK ? (uint64_t)st.st_size / page * page : 0;
+	if (rc == DDNS_OK && size <= bytes)
+		rc = -ENOSPC;
+	void *map = rc == DDNS_OK ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, j->fd, 0)
+	                          : MAP_FAILED;
+	if (rc == DDNS_OK && map == MAP_FAILED)
+		rc = -errno;
+	if (rc != DDNS_OK) {
+		close(j->fd);
+		j->fd = -1;
+		return rc;
+	}
+	j->map = map;
+	j->map_len = size;
+	j->bytes = bytes;
+	return DDNS_OK;
+}
+
 uint64_t ddns_journal_prepare(const struct ddns_journal *j, uint64_t from, uint64_t ahead)
 {
 	if (j->map == NULL || from >= j->map_len)
@@ -75,7 +106,15 @@ uint64_t ddns_journal_prepare(const struct ddns_journal *j, uint64_t from, uint6
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t start = from / page * page;
 	uint64_t end = from + ahead < j->map_len ? from + ahead : j->map_len;
-	return madvise(j->map + start, end - start, MADV_POPULATE_WRITE) == 0 ? end : from;
+	/* On a full disk only pages whose blocks exist can be made ready (those a killed run
+	 * readied): fewer are tried until they are. */
+	while (madvise(j->map + start, end - start, MADV_POPULATE_WRITE) != 0) {
+		uint64_t half = (end - start) / 2 / page * page;
+		if (half == 0 || end <= from)
+			return from;
+		end = start + half;
+	}
+	return end > from ? end : from;
 }
 
 void ddns_journal_close(struct ddns_journal *j)

@@ -44,6 +44,15 @@ int ddns_journal_open(struct ddns_journal *j, const char *path);
 int ddns_journal_open_mapped(struct ddns_journal *j, const char *path, uint64_t map_len);
 
 /*
+ * Maps again a file ddns_journal_open_mapped made, whose intact records end at bytes (as a reader
+ * found), for appends after them: a process killed before closing it leaves its file as long as
+ * its mapping, and the pages it made ready have their blocks, which a full disk then still takes.
+ * Returns DDNS_OK, -ENOSPC when the file has no room past bytes (it was closed), or an errno code
+ * (nothing is open then).
+ */
+int ddns_journal_reopen_mapped(struct ddns_journal *j, const char *path, uint64_t bytes);
+
+/*
  * Makes up to ahead bytes of the mapped file from offset from on writable in memory, so that the
  * appends there copy without a fault; returns the new ready offset for the appender to take
  * (unchanged when none could be: the disk may be full, and appends then go by write()). Touches

@@ -52,12 +52,14 @@ int store_segment_create(struct ddns_store *s, uint64_t n, struct ddns_journal *
 void store_failed(struct ddns_store *s, int rc)
 {
 	if (!atomic_exchange(&s->failing, true))
-		log_error(DDNS_DIRECT_STATE_WRITE_FAILED,
-		          "cannot write to state-dir %s: %s. Leases and DNS updates go on from "
-		          "memory; the state is written again in full once the disk takes writes "
-		          "(tried every second). Until then a crash of Kea loses the lease events "
-		          "not yet handled. Failed writes are counted in journal-errors",
-		          s->dir, ddns_strerror(rc));
+		log_error(
+		    DDNS_DIRECT_STATE_WRITE_FAILED,
+		    "cannot write to state-dir %s: %s. Leases and DNS updates go on from "
+		    "memory; the state is written again in full once the disk takes writes "
+		    "(tried every second). Lease events go on into the pages made ready for "
+		    "them; past those, a crash of Kea loses the events not yet handled. Failed "
+		    "writes are counted in journal-errors",
+		    s->dir, ddns_strerror(rc));
 }
 
 int ddns_store_open(const char *dir, const struct ddns_store_limits *limits,
@@ -80,17 +82,22 @@ int ddns_store_open(const char *dir, const struct ddns_store_limits *limits,
 	pthread_mutex_init(&s->lock, NULL);
 	int rc = store_load(s, loader);
 	if (rc == DDNS_OK) {
-		/* A full disk does not stop Kea: the store starts failing and catches up later.
-		 * Any other trouble with the directory is the configuration's. */
+		/* A full disk does not stop Kea: the store starts failing and catches up later,
+		 * its events going on in the last run's segment meanwhile (what was made ready
+		 * there takes them). Any other trouble with the directory is the configuration's.
+		 */
 		int wrc = store_rewrite(s, fill, fill_ctx);
 		if (wrc == DDNS_OK)
 			store_drop_segments(s);
 		if (wrc == DDNS_OK)
 			wrc = store_start_segment(s);
-		if (wrc == -ENOSPC || wrc == -EDQUOT)
+		if (wrc == -ENOSPC || wrc == -EDQUOT || wrc == -EFBIG) {
 			store_failed(s, wrc);
-		else
+			if (s->events.fd < 0)
+				store_resume_segment(s);
+		} else {
 			rc = wrc;
+		}
 	}
 	if (rc != DDNS_OK) {
 		ddns_store_free(s);

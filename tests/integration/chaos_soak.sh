@@ -15,7 +15,9 @@
 # record is left for a lease that is not active, no name or address is published twice, and
 # nothing was dropped. Figures go to stdout and $SOAK_REPORT when set.
 #
-#   bash tests/integration/chaos_soak.sh LIBRARY   (SOAK_SECONDS, default 600; SOAK_SEED to replay)
+#   bash tests/integration/chaos_soak.sh LIBRARY   (SOAK_SECONDS, default 600; SOAK_SEED to replay;
+#   SOAK_FAULTS: the kinds to draw from, of stop freeze servfail refused drop kill burst key pin disk;
+#   SOAK_PLUGIN_SEVERITY: the plugin's log level, INFO by default)
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
 trap 'lab_log "command failed at line $LINENO: $BASH_COMMAND"' ERR
@@ -75,7 +77,7 @@ mkdir -m 0700 "$LAB_DIR/statefs/state"
 kea_conf() {
 	local pin=""
 	[ "$PINNED" = 0 ] || pin=', "servers": [ "127.0.0.3" ]'
-	KEA_PLUGIN_SEVERITY=INFO LEASE_LIFETIME=$LIFETIME \
+	KEA_PLUGIN_SEVERITY=${SOAK_PLUGIN_SEVERITY:-INFO} LEASE_LIFETIME=$LIFETIME \
 		KEA_HOOKS_BEFORE="{ \"library\": \"$(lab_hook libdhcp_lease_cmds.so)\" }," \
 		kea4_config "$LAB_DIR/kea.json" "$LIB" "{ \"resolvers\": [ \"127.0.0.53\" ],
   \"state-dir\": \"$LAB_DIR/statefs/state\",
@@ -231,24 +233,27 @@ sample() {
 	[ "${state:-0}" -le "$PEAK_STATE" ] || PEAK_STATE=$state
 }
 
+# The kinds drawn from (SOAK_FAULTS narrows them, to chase one defect).
+KINDS=(${SOAK_FAULTS:-stop freeze servfail refused drop kill burst key pin disk})
 inject() {
 	local n=$(rand 1 2)
-	case $(rand 0 9) in
-	0) [ -n "${BROKEN[ns$n]:-}" ] || break_server "$n" stop "$(rand 5 60)" ;;
-	1) [ -n "${BROKEN[ns$n]:-}" ] || break_server "$n" freeze "$(rand 5 30)" ;;
-	2) [ -n "${BROKEN[ns$n]:-}" ] || break_server "$n" servfail "$(rand 5 30)" ;;
-	3) [ -n "${BROKEN[ns$n]:-}" ] || break_server "$n" refused "$(rand 5 30)" ;;
-	4) [ -n "${BROKEN[ns$n]:-}" ] || break_server "$n" drop "$(rand 5 30)" ;;
-	5) kill_kea 0 ;;
-	6) kill_kea 1 ;;
-	7) [ -n "${BROKEN[key]:-}" ] || rotate_key ;;
-	8)
+	case ${KINDS[$(rand 0 $((${#KINDS[@]} - 1)))]} in
+	stop) [ -n "${BROKEN[ns$n]:-}" ] || break_server "$n" stop "$(rand 5 60)" ;;
+	freeze) [ -n "${BROKEN[ns$n]:-}" ] || break_server "$n" freeze "$(rand 5 30)" ;;
+	servfail) [ -n "${BROKEN[ns$n]:-}" ] || break_server "$n" servfail "$(rand 5 30)" ;;
+	refused) [ -n "${BROKEN[ns$n]:-}" ] || break_server "$n" refused "$(rand 5 30)" ;;
+	drop) [ -n "${BROKEN[ns$n]:-}" ] || break_server "$n" drop "$(rand 5 30)" ;;
+	kill) kill_kea 0 ;;
+	burst) kill_kea 1 ;;
+	key) [ -n "${BROKEN[key]:-}" ] || rotate_key ;;
+	pin)
 		PINNED=$((1 - PINNED))
 		reconfigure
 		count "$([ "$PINNED" = 1 ] && echo pin || echo unpin)"
 		lab_log "fault: the reverse zone $([ "$PINNED" = 1 ] && echo pinned || echo unpinned)"
 		;;
-	9) [ -n "${BROKEN[disk]:-}" ] || fill_disk ;;
+	disk) [ -n "${BROKEN[disk]:-}" ] || fill_disk ;;
+	*) lab_fail "unknown fault kind in SOAK_FAULTS: ${KINDS[*]}" ;;
 	esac
 }
 

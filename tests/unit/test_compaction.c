@@ -425,12 +425,95 @@ static void a_disk_that_fails_for_a_while(void **state)
 	free(run);
 }
 
+/* The first run of a_restart_on_a_full_disk_keeps_its_events: rounds, every event handled.
+ * Exits 3 when it cannot open, 4 when a store call fails. */
+static void run_and_handle(const char *dir, struct run *run)
+{
+	ddns_log_set_sink(NULL, NULL);
+	if (!open_run(dir, run))
+		_exit(3);
+	for (int i = 0; i < 60; i++)
+		if (!run_round(run))
+			_exit(4);
+	while (run->n_events > 0)
+		if (!handle_oldest(run))
+			_exit(4);
+}
+
+/* The second run: no file may grow (a full disk); it opens and writes 20 events. Exits 3 when
+ * it cannot open, 5 when an event fails. */
+static void write_on_a_full_disk(const char *dir, struct run *run)
+{
+	struct trouble_log quiet = {0, 0};
+	ddns_log_set_sink(count_lines, &quiet);
+	limit_file_size(1);
+	if (!open_run(dir, run))
+		_exit(3);
+	for (int i = 0; i < 20; i++) {
+		char text[32];
+		uint64_t seq;
+		bool spilled;
+		snprintf(text, sizeof(text), "event %llu", (unsigned long long)++run->written);
+		if (ddns_store_event(run->store, (const uint8_t *)text, strlen(text), false, &seq,
+		                     &spilled) != DDNS_OK)
+			_exit(5);
+	}
+}
+
+/* Runs work in a child, which is killed (SIGKILL) once it says it is done. */
+static void run_then_kill(void (*work)(const char *, struct run *), const char *dir,
+                          struct run *run)
+{
+	int done[2];
+	assert_int_equal(pipe(done), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(done[0]);
+		work(dir, run);
+		if (write(done[1], "", 1) != 1)
+			_exit(6);
+		for (;;)
+			pause();
+	}
+	close(done[1]);
+	char byte;
+	bool finished = read(done[0], &byte, 1) == 1;
+	close(done[0]);
+	kill(pid, SIGKILL);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!finished)
+		fail_msg("the child exited %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* Found by the chaos soak: Kea killed while state-dir was full, started again on it still full,
+ * and killed again, lost every lease event of the run between: that run could start no segment of
+ * its own, so it wrote none. It now appends after the last run's events in that run's segment, in
+ * the pages made ready there, and a restart finds them. */
+static void a_restart_on_a_full_disk_keeps_its_events(void **state)
+{
+	char dir[64];
+	struct run *run = calloc(1, sizeof(*run));
+	(void)state;
+	fake_state_dir(dir);
+	run_then_kill(run_and_handle, dir, run);
+	run_then_kill(write_on_a_full_disk, dir, run);
+	assert_true(open_run(dir, run));
+	assert_int_equal(run->written, 80);
+	assert_true(is_finished(run));
+	ddns_store_free(run->store);
+	fake_state_dir_remove(dir);
+	free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(files_stay_bounded),
 	    cmocka_unit_test(killed_at_random_moments),
 	    cmocka_unit_test(a_disk_that_fails_for_a_while),
+	    cmocka_unit_test(a_restart_on_a_full_disk_keeps_its_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
