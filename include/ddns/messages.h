@@ -57,6 +57,8 @@
 	  "state-dir was written by a newer release; not used, kept")                              \
 	X(DDNS_DIRECT_STATE_READ_FAILED, "a state-dir file could not be read")                     \
 	X(DDNS_DIRECT_STATE_WRITE_FAILED, "state-dir could not be written; work kept in memory")   \
+	X(DDNS_DIRECT_STATE_RESERVE_RELEASED,                                                      \
+	  "state-dir was full; the space it held in reserve was given back to go on")              \
 	X(DDNS_DIRECT_BACKLOG, "max-queue changes are owed; new events wait on disk meanwhile")    \
 	X(DDNS_DIRECT_EVENT_DROPPED, "a lease event was lost: memory queue and disk both full")    \
 	X(DDNS_DIRECT_OUT_OF_MEMORY, "out of memory; what was lost is named")                      \

@@ -48,6 +48,7 @@ struct ddns_config {
 	uint32_t ttl_max;                        /* cap of a derived TTL */
 	enum ddns_conflict_mode conflict_mode;   /* how a name already in use is treated */
 	char *state_dir;                         /* directory for the plugin's own state */
+	uint32_t state_dir_reserve;              /* MiB held there for a full disk; 0: none */
 	uint32_t max_queue;            /* lease events held in memory; the rest wait on disk */
 	uint32_t log_summary_interval; /* seconds between summary lines; 0: none */
 	char **allowed;                /* "allowed-suffixes"; names outside are never sent */

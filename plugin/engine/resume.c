@@ -66,7 +66,8 @@ int ddns_engine_open_state(ddns_engine *e, const struct ddns_engine_opts *opts, 
 	const struct ddns_durable_loader loader = {load_published, load_job, load_event, e};
 	const struct ddns_durable_live live = {e->published, each_job, e};
 	const struct ddns_store_limits limits = {opts->state_segment_bytes,
-	                                         opts->state_rewrite_bytes};
+	                                         opts->state_rewrite_bytes,
+	                                         (uint64_t)e->cfg->state_dir_reserve << 20};
 	int rc = ddns_durable_open(e->cfg->state_dir, &limits, &loader, &live, &e->durable);
 	if (rc != DDNS_OK) {
 		snprintf(err, errlen, "parameter 'state-dir': cannot use '%s': %s",

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* Keeping state-dir bounded: new segments, deleting handled ones, rewriting the state file. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ddns/error.h"
@@ -13,6 +15,8 @@
 
 /* How often a store that cannot write tries again. */
 #define RETRY_MS 1000
+/* How often a missing reserve is made again (a stat when it is there). */
+#define RESERVE_RETRY_MS 60000
 
 struct ddns_store_snapshot {
 	struct ddns_journal j;
@@ -157,13 +161,52 @@ int store_start_segment(struct ddns_store *s)
 	return DDNS_OK;
 }
 
-/* While failing: tries, once a second, to write the state in full; true when it did. */
+static void reserve_path(const struct ddns_store *s, char *out, size_t len)
+{
+	snprintf(out, len, "%s/reserve", s->dir);
+}
+
+void store_make_reserve(struct ddns_store *s)
+{
+	char path[512];
+	struct stat st;
+	reserve_path(s, path, sizeof(path));
+	if (s->limits.reserve_bytes == 0 ||
+	    (stat(path, &st) == 0 && (uint64_t)st.st_size >= s->limits.reserve_bytes))
+		return;
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	int rc = posix_fallocate(fd, 0, (off_t)s->limits.reserve_bytes);
+	close(fd);
+	/* No room for it now: a partial one would only take what the state needs. */
+	if (rc != 0)
+		unlink(path);
+}
+
+bool store_release_reserve(struct ddns_store *s)
+{
+	char path[512];
+	reserve_path(s, path, sizeof(path));
+	if (unlink(path) != 0)
+		return false;
+	log_warn(DDNS_DIRECT_STATE_RESERVE_RELEASED,
+	         "state-dir %s is full: the %llu MiB it held in reserve were given back, so that "
+	         "lease events and owed changes reach the disk again; make room there (the reserve "
+	         "is made again once there is)",
+	         s->dir, (unsigned long long)(s->limits.reserve_bytes >> 20));
+	return true;
+}
+
+/* While failing: tries, once a second, to write the state in full; true when it did. The
+ * reserve goes first, if there is one. */
 static bool recover(struct ddns_store *s, ddns_store_fill_fn fill, void *fill_ctx)
 {
 	int64_t now = ddns_clock_now_ms();
 	if (now < s->retry_ms)
 		return false;
 	s->retry_ms = now + RETRY_MS;
+	store_release_reserve(s);
 	if (store_rewrite(s, fill, fill_ctx) != DDNS_OK ||
 	    (s->events.fd < 0 && store_start_segment(s) != DDNS_OK))
 		return false;
@@ -186,6 +229,11 @@ static void maintain_files(struct ddns_store *s, ddns_store_fill_fn fill, void *
 {
 	if (atomic_load(&s->failing) && !recover(s, fill, fill_ctx))
 		return;
+	int64_t now = ddns_clock_now_ms();
+	if (now >= s->reserve_ms) {
+		s->reserve_ms = now + RESERVE_RETRY_MS;
+		store_make_reserve(s);
+	}
 	pthread_mutex_lock(&s->lock);
 	bool full = s->events.bytes >= s->limits.segment_bytes;
 	bool drop = s->n_segs > 1 && droppable(s, 0);

@@ -64,6 +64,7 @@ struct ddns_store {
 
 	/* The worker's own. */
 	int64_t retry_ms;            /* when a failing store next tries the rewrite */
+	int64_t reserve_ms;          /* when the reserve is next made, if it is missing */
 	struct ddns_journal state;   /* the state file */
 	uint64_t state_counted;      /* how much of it is counted in written */
 	struct ddns_handled handled; /* which events are handled */
@@ -108,6 +109,13 @@ int store_rewrite(struct ddns_store *s, ddns_store_fill_fn fill, void *fill_ctx)
 
 /* Appends events to a new segment from now on; the current one (if any) is synced and kept. */
 int store_start_segment(struct ddns_store *s);
+
+/* Holds limits.reserve_bytes in state-dir/reserve (allocated, never written) when there is room
+ * and none is held; quietly does nothing otherwise. */
+void store_make_reserve(struct ddns_store *s);
+
+/* Gives the reserve back to the file system (logged); false when none was held. */
+bool store_release_reserve(struct ddns_store *s);
 
 /* Appends events to the last segment again, after its records, where a disk too full for a new
  * one still has the blocks of the pages the last run made ready. DDNS_OK or why not. */

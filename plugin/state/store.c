@@ -78,6 +78,7 @@ int ddns_store_open(const char *dir, const struct ddns_store_limits *limits,
 	                              : DEFAULT_SEGMENT_BYTES;
 	s->limits.state_bytes =
 	    limits != NULL && limits->state_bytes > 0 ? limits->state_bytes : DEFAULT_STATE_BYTES;
+	s->limits.reserve_bytes = limits != NULL ? limits->reserve_bytes : 0;
 	s->events.fd = s->state.fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	int rc = store_load(s, loader);
@@ -87,10 +88,15 @@ int ddns_store_open(const char *dir, const struct ddns_store_limits *limits,
 		 * there takes them). Any other trouble with the directory is the configuration's.
 		 */
 		int wrc = store_rewrite(s, fill, fill_ctx);
+		/* On a full disk the reserve the last run held makes the room. */
+		if ((wrc == -ENOSPC || wrc == -EDQUOT) && store_release_reserve(s))
+			wrc = store_rewrite(s, fill, fill_ctx);
 		if (wrc == DDNS_OK)
 			store_drop_segments(s);
 		if (wrc == DDNS_OK)
 			wrc = store_start_segment(s);
+		if (wrc == DDNS_OK)
+			store_make_reserve(s);
 		if (wrc == -ENOSPC || wrc == -EDQUOT || wrc == -EFBIG) {
 			store_failed(s, wrc);
 			if (s->events.fd < 0)

@@ -60,6 +60,8 @@ struct ddns_store_limits {
 	uint64_t segment_bytes; /* an events segment is closed past this size */
 	uint64_t state_bytes;   /* the state file is rewritten past this size, and past four
 	                           times its size after the last rewrite */
+	uint64_t reserve_bytes; /* held in state-dir/reserve while there is room, given back when
+	                           a write finds the disk full; 0: none */
 };
 
 struct ddns_store;

@@ -228,7 +228,7 @@ PEAK_RSS=0 PEAK_STATE=0
 sample() {
 	local rss state
 	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$PID_kea4/status" 2>/dev/null || echo 0)
-	state=$(du -s -B1 "$LAB_DIR/statefs/state" 2>/dev/null | awk '{ print $1 }')
+	state=$(disk_use "$LAB_DIR/statefs/state" 2>/dev/null || echo 0)
 	[ "${rss:-0}" -le "$PEAK_RSS" ] || PEAK_RSS=$rss
 	[ "${state:-0}" -le "$PEAK_STATE" ] || PEAK_STATE=$state
 }
@@ -317,4 +317,7 @@ dups+=$(axfr 127.0.0.3 $REV | awk '$4 == "PTR" { print $1 }' | sort | uniq -d)
 [ "$(count_type 127.0.0.2 corp.example DHCID)" -eq "$(wc -l <"$LAB_DIR/leases.txt")" ] || problems+=" dhcid"
 [ "$(plugin_stat dropped)" = 0 ] && ! grep -q DDNS_DIRECT_EVENT_DROPPED "$LAB_DIR"/kea4*.log || problems+=" dropped"
 [ -z "$problems" ] || lab_fail "the soak found:$problems (seed $SEED)"
+# The scratch directory goes at exit; its file system first, once Kea is done with it.
+lab_stop "$PID_kea4"
+umount -l "$LAB_DIR/statefs"
 lab_log "PASS: after $((FAULTS_END - START)) s of faults DNS equals the lease table (seed $SEED)"

@@ -488,8 +488,8 @@ else:
 }
 
 # disk_use DIR: the bytes DIR's files take on disk, in allocated blocks (the unused end of the
-# mapped events file takes none, though ls shows it).
-disk_use() { du -s -B1 "$1" | awk '{ print $1 }'; }
+# mapped events file takes none, though ls shows it), but for the space held in reserve.
+disk_use() { du -s -B1 --exclude=reserve "$1" | awk '{ print $1 }'; }
 
 # kea_stat SOCKET NAME: the latest value of Kea statistic NAME (statistic-get answers
 # {"arguments": {"NAME": [[value, time], ...]}}), or -1 when Kea has none.

@@ -257,7 +257,7 @@ static bool run_round(struct run *run)
  * then the unhandled events are handled again, in order, as the engine replays them. */
 static bool open_run(const char *dir, struct run *run)
 {
-	static const struct ddns_store_limits small = {4096, 32768};
+	static const struct ddns_store_limits small = {4096, 32768, 0};
 	struct ddns_store_loader loader = {got_published, got_job, got_event, run};
 	memset(run, 0, sizeof(*run));
 	if (ddns_store_open(dir, &small, &loader, fill, run, &run->store) != DDNS_OK)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,6 +26,7 @@
 #include "state/handled.h"
 #include "state/journal.h"
 #include "state/store.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 static void handled_marks_and_ranges(void **state)
@@ -151,7 +153,7 @@ static void events_spilled_across_segments_come_back_in_order(void **state)
 {
 	char dir[64];
 	int files;
-	static const struct ddns_store_limits small = {1024, 4096};
+	static const struct ddns_store_limits small = {1024, 4096, 0};
 	struct ddns_store *s;
 	struct spilled back = {0};
 	(void)state;
@@ -235,7 +237,7 @@ static void appends_from_many_threads_while_segments_turn(void **state)
 {
 	char dir[64];
 	int files;
-	static const struct ddns_store_limits tiny = {2048, 4096};
+	static const struct ddns_store_limits tiny = {2048, 4096, 0};
 	struct ddns_store *s;
 	pthread_t threads[APPENDERS];
 	struct appender appenders[APPENDERS];
@@ -311,6 +313,54 @@ static void a_newer_format_is_refused_and_left_alone(void **state)
 	fake_state_dir_remove(dir);
 }
 
+static void count_released(void *ctx, enum ddns_log_level level, const char *id, const char *line)
+{
+	*(int *)ctx += strcmp(id, "DDNS_DIRECT_STATE_RESERVE_RELEASED") == 0;
+}
+
+/* The reserve is held while there is room, given back (logged once) when a write fails, and made
+ * again once the disk takes writes and a minute has passed. */
+static void the_reserve_is_given_back_when_writes_fail(void **state)
+{
+	char dir[64], reserve[128];
+	static const struct ddns_store_limits held = {0, 0, 1 << 20};
+	struct ddns_store *s;
+	struct stat st;
+	int released = 0;
+	(void)state;
+	fake_state_dir(dir);
+	snprintf(reserve, sizeof(reserve), "%s/reserve", dir);
+	assert_int_equal(ddns_store_open(dir, &held, &nothing, no_fill, NULL, &s), DDNS_OK);
+	assert_int_equal(stat(reserve, &st), 0);
+	assert_int_equal(st.st_size, 1 << 20);
+	assert_true(st.st_blocks * 512 >= (1 << 20));
+	ddns_log_set_sink(count_released, &released);
+	/* No file may grow: the state file's next write fails, the reserve goes. */
+	struct rlimit none = {1, RLIM_INFINITY}, any = {RLIM_INFINITY, RLIM_INFINITY};
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &none), 0);
+	uint64_t id;
+	ddns_store_job(s, (const uint8_t *)"job", 3, &id);
+	assert_int_not_equal(ddns_store_flush(s), DDNS_OK);
+	ddns_clock_advance(1000);
+	ddns_store_maintain(s, no_fill, NULL);
+	assert_int_equal(released, 1);
+	assert_int_not_equal(stat(reserve, &st), 0);
+	assert_true(ddns_store_retry_at(s) >= 0);
+	/* Writes work again: the state is written in full, and within a minute the reserve is
+	 * held again. */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &any), 0);
+	ddns_clock_advance(1000);
+	ddns_store_maintain(s, no_fill, NULL);
+	assert_int_equal(ddns_store_retry_at(s), -1);
+	ddns_clock_advance(60000);
+	ddns_store_maintain(s, no_fill, NULL);
+	assert_int_equal(stat(reserve, &st), 0);
+	ddns_log_set_sink(NULL, NULL);
+	ddns_store_free(s);
+	fake_state_dir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +369,7 @@ int main(void)
 	    cmocka_unit_test(events_spilled_across_segments_come_back_in_order),
 	    cmocka_unit_test(a_newer_format_is_refused_and_left_alone),
 	    cmocka_unit_test(appends_from_many_threads_while_segments_turn),
+	    cmocka_unit_test(the_reserve_is_given_back_when_writes_fail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
