@@ -92,14 +92,7 @@ done
 cat "$LAB_DIR/check.txt"
 lab_log "--check: $(grep -c MISMATCH "$LAB_DIR/check.txt") disagreements flagged in the wrong listing, none in the right one"
 
-params=$(python3 -c '
-import json, sys
-entry = json.load(open(sys.argv[1]))
-params = entry["parameters"]
-params["resolvers"] = ["127.0.0.2"]
-params["state-dir"] = sys.argv[2]
-print(json.dumps(params))' "$LAB_DIR/entry.json" "$LAB_DIR/state")
-kea4_config "$LAB_DIR/kea.json" "$LIB" "$params"
+kea4_config "$LAB_DIR/kea.json" "$LIB" "$(converted_params "$LAB_DIR/entry.json" 127.0.0.2 "$LAB_DIR/state")"
 d2_listener
 kea4_start kea4 "$LAB_DIR/kea.json"
 

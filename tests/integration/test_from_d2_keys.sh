@@ -61,13 +61,7 @@ rc=0
 	grep -q "discovered: zone $REV., primary ns1.corp.example. (127.0.0.2)" "$LAB_DIR/check.txt" ||
 	lab_fail "--check of D2's listing: status $rc: $(cat "$LAB_DIR/check.txt")"
 
-params=$(python3 -c '
-import json, sys
-params = json.load(open(sys.argv[1]))["parameters"]
-params["resolvers"] = ["127.0.0.2"]
-params["state-dir"] = sys.argv[2]
-print(json.dumps(params))' "$LAB_DIR/entry.json" "$LAB_DIR/state")
-kea6_config "$LAB_DIR/kea6.json" "$LIB" "$params"
+kea6_config "$LAB_DIR/kea6.json" "$LIB" "$(converted_params "$LAB_DIR/entry.json" 127.0.0.2 "$LAB_DIR/state")"
 d2_listener
 kea6_start kea6 "$LAB_DIR/kea6.json"
 

@@ -505,6 +505,17 @@ lab_leases4_in_zones() {
 	zone_vs_leases "$1" corp.example. 1.10.in-addr.arpa. "$LAB_DIR/leases.txt"
 }
 
+# converted_params ENTRY_JSON RESOLVER STATE_DIR: the parameters of a hooks-libraries entry that
+# ddns-direct-probe --from-d2 printed, with the lab's resolver and state-dir set.
+converted_params() {
+	python3 -c '
+import json, sys
+params = json.load(open(sys.argv[1]))["parameters"]
+params["resolvers"] = [sys.argv[2]]
+params["state-dir"] = sys.argv[3]
+print(json.dumps(params))' "$@"
+}
+
 # plugin_idle SOCKET: succeeds when the plugin owes DNS nothing (ddns-direct-status).
 plugin_idle() { kea_command "$1" '{ "command": "ddns-direct-status" }' | grep -q '"pending": 0,'; }
 

@@ -239,15 +239,21 @@ static bool handle_oldest(struct run *run)
 	return handle_round(run, ev.round, ev.seq);
 }
 
-/* A new round: its event is written, as a callout would, and the one LAG rounds older handled. */
-static bool run_round(struct run *run)
+/* Writes the next round's event, as a callout would; false when the store refuses it. */
+static bool write_event(struct run *run, uint64_t *seq)
 {
 	char text[32];
-	uint64_t seq;
 	bool spilled;
 	snprintf(text, sizeof(text), "event %llu", (unsigned long long)++run->written);
-	if (ddns_store_event(run->store, (const uint8_t *)text, strlen(text), false, &seq,
-	                     &spilled) != DDNS_OK)
+	return ddns_store_event(run->store, (const uint8_t *)text, strlen(text), false, seq,
+	                        &spilled) == DDNS_OK;
+}
+
+/* A new round: its event is written, and the one LAG rounds older handled. */
+static bool run_round(struct run *run)
+{
+	uint64_t seq;
+	if (!write_event(run, &seq))
 		return false;
 	run->events[run->n_events++] = (struct event){seq, run->written};
 	return run->n_events <= LAG || handle_oldest(run);
@@ -393,14 +399,10 @@ static void a_disk_that_fails_for_a_while(void **state)
 	limit_file_size(1);
 	int failed = 0;
 	for (int i = 0; i < 500; i++) {
-		uint64_t seq, r = ++run->written;
-		bool spilled;
-		char text[32];
-		snprintf(text, sizeof(text), "event %llu", (unsigned long long)r);
-		bool written = ddns_store_event(run->store, (const uint8_t *)text, strlen(text),
-		                                false, &seq, &spilled) == DDNS_OK;
+		uint64_t seq;
+		bool written = write_event(run, &seq);
 		failed += !written;
-		handle_round(run, r, written ? seq : 0);
+		handle_round(run, run->written, written ? seq : 0);
 		ddns_clock_advance(10);
 	}
 	assert_true(ddns_store_retry_at(run->store) >= 0);
@@ -449,15 +451,10 @@ static void write_on_a_full_disk(const char *dir, struct run *run)
 	limit_file_size(1);
 	if (!open_run(dir, run))
 		_exit(3);
-	for (int i = 0; i < 20; i++) {
-		char text[32];
-		uint64_t seq;
-		bool spilled;
-		snprintf(text, sizeof(text), "event %llu", (unsigned long long)++run->written);
-		if (ddns_store_event(run->store, (const uint8_t *)text, strlen(text), false, &seq,
-		                     &spilled) != DDNS_OK)
+	uint64_t seq;
+	for (int i = 0; i < 20; i++)
+		if (!write_event(run, &seq))
 			_exit(5);
-	}
 }
 
 /* Runs work in a child, which is killed (SIGKILL) once it says it is done. */
