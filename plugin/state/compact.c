@@ -15,8 +15,9 @@
 
 /* How often a store that cannot write tries again. */
 #define RETRY_MS 1000
-/* How often a missing reserve is made again (a stat when it is there). */
-#define RESERVE_RETRY_MS 60000
+/* How often a missing reserve is tried again (a stat when it is there): a disk that fills again
+ * soon after it had room must find the reserve held again. */
+#define RESERVE_RETRY_MS 1000
 
 struct ddns_store_snapshot {
 	struct ddns_journal j;
@@ -193,7 +194,7 @@ bool store_release_reserve(struct ddns_store *s)
 	log_warn(DDNS_DIRECT_STATE_RESERVE_RELEASED,
 	         "state-dir %s is full: the %llu MiB it held in reserve were given back, so that "
 	         "lease events and owed changes reach the disk again; make room there (the reserve "
-	         "is made again once there is)",
+	         "is held again as soon as there is)",
 	         s->dir, (unsigned long long)(s->limits.reserve_bytes >> 20));
 	return true;
 }
