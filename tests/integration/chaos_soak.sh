@@ -17,7 +17,8 @@
 #
 #   bash tests/integration/chaos_soak.sh LIBRARY   (SOAK_SECONDS, default 600; SOAK_SEED to replay;
 #   SOAK_FAULTS: the kinds to draw from, of stop freeze servfail refused drop kill burst key pin disk;
-#   SOAK_PLUGIN_SEVERITY: the plugin's log level, INFO by default)
+#   SOAK_PLUGIN_SEVERITY: the plugin's log level, INFO by default; SOAK_FAMILY=6: kea-dhcp6,
+#   AAAA and ip6.arpa instead)
 . "$(dirname "$0")/../lib/lab.sh"
 lab_enter "$@"
 trap 'lab_log "command failed at line $LINENO: $BASH_COMMAND"' ERR
@@ -28,7 +29,20 @@ RANDOM=$SEED
 CLIENTS=${SOAK_CLIENTS:-300}
 LIFETIME=30
 SOCK=$LAB_DIR/kea.sock
-REV=1.10.in-addr.arpa
+FAMILY=${SOAK_FAMILY:-4}
+KEA=kea$FAMILY
+case $FAMILY in
+4)
+	REV=1.10.in-addr.arpa FWD_TYPE=A
+	PERF=(perfdhcp -4 -l 127.0.0.1 -L 1068) SERVER=127.0.0.1
+	;;
+6)
+	REV=0.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa FWD_TYPE=AAAA
+	PERF=(perfdhcp -6 -l 2001:db8::2 -A1) SERVER=2001:db8::1
+	;;
+*) lab_fail "SOAK_FAMILY is 4 or 6, not $FAMILY" ;;
+esac
+kea_pid() { local v="PID_$KEA"; echo "${!v}"; }
 HERE=$(dirname "$0")/../lib
 lab_log "chaos soak: $SOAK_SECONDS s, seed $SEED (SOAK_SEED=$SEED replays the same draws), Kea $KEA_VERSION"
 
@@ -54,7 +68,7 @@ start_ns1() {
 zone \"corp.example\" { type primary; file \"corp.example.db\"; allow-update { key fwd-key; }; };"
 }
 start_ns1
-# PowerDNS: 1.10.in-addr.arpa on 127.0.0.3 port 5300, SOA and NS ns2.corp.example.
+# PowerDNS: the reverse zone on 127.0.0.3 port 5300, SOA and NS ns2.corp.example.
 PDNS_PORT=5300
 PDNS_MNAME=ns2.corp.example. pdns_zones ns2 127.0.0.3 "$REV_SECRET" $REV
 start_ns2() { pdns_start ns2 127.0.0.3 $REV; }
@@ -79,7 +93,7 @@ kea_conf() {
 	[ "$PINNED" = 0 ] || pin=', "servers": [ "127.0.0.3" ]'
 	KEA_PLUGIN_SEVERITY=${SOAK_PLUGIN_SEVERITY:-INFO} LEASE_LIFETIME=$LIFETIME \
 		KEA_HOOKS_BEFORE="{ \"library\": \"$(lab_hook libdhcp_lease_cmds.so)\" }," \
-		kea4_config "$LAB_DIR/kea.json" "$LIB" "{ \"resolvers\": [ \"127.0.0.53\" ],
+		kea${FAMILY}_config "$LAB_DIR/kea.json" "$LIB" "{ \"resolvers\": [ \"127.0.0.53\" ],
   \"state-dir\": \"$LAB_DIR/statefs/state\",
   \"tsig-keys\": [ { \"name\": \"fwd-key\", \"algorithm\": \"hmac-sha256\", \"secret\": \"$FWD_SECRET\" },
                  { \"name\": \"ddns-key\", \"algorithm\": \"hmac-sha256\", \"secret\": \"$REV_SECRET\" } ],
@@ -91,8 +105,8 @@ kea_conf() {
 RUNS=0
 start_kea() {
 	RUNS=$((RUNS + 1))
-	[ ! -e "$LAB_DIR/kea4.log" ] || mv "$LAB_DIR/kea4.log" "$LAB_DIR/kea4-run$((RUNS - 1)).log"
-	kea4_start kea4 "$LAB_DIR/kea.json"
+	[ ! -e "$LAB_DIR/$KEA.log" ] || mv "$LAB_DIR/$KEA.log" "$LAB_DIR/$KEA-run$((RUNS - 1)).log"
+	${KEA}_start "$KEA" "$LAB_DIR/kea.json"
 }
 kea_conf
 start_kea
@@ -110,7 +124,7 @@ traffic() {
 			args=(-R 2000 -b "mac=$(cat "$LAB_DIR/burst")" -r 400 -p 4)
 			rm -f "$LAB_DIR/burst"
 		fi
-		perfdhcp -4 -l 127.0.0.1 -L 1068 "${args[@]}" 127.0.0.1 >>"$LAB_DIR/perfdhcp.log" 2>&1 &
+		"${PERF[@]}" "${args[@]}" "$SERVER" >>"$LAB_DIR/perfdhcp.log" 2>&1 &
 		child=$!
 		echo "$child" >"$LAB_DIR/traffic.pid"
 		wait "$child" || true
@@ -192,11 +206,13 @@ kill_kea() {
 		lab_wait 10 burst_started "$before" || lab_fail "the burst did not start"
 		sleep "0.$(rand 2 9)"
 	fi
-	kill -KILL "$PID_kea4"
-	wait "$PID_kea4" 2>/dev/null || true
+	local pid
+	pid=$(kea_pid)
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
 	count "kill-9$([ "$burst" = 1 ] && echo -in-burst)"
 	start_kea
-	lab_log "fault: kea-dhcp4 killed$([ "$burst" = 1 ] && echo ' in a burst of new clients'), run $RUNS started"
+	lab_log "fault: kea-dhcp$FAMILY killed$([ "$burst" = 1 ] && echo ' in a burst of new clients'), run $RUNS started"
 }
 
 fill_disk() {
@@ -227,7 +243,7 @@ undo_due() {
 PEAK_RSS=0 PEAK_STATE=0
 sample() {
 	local rss state
-	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$PID_kea4/status" 2>/dev/null || echo 0)
+	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$(kea_pid)/status" 2>/dev/null || echo 0)
 	state=$(disk_use "$LAB_DIR/statefs/state" 2>/dev/null || echo 0)
 	[ "${rss:-0}" -le "$PEAK_RSS" ] || PEAK_RSS=$rss
 	[ "${state:-0}" -le "$PEAK_STATE" ] || PEAK_STATE=$state
@@ -278,13 +294,21 @@ LIFETIME=3600
 reconfigure
 kill "$TRAFFIC"
 wait "$TRAFFIC" 2>/dev/null || true
-perfdhcp -4 -l 127.0.0.1 -L 1068 -R "$CLIENTS" -r 60 -p 10 127.0.0.1 >>"$LAB_DIR/perfdhcp.log" 2>&1 || true
+"${PERF[@]}" -R "$CLIENTS" -r 60 -p 10 "$SERVER" >>"$LAB_DIR/perfdhcp.log" 2>&1 || true
 quiet() { plugin_idle "$SOCK" && [ "$SECONDS" -ge $((FAULTS_END + 45)) ]; }
 lab_wait 600 quiet || lab_fail "the plugin still owes DNS work 10 minutes after the last fault"
 IDLE_AT=$SECONDS
-active_leases4 "$LAB_DIR/leases4.csv" | sort >"$LAB_DIR/leases.txt"
+active_leases$FAMILY "$LAB_DIR/leases$FAMILY.csv" | sort >"$LAB_DIR/leases.txt"
+# zone_matches: zone_vs_leases for this family, the reverse zone at its own server.
+zone_matches() {
+	if [ "$FAMILY" = 4 ]; then
+		zone_vs_leases 127.0.0.2 corp.example "$REV" "$LAB_DIR/leases.txt" 127.0.0.3
+	else
+		zone_vs_leases6 127.0.0.2 corp.example "$REV" "$LAB_DIR/leases.txt" 127.0.0.3
+	fi
+}
 converged() {
-	zone_vs_leases 127.0.0.2 corp.example "$REV" "$LAB_DIR/leases.txt" 127.0.0.3 &&
+	zone_matches &&
 		[ "$(count_type 127.0.0.2 corp.example DHCID)" -eq "$(wc -l <"$LAB_DIR/leases.txt")" ]
 }
 lab_wait 60 converged || true
@@ -294,30 +318,30 @@ report() {
 	leases=$(wc -l <"$LAB_DIR/leases.txt")
 	dhcids=$(count_type 127.0.0.2 corp.example DHCID)
 	dropped=$(plugin_stat dropped)
-	drop_lines=$(cat "$LAB_DIR"/kea4*.log | grep -c DDNS_DIRECT_EVENT_DROPPED || true)
+	drop_lines=$(cat "$LAB_DIR/$KEA"*.log | grep -c DDNS_DIRECT_EVENT_DROPPED || true)
 	echo "chaos soak, seed $SEED, Kea $KEA_VERSION"
 	echo "  duration            $((FAULTS_END - START)) s of faults, $((IDLE_AT - FAULTS_END)) s to quiet after the last"
-	echo "  lease events        $(($(cat "$LAB_DIR/leases4.csv" | wc -l) - 1)) lease-file lines; $RUNS Kea runs"
+	echo "  lease events        $(($(cat "$LAB_DIR/leases$FAMILY.csv" | wc -l) - 1)) lease-file lines; $RUNS Kea runs"
 	echo "  faults              $(for k in "${!FAULTS[@]}"; do printf '%s %s\n' "$k" "${FAULTS[$k]}"; done | sort | paste -sd, | sed 's/,/, /g')"
 	echo "  peak Kea RSS        $((PEAK_RSS / 1024)) MiB; peak state-dir $((PEAK_STATE / 1024)) KiB"
-	echo "  at the end          $leases active leases; A, PTR, DHCID: $(axfr 127.0.0.2 corp.example | awk '$4 == "A" && $1 ~ /^host-/' | wc -l), $(count_type 127.0.0.3 $REV PTR), $dhcids; dropped $dropped (log lines $drop_lines)"
+	echo "  at the end          $leases active leases; $FWD_TYPE, PTR, DHCID: $(count_type 127.0.0.2 corp.example "$FWD_TYPE"), $(count_type 127.0.0.3 $REV PTR), $dhcids; dropped $dropped (log lines $drop_lines)"
 }
 report | tee "$LAB_DIR/report.txt"
 [ -z "${SOAK_REPORT:-}" ] || cp "$LAB_DIR/report.txt" "$SOAK_REPORT"
 
 problems=""
-if ! zone_vs_leases 127.0.0.2 corp.example "$REV" "$LAB_DIR/leases.txt" 127.0.0.3; then
+if ! zone_matches; then
 	echo "DNS differs from Kea's lease table (- lease table, + DNS):"
-	awk '/^[-+][0-9h]/ && n++ < 50' "$LAB_DIR/zone-diff.txt"
+	awk '/^[-+][0-9a-z]/ && !/^(---|\+\+\+)/ && n++ < 50' "$LAB_DIR/zone-diff.txt"
 	problems+=" records"
 fi
-dups=$(axfr 127.0.0.2 corp.example | awk '$4 == "A" { print $1 }' | sort | uniq -d)
+dups=$(axfr 127.0.0.2 corp.example | awk -v t="$FWD_TYPE" '$4 == t { print $1 }' | sort | uniq -d)
 dups+=$(axfr 127.0.0.3 $REV | awk '$4 == "PTR" { print $1 }' | sort | uniq -d)
 [ -z "$dups" ] || { echo "published twice: $dups"; problems+=" duplicates"; }
 [ "$(count_type 127.0.0.2 corp.example DHCID)" -eq "$(wc -l <"$LAB_DIR/leases.txt")" ] || problems+=" dhcid"
-[ "$(plugin_stat dropped)" = 0 ] && ! grep -q DDNS_DIRECT_EVENT_DROPPED "$LAB_DIR"/kea4*.log || problems+=" dropped"
+[ "$(plugin_stat dropped)" = 0 ] && ! grep -q DDNS_DIRECT_EVENT_DROPPED "$LAB_DIR/$KEA"*.log || problems+=" dropped"
 [ -z "$problems" ] || lab_fail "the soak found:$problems (seed $SEED)"
 # The scratch directory goes at exit; its file system first, once Kea is done with it.
-lab_stop "$PID_kea4"
+lab_stop "$(kea_pid)"
 umount -l "$LAB_DIR/statefs"
 lab_log "PASS: after $((FAULTS_END - START)) s of faults DNS equals the lease table (seed $SEED)"
