@@ -403,7 +403,7 @@ kea6_start() {
 		lab_spawn "$name" kea-dhcp6 -c "$conf"
 	local pid_var="PID_${name//-/_}"
 	local end=$((SECONDS + 30))
-	until grep -q DHCP6_STARTED "$LAB_DIR/$name.log"; do
+	until grep -q DHCP6_STARTED "$LAB_DIR/$name.log" 2>/dev/null; do
 		kill -0 "${!pid_var}" 2>/dev/null || lab_fail "kea-dhcp6 $name exited: $(tail -n 5 "$LAB_DIR/$name.log")"
 		[ $SECONDS -lt $end ] || lab_fail "kea-dhcp6 $name did not start"
 		sleep 0.1
