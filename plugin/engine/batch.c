@@ -331,12 +331,9 @@ void ddns_batch_run(const struct ddns_batch_env *e, struct job *first)
 			job->result = JOB_RETRY;
 			continue;
 		}
-		if (needs_alias_check(job) && about_the_server(alias_check)) {
-			job->attempts++;
-			job->result = JOB_RETRY;
-			continue;
-		}
-		int rc = follow_ptr_alias(e, job);
+		int rc = needs_alias_check(job) && about_the_server(alias_check)
+		             ? alias_check
+		             : follow_ptr_alias(e, job);
 		if (rc != DDNS_OK) {
 			alias_check = rc;
 			job->attempts++;

@@ -28,16 +28,23 @@ uint32_t ddns_crc32(const uint8_t *data, size_t len)
 	return (uint32_t)crc32_z(0, data, len);
 }
 
-int ddns_journal_open(struct ddns_journal *j, const char *path)
+/* Opens path with flags into j, every other field empty. DDNS_OK or an errno code. */
+static int open_file(struct ddns_journal *j, const char *path, int flags)
 {
 	snprintf(j->path, sizeof(j->path), "%s", path);
 	j->staged = NULL;
 	j->staged_len = 0;
 	j->map = NULL;
-	j->map_len = j->ready = 0;
-	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (j->fd < 0)
-		return -errno;
+	j->bytes = j->map_len = j->ready = 0;
+	j->fd = open(path, flags | O_CLOEXEC, 0600);
+	return j->fd >= 0 ? DDNS_OK : -errno;
+}
+
+int ddns_journal_open(struct ddns_journal *j, const char *path)
+{
+	int rc = open_file(j, path, O_WRONLY | O_CREAT | O_APPEND);
+	if (rc != DDNS_OK)
+		return rc;
 	struct stat st;
 	j->bytes = fstat(j->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
 	return DDNS_OK;
@@ -45,14 +52,9 @@ int ddns_journal_open(struct ddns_journal *j, const char *path)
 
 int ddns_journal_open_mapped(struct ddns_journal *j, const char *path, uint64_t map_len)
 {
-	snprintf(j->path, sizeof(j->path), "%s", path);
-	j->staged = NULL;
-	j->staged_len = 0;
-	j->bytes = j->map_len = j->ready = 0;
-	j->map = NULL;
-	j->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (j->fd < 0)
-		return -errno;
+	int rc = open_file(j, path, O_RDWR | O_CREAT | O_TRUNC);
+	if (rc != DDNS_OK)
+		return rc;
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	map_len = (map_len + page - 1) / page * page;
 	if (ftruncate(j->fd, (off_t)map_len) != 0)
@@ -70,17 +72,12 @@ int ddns_journal_open_mapped(struct ddns_journal *j, const char *path, uint64_t 
 
 int ddns_journal_reopen_mapped(struct ddns_journal *j, const char *path, uint64_t bytes)
 {
-	snprintf(j->path, sizeof(j->path), "%s", path);
-	j->staged = NULL;
-	j->staged_len = 0;
-	j->map = NULL;
-	j->map_len = j->ready = 0;
-	j->fd = open(path, O_RDWR | O_CLOEXEC);
-	if (j->fd < 0)
-		return -errno;
+	int rc = open_file(j, path, O_RDWR);
+	if (rc != DDNS_OK)
+		return rc;
 	struct stat st;
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	int rc = fstat(j->fd, &st) == 0 ? DDNS_OK : -errno;
+	rc = fstat(j->fd, &st) == 0 ? DDNS_OK : -errno;
 	uint64_t size = rc == DDNS_OK ? (uint64_t)st.st_size / page * page : 0;
 	if (rc == DDNS_OK && size <= bytes)
 		rc = -ENOSPC;
