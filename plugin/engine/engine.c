@@ -389,7 +389,6 @@ static void release(ddns_engine *e)
 	ddns_published_free(e->published);
 	ddns_queue_free(e->queue);
 	ddns_config_free(e->cfg);
-	ddns_counters_deinit(&e->counters);
 	pthread_cond_destroy(&e->idle);
 	pthread_mutex_destroy(&e->lock);
 	pthread_mutex_destroy(&e->quirks.lock);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
  * The hand-off from Kea's threads to the engine's worker: a FIFO of lease events. Pushing copies
- * the event and signals the worker; it holds the lock only for the copy, never across I/O.
+ * the event into a node the consumer prepared and links it without a lock; it signals only a
+ * consumer waiting in ddns_queue_pop. Nodes are kept for reuse: the queue holds on to memory for
+ * the most events it ever held at once (about 610 bytes each), until it is freed.
  */
 #ifndef DDNS_QUEUE_H
 #define DDNS_QUEUE_H
@@ -21,7 +23,7 @@ struct ddns_queue *ddns_queue_new(void);
 void ddns_queue_free(struct ddns_queue *q);
 
 /* Copies ev, with its journal sequence number, to the tail. Returns DDNS_OK, DDNS_ESHUTDOWN after
- * close, DDNS_ENOMEM. Thread: any. */
+ * close, DDNS_ENOMEM. Never waits for another thread. Thread: any. */
 int ddns_queue_push(struct ddns_queue *q, const struct ddns_lease_event *ev, uint64_t seq);
 
 /*

@@ -47,7 +47,6 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	log_capture_stop(&fx->log);
-	ddns_counters_deinit(&fx->counters);
 	ddns_published_free(fx->published);
 	ddns_config_free(fx->cfg);
 	free(fx);

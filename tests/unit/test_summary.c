@@ -33,7 +33,6 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	log_capture_stop(&fx->log);
-	ddns_counters_deinit(&fx->counters);
 	return 0;
 }
 
