@@ -58,16 +58,16 @@ struct ddns_engine_stats {
 	uint64_t servfail;       /* attempts answered SERVFAIL */
 	uint64_t timeouts;       /* attempts that got no reply (or no connection) */
 	uint64_t tsig; /* attempts whose reply failed TSIG, or whose GSS-TSIG key failed */
-	uint64_t tsig_nonstandard;    /* replies accepted whose TSIG leaves out the request MAC's
-	                                 length (Samba) */
-	uint64_t unauthenticated;     /* error replies that were the request sent back unsigned
-	                                 (Samba): taken as that error, never as success */
-	uint64_t discoveries;         /* zone discoveries made (cache misses) */
-	uint64_t gss_negotiations;    /* GSS-TSIG keys negotiated (TKEY exchanges completed) */
-	uint64_t cache_hits;          /* names located from the discovery cache */
-	uint64_t callout_median_ns;   /* Kea callout cost (ddns_engine_note_callout), median */
-	uint64_t callout_p99_ns;      /* and 99th percentile; both within 25 %, never understated */
-	uint64_t state_bytes;         /* state-dir's files now (as of the worker's last round) */
+	uint64_t tsig_nonstandard;  /* replies accepted whose TSIG leaves out the request MAC's
+	                               length (Samba) */
+	uint64_t unauthenticated;   /* error replies that were the request sent back unsigned
+	                               (Samba): taken as that error, never as success */
+	uint64_t discoveries;       /* zone discoveries made (cache misses) */
+	uint64_t gss_negotiations;  /* GSS-TSIG keys negotiated (TKEY exchanges completed) */
+	uint64_t cache_hits;        /* names located from the discovery cache */
+	uint64_t callout_median_ns; /* Kea callout cost (ddns_engine_note_callout), median */
+	uint64_t callout_p99_ns;    /* and 99th percentile; both within 12.5 %, never understated */
+	uint64_t state_bytes;       /* state-dir's files now (as of the worker's last round) */
 	uint64_t state_bytes_written; /* bytes written to state-dir since the engine started */
 };
 

@@ -1,23 +1,23 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 #include "util/latency.h"
 
-/* Values below 4 get a bucket each; above, each power of two [2^k, 2^(k+1)) is split in four. */
+/* Values below 8 get a bucket each; above, each power of two [2^k, 2^(k+1)) is split in eight. */
 static unsigned bucket_of(uint64_t ns)
 {
-	if (ns < 4)
+	if (ns < 8)
 		return (unsigned)ns;
 	unsigned k = 63u - (unsigned)__builtin_clzll(ns);
-	unsigned quarter = (unsigned)(ns >> (k - 2)) & 3u;
-	return 4u + (k - 2u) * 4u + quarter;
+	unsigned eighth = (unsigned)(ns >> (k - 3)) & 7u;
+	return 8u + (k - 3u) * 8u + eighth;
 }
 
 static uint64_t bucket_upper(unsigned b)
 {
-	if (b < 4)
+	if (b < 8)
 		return b;
-	unsigned k = (b - 4u) / 4u + 2u, quarter = (b - 4u) % 4u;
-	uint64_t width = UINT64_C(1) << (k - 2u);
-	return (4u + quarter) * width + (width - 1u);
+	unsigned k = (b - 8u) / 8u + 3u, eighth = (b - 8u) % 8u;
+	uint64_t width = UINT64_C(1) << (k - 3u);
+	return (8u + eighth) * width + (width - 1u);
 }
 
 void ddns_latency_add(struct ddns_latency *lat, uint64_t ns)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
  * A lock-free latency histogram: callers on any thread add durations, a reader asks for a
- * quantile. Buckets are a quarter of a power of two wide, so a quantile is exact to within 25 %;
- * it is reported as the bucket's upper bound (never understated).
+ * quantile. Buckets are an eighth of a power of two wide, so a quantile is exact to within
+ * 12.5 %; it is reported as the bucket's upper bound (never understated).
  */
 #ifndef DDNS_UTIL_LATENCY_H
 #define DDNS_UTIL_LATENCY_H
@@ -10,7 +10,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#define DDNS_LATENCY_BUCKETS 252
+#define DDNS_LATENCY_BUCKETS 496
 
 struct ddns_latency {
 	atomic_uint_fast64_t count[DDNS_LATENCY_BUCKETS];
