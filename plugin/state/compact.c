@@ -290,6 +290,16 @@ static void prepare_appends(struct ddns_store *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+void store_rearm_appends(struct ddns_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	uint64_t bytes = s->events.bytes, ready = s->events.ready;
+	pthread_mutex_unlock(&s->lock);
+	/* Only this thread changes the current segment, so the mapping stays while it works. */
+	if (s->events.map != NULL && ready > bytes)
+		ddns_journal_prepare(&s->events, bytes, ready - bytes);
+}
+
 int store_resume_segment(struct ddns_store *s)
 {
 	if (s->n_segs == 0 || s->segs[s->n_segs - 1].version != DDNS_STORE_FORMAT)

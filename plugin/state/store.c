@@ -344,8 +344,10 @@ void ddns_store_sync(struct ddns_store *s)
 	int fd = s->events.fd;
 	pthread_mutex_unlock(&s->lock);
 	/* The current segment changes only on the worker's thread, which is this one. */
-	if (fd >= 0)
+	if (fd >= 0) {
 		fdatasync(fd);
+		store_rearm_appends(s);
+	}
 	ddns_journal_sync(&s->state);
 }
 
