@@ -22,9 +22,9 @@
 
 #define CHUNK_NODES 256  /* nodes allocated together (about 150 KiB) */
 #define MAX_CHUNKS  1024 /* the pool's limit: 262,144 nodes; past it, malloc */
-#define FREE_LOW                                                                                   \
-	1024 /* the consumer keeps this many free: more than one gathering round                   \
-	        (50 ms) of Kea's highest rate here */
+/* The consumer keeps this many nodes free: more than one gathering round (50 ms) of the highest
+ * rate Kea has reached here. */
+#define FREE_LOW 1024
 
 struct node {
 	struct node *next;
