@@ -166,3 +166,13 @@ int engine_fixture_teardown(void **state)
 	engine_fixture_free(*state);
 	return 0;
 }
+
+bool page_faults_are_countable(void)
+{
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+	return false;
+#else
+	const char *preload = getenv("LD_PRELOAD");
+	return preload == NULL || strstr(preload, "vgpreload") == NULL;
+#endif
+}

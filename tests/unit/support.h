@@ -45,6 +45,10 @@ void log_capture_print(struct log_capture *c);
 /* How many captured lines contain text. */
 size_t log_capture_count(struct log_capture *c, const char *text);
 
+/* Whether this process's page-fault counts (getrusage) are its own: not under a sanitizer or
+ * valgrind, whose shadow memory takes faults of its own. */
+bool page_faults_are_countable(void);
+
 /* A lease event for 10.1.0.last named fqdn: forward and reverse, 3600 s, no client identity. */
 struct ddns_lease_event lease4(enum ddns_lease_kind kind, uint8_t last, const char *fqdn);
 
