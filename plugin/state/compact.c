@@ -272,32 +272,24 @@ static void maintain_files(struct ddns_store *s, ddns_store_fill_fn fill, void *
 #define PREPARE_AHEAD (512 * 1024)
 #define PREPARE_LOW   (128 * 1024)
 
-/* Readies the current segment's next pages for Kea's threads' appends, outside their lock: the
- * page faults (and the file system's allocation of blocks) then happen here, not in a callout. */
-static void prepare_appends(struct ddns_store *s)
+void store_prepare_appends(struct ddns_store *s, bool written_back)
 {
 	pthread_mutex_lock(&s->lock);
 	uint64_t bytes = s->events.bytes, ready = s->events.ready;
 	pthread_mutex_unlock(&s->lock);
-	if (s->events.map == NULL || ready >= bytes + PREPARE_LOW)
+	if (s->events.map == NULL)
 		return;
 	/* Only this thread changes the current segment, so the mapping stays while it works. */
+	if (written_back && ready > bytes)
+		ddns_journal_prepare(&s->events, bytes, ready - bytes);
+	if (ready >= bytes + PREPARE_LOW)
+		return;
 	uint64_t from = ready > bytes ? ready : bytes;
 	uint64_t to = ddns_journal_prepare(&s->events, from, PREPARE_AHEAD);
 	pthread_mutex_lock(&s->lock);
 	if (to > s->events.ready)
 		s->events.ready = to;
 	pthread_mutex_unlock(&s->lock);
-}
-
-void store_rearm_appends(struct ddns_store *s)
-{
-	pthread_mutex_lock(&s->lock);
-	uint64_t bytes = s->events.bytes, ready = s->events.ready;
-	pthread_mutex_unlock(&s->lock);
-	/* Only this thread changes the current segment, so the mapping stays while it works. */
-	if (s->events.map != NULL && ready > bytes)
-		ddns_journal_prepare(&s->events, bytes, ready - bytes);
 }
 
 int store_resume_segment(struct ddns_store *s)
@@ -314,12 +306,12 @@ int store_resume_segment(struct ddns_store *s)
 	pthread_mutex_lock(&s->lock);
 	s->events = j;
 	pthread_mutex_unlock(&s->lock);
-	prepare_appends(s);
+	store_prepare_appends(s, false);
 	return DDNS_OK;
 }
 
 void ddns_store_maintain(struct ddns_store *s, ddns_store_fill_fn fill, void *fill_ctx)
 {
 	maintain_files(s, fill, fill_ctx);
-	prepare_appends(s);
+	store_prepare_appends(s, false);
 }

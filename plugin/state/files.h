@@ -100,11 +100,13 @@ void store_failed(struct ddns_store *s, int rc);
 /* Counts in written what the state file grew by since it was last counted. Thread: worker. */
 void store_count_state(struct ddns_store *s);
 
-/* Makes the current segment's ready pages writable again once they were written to disk: writing
- * a page of a shared mapping back write-protects it, and the next append there would take the
- * page fault in a Kea callout (perf on Kea 2.2 at 4,000 leases/s: about half the events file's
+/* Readies the current segment's next pages for Kea's threads' appends, outside their lock: the
+ * page faults (and the file system's allocation of blocks) then happen here, not in a callout.
+ * written_back: the file was just forced to disk, which write-protects every page it wrote, so
+ * the pages already ready are made writable again too; otherwise the next append to each would
+ * take that fault in a callout (perf on Kea 2.2 at 4,000 leases/s: about half the events file's
  * pages, 6 % of all Kea's page faults). Thread: worker. */
-void store_rearm_appends(struct ddns_store *s);
+void store_prepare_appends(struct ddns_store *s, bool written_back);
 
 /* Loads dir into s (see ddns_store_open), leaving the worker's tracker and next_seq set and the
  * segment list holding the segments to keep. */

@@ -346,7 +346,7 @@ void ddns_store_sync(struct ddns_store *s)
 	/* The current segment changes only on the worker's thread, which is this one. */
 	if (fd >= 0) {
 		fdatasync(fd);
-		store_rearm_appends(s);
+		store_prepare_appends(s, true);
 	}
 	ddns_journal_sync(&s->state);
 }
