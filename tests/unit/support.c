@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <cmocka.h>
@@ -175,4 +176,11 @@ bool page_faults_are_countable(void)
 	const char *preload = getenv("LD_PRELOAD");
 	return preload == NULL || strstr(preload, "vgpreload") == NULL;
 #endif
+}
+
+long thread_minor_faults(void)
+{
+	struct rusage now;
+	getrusage(RUSAGE_THREAD, &now);
+	return now.ru_minflt;
 }

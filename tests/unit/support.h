@@ -49,6 +49,9 @@ size_t log_capture_count(struct log_capture *c, const char *text);
  * valgrind, whose shadow memory takes faults of its own. */
 bool page_faults_are_countable(void);
 
+/* The minor page faults the calling thread has taken so far. */
+long thread_minor_faults(void);
+
 /* A lease event for 10.1.0.last named fqdn: forward and reverse, 3600 s, no client identity. */
 struct ddns_lease_event lease4(enum ddns_lease_kind kind, uint8_t last, const char *fqdn);
 

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <cmocka.h>
@@ -81,7 +80,7 @@ static void concurrent_producers_lose_nothing(void **state)
 }
 
 /* What a producer thread's pushes cost it in page faults, after a first push has touched its
- * stack; ddns_queue_pop frees room for the next. */
+ * stack. */
 struct faults {
 	struct ddns_queue *q;
 	long minor;
@@ -92,13 +91,11 @@ static void *push_and_count_faults(void *arg)
 {
 	struct faults *f = arg;
 	struct ddns_lease_event ev = {.family = AF_INET};
-	struct rusage before, after;
 	f->first = ddns_queue_push(f->q, &ev, 0);
-	getrusage(RUSAGE_THREAD, &before);
+	long before = thread_minor_faults();
 	for (int i = 0; i < 1000; i++)
 		ddns_queue_push(f->q, &ev, (uint64_t)i);
-	getrusage(RUSAGE_THREAD, &after);
-	f->minor = after.ru_minflt - before.ru_minflt;
+	f->minor = thread_minor_faults() - before;
 	return NULL;
 }
 
