@@ -22,7 +22,9 @@
 # ddns-state-scale), the engine's start on it and its memory, then kea-dhcp4 started on it.
 # BENCH_PERF (a directory; default none): each run's load is also profiled with perf (call graphs
 # of Kea's process, every thread), and the report, per thread name, goes to
-# DIR/perf-MODE-RATE.txt.
+# DIR/perf-MODE-RATE.txt. BENCH_CALLGRIND (a directory; default none): after the tables, each mode
+# runs once more with Kea under valgrind's callgrind, which counts the instructions Kea's threads
+# and the plugin's execute per lease (tests/bench/instructions.sh); its files stay in DIR.
 #
 # Mode "ncr" is Kea doing its own DDNS work (names, FQDN options, a request per lease to D2's
 # port) with a listener that discards the requests: what Kea costs itself for DDNS whoever sends
@@ -245,6 +247,9 @@ profile_end() {
 	done >>"$out"
 }
 
+# count_start, count_end and the instructions table (tests/bench/instructions.sh).
+source "$(dirname "$0")/instructions.sh"
+
 # run MODE RATE: one measurement; prints its table row.
 run() {
 	local mode=$1 rate=$2
@@ -287,8 +292,10 @@ zone \"$REV\" { type primary; file \"rev.db\"; allow-update { key ddns-key; }; }
 	local start end
 	start=$(date +%s.%N)
 	profile_start
+	count_start
 	perfdhcp -4 -l 127.0.0.1 -L 1068 -R $((rate * SECS * 2)) -r "$rate" -p "$SECS" 127.0.0.1 \
 		>"$LAB_DIR/perfdhcp-$mode-$rate.log" 2>&1 || true
+	count_end
 	end=$(date +%s.%N)
 	profile_end "$mode" "$rate"
 	local granted
@@ -476,6 +483,11 @@ if [ -s "$DISK_ROWS" ]; then
 	echo "| mode   | rate  | granted | B/lease   | state KiB  | Kea B/lease |"
 	echo "|--------|-------|---------|-----------|------------|-------------|"
 	cat "$DISK_ROWS"
+fi
+
+if [ -n "${BENCH_CALLGRIND:-}" ]; then
+	lab_log "instructions per lease: $INSTR_LEASES leases at $INSTR_RATE/s under callgrind"
+	instructions_table
 fi
 
 if [ "$MEMORY_EVENTS" -gt 0 ]; then

@@ -195,13 +195,15 @@ count_type() { axfr "$1" "$2" | awk -v t="$3" '$4 == t' | wc -l; }
 # kea4_start NAME CONFIG_FILE [LOG_FILE]: starts kea-dhcp4 (client port 1068, see perfdhcp_run)
 # and returns once it has started serving, or fails with its log if it refused the configuration.
 # LOG_FILE is where the configuration sends Kea's log (default: its output, $LAB_DIR/NAME.log).
+# KEA_WRAPPER (words) runs Kea under a program that becomes Kea's process (valgrind), so that the
+# PID recorded is still Kea's; KEA_START_SECONDS (default 30) is how long Kea may take to start.
 kea4_start() {
 	local name=$1 conf=$2 log=${3:-$LAB_DIR/$1.log}
 	mkdir -p "$LAB_DIR/run"
 	KEA_PIDFILE_DIR="$LAB_DIR/run" KEA_LOCKFILE_DIR="$LAB_DIR/run" \
-		lab_spawn "$name" kea-dhcp4 -c "$conf" -P 1068
+		lab_spawn "$name" ${KEA_WRAPPER:-} kea-dhcp4 -c "$conf" -P 1068
 	local pid_var="PID_${name//-/_}"
-	local end=$((SECONDS + 30))
+	local end=$((SECONDS + ${KEA_START_SECONDS:-30}))
 	until grep -q DHCP4_STARTED "$log" 2>/dev/null; do
 		kill -0 "${!pid_var}" 2>/dev/null || lab_fail "kea-dhcp4 $name exited: $(tail -n 5 "$LAB_DIR/$name.log")"
 		[ $SECONDS -lt $end ] || lab_fail "kea-dhcp4 $name did not start"
