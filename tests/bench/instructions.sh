@@ -22,8 +22,9 @@ count_end() {
 	callgrind_control -d "$PID_kea" >/dev/null 2>&1
 }
 
-# instructions_row MODE: one run of MODE under callgrind; prints "MODE GRANTED KEA PLUGIN" with
-# the instructions per lease granted of Kea's threads and of the plugin's.
+# instructions_row MODE: one run of MODE under callgrind; appends "MODE GRANTED KEA PLUGIN" to
+# $INSTR_ROWS with the instructions per lease granted of Kea's threads and of the plugin's. (Not
+# run in a subshell: the servers it starts must stay known to the lab, which stops them.)
 instructions_row() {
 	local mode=$1 granted
 	CALLGRIND_OUT="$BENCH_CALLGRIND/callgrind-$mode.out"
@@ -33,19 +34,25 @@ instructions_row() {
 		run "$mode" $INSTR_RATE >"$LAB_DIR/row"
 	granted=$(awk -F'|' '{ print $4 + 0 }' "$LAB_DIR/row")
 	[ -s "$CALLGRIND_OUT.1" ] || lab_fail "callgrind wrote no counts for mode $mode"
+	[ "$granted" -gt 0 ] || lab_fail "Kea granted no lease under callgrind in mode $mode"
 	callgrind_annotate --inclusive=yes --auto=no --threshold=100 "$CALLGRIND_OUT.1" |
 		awk -v m="$mode" -v g="$granted" '
 			{ n = $1; gsub(/,/, "", n) }
 			/PROGRAM TOTALS/ { total = n }
 			/engine\/engine\.c:worker_main / || /engine\/pool\.c:thread_main / { plugin += n }
-			END { if (g > 0) printf "%s %d %d %d\n", m, g, (total - plugin) / g, plugin / g }'
+			END { printf "%s %d %d %d\n", m, g, (total - plugin) / g, plugin / g }' >>"$INSTR_ROWS"
 	CALLGRIND_OUT=""
 }
+INSTR_ROWS="$LAB_DIR/instructions-rows"
 
 # instructions_table: a row per mode of MODES (none first gives the others' share over it).
 instructions_table() {
 	local mode granted kea plugin none="" share
 	mkdir -p "$BENCH_CALLGRIND"
+	: >"$INSTR_ROWS"
+	for mode in $MODES; do
+		instructions_row "$mode"
+	done
 	echo
 	echo "Instructions per lease granted (valgrind's callgrind; $INSTR_LEASES leases offered at"
 	echo "$INSTR_RATE/s, counted while they were): Kea's threads, the plugin's threads, and Kea's"
@@ -53,11 +60,10 @@ instructions_table() {
 	echo
 	echo "| mode   | leases | Kea       | plugin    | Kea vs none |"
 	echo "|--------|--------|-----------|-----------|-------------|"
-	for mode in $MODES; do
-		read -r mode granted kea plugin <<<"$(instructions_row "$mode")"
+	while read -r mode granted kea plugin; do
 		[ "$mode" = none ] && none=$kea
 		share=-
 		[ -z "$none" ] || share="+$(calc "100 * ($kea - $none) / $none") %"
 		printf '| %-6s | %6s | %9s | %9s | %11s |\n' "$mode" "$granted" "$kea" "$plugin" "$share"
-	done
+	done <"$INSTR_ROWS"
 }
