@@ -168,6 +168,9 @@ row() {
 		"$1" "$2" "$3" "$kea" "$share" "$4" "$5" "$6" "$7" "$(round "$8")" "$(round "$9")" "${10}"
 }
 
+# row_granted FILE: the leases granted in the table row FILE holds.
+row_granted() { awk -F'|' '{ print $4 + 0 }' "$1"; }
+
 # round VALUE: a number without decimals; anything else as it is.
 round() { case $1 in *[0-9]*) printf '%.0f' "$1" ;; *) printf '%s' "$1" ;; esac; }
 
@@ -397,7 +400,7 @@ memory_run() {
 sustained() {
 	local granted
 	run none "$1" >"$LAB_DIR/row"
-	granted=$(awk -F'|' '{ print $4 + 0 }' "$LAB_DIR/row")
+	granted=$(row_granted "$LAB_DIR/row")
 	lab_log "ceiling search: none at $1/s granted $granted of $(($1 * SECS))"
 	[ "$granted" -ge $(($1 * SECS * 99 / 100)) ]
 }

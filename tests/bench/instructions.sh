@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: MPL-2.0
-# Instructions per lease, for bench.sh (sourced by it: its lab, run, MODES and LAB_DIR are this
-# file's too). On this shared host the CPU time Kea spends per lease moves by 10-15 % between two
-# identical runs, more than the plugin costs it; the instructions its threads execute do not move.
-# So each mode runs once more with Kea under valgrind's callgrind, counting only while perfdhcp
-# offers the leases, slowly (Kea runs some fifty times slower under it, and a lease it cannot
-# answer in time would be retried and counted twice). The counts are split by the functions the
-# plugin's threads start in (engine.c's worker_main, pool.c's thread_main): the rest is Kea's.
+# Instructions per lease, for bench.sh (sourced by it: its lab, run, row_granted, calc, MODES and
+# LAB_DIR are this file's too). On this shared host the CPU time Kea spends per lease moves by
+# 10-15 % between two identical runs, more than the plugin costs it; the instructions its threads
+# execute do not move. So each mode runs once more with Kea under valgrind's callgrind, counting
+# only while perfdhcp offers the leases, slowly (Kea runs some fifty times slower under it, and a
+# lease it cannot answer in time would be retried and counted twice). The counts are split by the
+# functions the plugin's threads start in (engine.c's worker_main, pool.c's thread_main): the rest
+# is Kea's.
 
 INSTR_LEASES=${BENCH_CALLGRIND_LEASES:-1000}
 INSTR_RATE=40
@@ -32,7 +33,7 @@ instructions_row() {
 	KEA_WRAPPER="valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=$CALLGRIND_OUT" \
 		KEA_START_SECONDS=120 SECS=$((INSTR_LEASES / INSTR_RATE)) \
 		run "$mode" $INSTR_RATE >"$LAB_DIR/row"
-	granted=$(awk -F'|' '{ print $4 + 0 }' "$LAB_DIR/row")
+	granted=$(row_granted "$LAB_DIR/row")
 	[ -s "$CALLGRIND_OUT.1" ] || lab_fail "callgrind wrote no counts for mode $mode"
 	[ "$granted" -gt 0 ] || lab_fail "Kea granted no lease under callgrind in mode $mode"
 	callgrind_annotate --inclusive=yes --auto=no --threshold=100 "$CALLGRIND_OUT.1" |
